@@ -1,0 +1,99 @@
+# Bottega — `make run` starts everything, `make test` checks everything; both set themselves up.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV       := .venv
+TOOLS      := $(VENV)/tools
+ASSISTANT  := $(VENV)/assistant
+SHOP       := $(VENV)/shop
+UV         := $(TOOLS)/bin/uv
+RASA       := $(ASSISTANT)/bin/rasa
+MODEL      := models/bottega.tar.gz
+# Everything training reads; a change to any of them retrains on the next run or test.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+export UV_NO_PROGRESS := $(if $(CI),1,)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test shop chat setup validate train test-shop test-assistant bench lock clean
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+run: setup $(MODEL) ## set up, train if needed, and run shop + action server + Rasa (Ctrl-C stops all)
+	@$(SHOP)/bin/python scripts/run_stack.py
+
+test: ## set up, validate, train if needed, and run every check
+	@$(MAKE) setup
+	@$(MAKE) validate
+	@$(MAKE) $(MODEL)
+	@$(MAKE) test-shop
+	@$(MAKE) test-assistant
+	@echo "test: all checks passed"
+
+shop: $(SHOP)/.installed .env ## run the shop service alone (migrates and seeds an empty database first)
+	@cd shop && ../$(SHOP)/bin/python -m app.cli serve
+
+chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (start `make run` first)
+	@$(SHOP)/bin/python scripts/chat.py
+
+setup: $(ASSISTANT)/.installed $(SHOP)/.installed .env ## install both environments from their locks
+
+validate: $(ASSISTANT)/.installed ## check domain, data and stories for mistakes
+	@echo "validate: rasa data validate"
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+train: $(MODEL) ## train the assistant's model if its inputs changed
+
+$(MODEL): $(TRAINING_INPUTS) $(ASSISTANT)/.installed
+	@echo "train: training the assistant (config, domain or data changed); this takes a few minutes"
+	@mkdir -p models
+	@$(RASA) train --out models --fixed-model-name bottega
+	@touch $@
+
+test-shop: $(SHOP)/.installed ## the shop service's tests, on SQLite and PostgreSQL
+	@echo "test-shop: pytest (SQLite and PostgreSQL)"
+	@cd shop && ../$(SHOP)/bin/python -m pytest
+
+test-assistant: $(ASSISTANT)/.installed $(SHOP)/.installed ## the actions' tests against a real shop service
+	@echo "test-assistant: pytest tests/"
+	@$(ASSISTANT)/bin/python -m pytest tests
+
+bench: $(SHOP)/.installed ## search latency on the seed catalogue and on 100,000 products
+	@cd shop && ../$(SHOP)/bin/python -m bench.search_latency
+
+lock: $(UV) ## re-resolve every lock file (after editing a requirements *.in file)
+	cd requirements && ../$(UV) pip compile -q --generate-hashes --python-version 3.10 --python-platform x86_64-manylinux_2_28 assistant.in -o assistant.txt
+	cd requirements && ../$(UV) pip compile -q --generate-hashes --python-version 3.10 --python-platform x86_64-manylinux_2_28 assistant-test.in -o assistant-test.txt
+	cd requirements && ../$(UV) pip compile -q --generate-hashes --python-version 3.10 tools.in -o tools.txt
+	cd shop && ../$(UV) pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements.in -o requirements.txt
+	cd shop && ../$(UV) pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements-test.in -o requirements-test.txt
+
+clean: ## remove environments, models and local data (keeps .env)
+	rm -rf $(VENV) models .rasa shop/var results
+
+# --- environments --------------------------------------------------------------------------------
+
+$(UV): requirements/tools.txt
+	@echo "setup: installing uv (the installer for the other environments) into $(TOOLS)"
+	@py=$$(scripts/find-python 3.11 3.12 3.13 3.10); rm -rf $(TOOLS); "$$py" -m venv $(TOOLS)
+	@$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements/tools.txt
+	@touch $@
+
+$(ASSISTANT)/.installed: requirements/assistant.txt requirements/assistant-test.txt | $(UV)
+	@echo "setup: assistant environment (Python 3.10: Rasa, rasa-sdk, spaCy) — about a minute on a fresh machine"
+	@py=$$(scripts/find-python 3.10); [ -x $(ASSISTANT)/bin/python ] || $(UV) venv --quiet --python "$$py" $(ASSISTANT)
+	@$(UV) pip sync --python $(ASSISTANT)/bin/python --require-hashes requirements/assistant.txt requirements/assistant-test.txt
+	@touch $@
+
+$(SHOP)/.installed: shop/requirements.txt shop/requirements-test.txt | $(UV)
+	@echo "setup: shop environment (Python 3.11+: FastAPI, SQLAlchemy 2)"
+	@py=$$(scripts/find-python 3.11 3.12 3.13); [ -x $(SHOP)/bin/python ] || $(UV) venv --quiet --python "$$py" $(SHOP)
+	@$(UV) pip sync --python $(SHOP)/bin/python --require-hashes shop/requirements.txt shop/requirements-test.txt
+	@touch $@
+
+.env: | $(UV)
+	@$(TOOLS)/bin/python scripts/ensure_env.py .env
+
+.PHONY: .env

@@ -1,0 +1,148 @@
+"""Runs the whole local stack in the foreground: shop service, action server, Rasa server.
+
+Started by `make run` once everything is installed and trained. Each process's output is prefixed
+with its name; Ctrl-C or SIGTERM stops all three, and so does any one of them dying.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
+SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
+STARTUP_TIMEOUT = 180.0  # Rasa loading a model on a busy 2-core machine takes a while
+
+
+def load_env() -> dict[str, str]:
+    """Defaults, overridden by .env, overridden by the real environment."""
+    env = {
+        "SHOP_HOST": "127.0.0.1", "SHOP_PORT": "8100", "ACTION_PORT": "5055", "RASA_PORT": "5005",
+        "RASA_MODEL": str(ROOT / "models" / "bottega.tar.gz"),
+    }
+    dotenv = ROOT / ".env"
+    if dotenv.exists():
+        for line in dotenv.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                env[key.strip()] = value.strip().strip("'\"")
+    env.update(os.environ)
+    env.setdefault("SHOP_URL", f"http://{env['SHOP_HOST']}:{env['SHOP_PORT']}")
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
+    env["SANIC_HOST"] = "127.0.0.1"  # the action server listens on loopback only
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
+    """(name, command, working directory, health URL) in start order."""
+    return [
+        ("shop", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], ROOT / "shop",
+         f"{env['SHOP_URL']}/health"),
+        ("actions", [str(ASSISTANT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                     "--port", env["ACTION_PORT"]], ROOT,
+         f"http://127.0.0.1:{env['ACTION_PORT']}/health"),
+        ("rasa", [str(ASSISTANT_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+                  "--port", env["RASA_PORT"], "--auth-token", env["RASA_API_TOKEN"],
+                  "--model", env["RASA_MODEL"], "--endpoints", "endpoints.yml",
+                  "--credentials", "credentials.yml", "--cors", "http://127.0.0.1:*"], ROOT,
+         f"http://127.0.0.1:{env['RASA_PORT']}/"),
+    ]
+
+
+def relay(name: str, stream, width: int) -> None:  # type: ignore[no-untyped-def]
+    for line in iter(stream.readline, ""):
+        sys.stdout.write(f"{name:<{width}} | {line}")
+        sys.stdout.flush()
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], deadline: float,
+                 stopping: threading.Event) -> bool:
+    while time.monotonic() < deadline and not stopping.is_set():
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def main() -> int:
+    env = load_env()
+    if "RASA_API_TOKEN" not in env or "SHOP_API_TOKEN" not in env:
+        print("run: SHOP_API_TOKEN and RASA_API_TOKEN must be set (make run generates them into .env)")
+        return 2
+    processes: list[tuple[str, subprocess.Popen[str]]] = []
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    width = max(len(name) for name, *_ in services(env))
+    exit_code = 0
+    try:
+        # All three start at once: Rasa's model load dominates, the others are up long before it.
+        for name, command, cwd, _ in services(env):
+            print(f"run: starting {name}", flush=True)
+            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            processes.append((name, process))
+            threading.Thread(target=relay, args=(name, process.stdout, width), daemon=True).start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        for (name, process), (_, _, _, health) in zip(processes, services(env)):
+            if not wait_healthy(health, process, deadline, stopping):
+                if not stopping.is_set():
+                    print(f"run: {name} did not come up (see its output above); stopping", flush=True)
+                    exit_code = 1
+                return exit_code
+        print(
+            "\n"
+            "  Bottega is up.\n"
+            f"    shop API        {env['SHOP_URL']}  (docs at /docs; bearer token in .env)\n"
+            f"    action server   http://127.0.0.1:{env['ACTION_PORT']}\n"
+            f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  (REST channel: /webhooks/rest/webhook)\n"
+            "  Talk to the assistant in another terminal:  make chat\n"
+            "  Stop everything: Ctrl-C\n",
+            flush=True,
+        )
+        while not stopping.wait(0.5):
+            for name, process in processes:
+                if process.poll() is not None:
+                    print(f"run: {name} exited with code {process.returncode}; stopping", flush=True)
+                    return 1
+        return 0
+    finally:
+        shutdown(processes)
+
+
+def shutdown(processes: list[tuple[str, subprocess.Popen[str]]]) -> None:
+    for name, process in reversed(processes):
+        if process.poll() is None:
+            print(f"run: stopping {name}", flush=True)
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for _, process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

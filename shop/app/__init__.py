@@ -1,0 +1,1 @@
+"""Bottega's shop service: catalog, carts, orders, payments, returns and care, over HTTP."""

@@ -1,0 +1,69 @@
+"""The application: routers, error mapping, lifespan. Routes live in api/routes/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from app.api.deps import require_token
+from app.api.routes import admin, care, carts, orders, products, public
+from app.core.config import Settings, get_settings
+from app.core.db import create_db_engine, make_sessionmaker
+from app.errors import ShopError
+from app.search.index import CatalogIndex
+from app.seed.catalog import SYNONYMS
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuses oversized bodies before anything reads them."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"detail": f"Request body over {MAX_BODY_BYTES} bytes."}, status_code=413)
+        return await call_next(request)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_db_engine(settings.shop_database_url, pool_size=settings.shop_db_pool_size)
+        app.state.settings = settings
+        app.state.session_factory = make_sessionmaker(engine)
+        app.state.write_session_factory = make_sessionmaker(engine, write=True)
+        app.state.search_index = CatalogIndex(SYNONYMS)
+        app.state.search_index.build(app.state.session_factory)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Bottega shop service", version="1.0.0", lifespan=lifespan,
+                  description="Catalogue, carts, orders, payments, returns and care for the Bottega assistant.")
+    app.add_middleware(BodyLimit)
+
+    @app.exception_handler(ShopError)
+    async def _shop_error(_: Request, error: ShopError) -> JSONResponse:
+        return JSONResponse({"detail": error.message, "code": error.code, **error.extra},
+                            status_code=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Logged with the path only: bodies and query strings may carry personal data.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+    authenticated = [Depends(require_token)]
+    for module in (products, carts, orders, care, admin):
+        app.include_router(module.router, dependencies=authenticated)
+    app.include_router(public.router)
+    return app

@@ -1,0 +1,58 @@
+"""Stores, promotions, consent, tickets and erasure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from app import schemas
+from app.api.deps import CustomerPath, CustomerQuery, ReadDB, WriteDB
+from app.crud import care, customers
+
+router = APIRouter(tags=["care"])
+
+
+@router.get("/stores", response_model=schemas.Stores)
+def find_stores(db: ReadDB,
+                lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+                lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+                city: Annotated[str | None, Query(max_length=80)] = None,
+                limit: Annotated[int, Query(ge=1, le=20)] = 3) -> schemas.Stores:
+    if (lat is None) != (lon is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="Give both lat and lon, or neither.")
+    return care.stores(db, lat, lon, city, limit)
+
+
+@router.get("/promotions", response_model=schemas.Promotions)
+def active_promotions(db: ReadDB) -> schemas.Promotions:
+    return care.promotions(db)
+
+
+@router.post("/customers/{customer_id}/consents", response_model=schemas.Consents,
+             status_code=status.HTTP_201_CREATED)
+def record_consent(customer_id: CustomerPath, consent: schemas.ConsentCreate, db: WriteDB) -> schemas.Consents:
+    care.record_consent(db, customer_id, consent)
+    return care.consents(db, customer_id)
+
+
+@router.get("/customers/{customer_id}/consents", response_model=schemas.Consents)
+def list_consents(customer_id: CustomerPath, db: ReadDB) -> schemas.Consents:
+    return care.consents(db, customer_id)
+
+
+@router.post("/tickets", response_model=schemas.TicketPublic, status_code=status.HTTP_201_CREATED)
+def open_ticket(ticket: schemas.TicketCreate, db: WriteDB) -> schemas.TicketPublic:
+    return care.open_ticket(db, ticket)
+
+
+@router.get("/tickets/{ticket_id}", response_model=schemas.TicketPublic)
+def get_ticket(ticket_id: Annotated[str, Path(max_length=20)], customer_id: CustomerQuery,
+               db: ReadDB) -> schemas.TicketPublic:
+    return care.get_ticket(db, ticket_id, customer_id)
+
+
+@router.delete("/customers/{customer_id}", response_model=schemas.ErasureResult)
+def erase_customer(customer_id: CustomerPath, db: WriteDB) -> schemas.ErasureResult:
+    """Right to erasure: the customer's carts, orders, consents and tickets are deleted."""
+    return schemas.ErasureResult(customer_id=customer_id, erased=customers.erase(db, customer_id))

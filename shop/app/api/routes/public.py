@@ -1,0 +1,94 @@
+"""What browsers reach without the API token: health, product images and the sandbox pay page.
+
+The pay link's token is its own secret (32 random characters), so the page needs no login.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import text
+
+from app.api.deps import ReadDB, SettingsDep, WriteDB
+from app.crud import catalog, payments
+from app.errors import ShopError
+from app.images import placeholder_svg
+from app.models import OrderStatus, PaymentStatus
+from app.notify import notify_assistant
+
+router = APIRouter(include_in_schema=True, tags=["public"])
+PayToken = Annotated[str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}}
+table{{width:100%;border-collapse:collapse}}td{{padding:.3rem 0}}td.r{{text-align:right}}
+.total{{font-weight:bold;border-top:1px solid #ccc}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.4rem .4rem 0 0;
+border-radius:.4rem;border:0;cursor:pointer}}.pay{{background:#1a7f37;color:#fff}}.decline{{background:#ddd}}
+.note{{color:#666;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}
+<p class="note">Bottega sandbox payments: no real money moves.</p></body></html>"""
+
+
+@router.get("/health")
+def health(db: ReadDB) -> dict[str, str]:
+    db.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@router.get("/images/{sku}.svg", response_class=Response)
+def product_image(sku: Annotated[str, Path(max_length=40)], db: ReadDB) -> Response:
+    product = catalog.get_product(db, sku)
+    svg = placeholder_svg(product.name, product.department.slug, product.sku)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
+
+
+@router.get("/pay/{token}", response_class=HTMLResponse)
+def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
+    try:
+        payment = payments.by_token(db, token)
+    except ShopError as error:
+        return _page("Payment link not valid", f"<p>{escape(error.message)}</p>", 404)
+    order = payment.order
+    rows = "".join(
+        f"<tr><td>{li.quantity} × {escape(li.name)}"
+        f"{escape(' (' + ', '.join(x for x in (li.color, li.size) if x) + ')') if li.color or li.size else ''}"
+        f"</td><td class=r>{li.line_total:.2f}</td></tr>" for li in order.lines)
+    rows += f"<tr><td>Delivery</td><td class=r>{order.shipping_cost:.2f}</td></tr>"
+    if order.discount:
+        rows += f"<tr><td>Discount {escape(order.promo_code or '')}</td><td class=r>-{order.discount:.2f}</td></tr>"
+    rows += f"<tr class=total><td>Total</td><td class=r>{order.total:.2f} {escape(order.currency)}</td></tr>"
+    if order.status == OrderStatus.cancelled:
+        refunded = " Your payment has been refunded." if payment.status == PaymentStatus.paid else ""
+        action = f"<p>This order was cancelled and can't be paid.{refunded}</p>"
+    elif payment.status == PaymentStatus.paid:
+        action = "<p><strong>This order is paid.</strong> You can go back to the chat.</p>"
+    elif order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
+        action = f"<p>This order is {escape(order.status.value.replace('_', ' '))} and can't be paid.</p>"
+    else:
+        retry = "<p>The last attempt was declined. You can try again.</p>" if payment.status == PaymentStatus.failed else ""
+        action = (f'{retry}<form method="post"><button class="pay" name="action" value="pay">Pay '
+                  f'{order.total:.2f} {escape(order.currency)}</button><button class="decline" name="action" '
+                  'value="decline">Decline</button></form>')
+    return _page(f"Order {order.order_id}", f"<table>{rows}</table>{action}")
+
+
+@router.post("/pay/{token}", response_class=HTMLResponse)
+def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")], db: WriteDB,
+        settings: SettingsDep, background: BackgroundTasks) -> HTMLResponse:
+    try:
+        outcome = payments.settle(db, token, approve=action == "pay")
+    except ShopError as error:
+        return _page("Payment not possible", f"<p>{escape(error.message)}</p>", error.status_code)
+    background.add_task(notify_assistant, settings, outcome)
+    if outcome.status == "paid":
+        return _page("Thank you!", f"<p>Order {escape(outcome.order_id)} is paid: {outcome.total} "
+                     f"{escape(outcome.currency)}. You can close this page and go back to the chat.</p>")
+    return _page("Payment declined", f"<p>The payment for order {escape(outcome.order_id)} was declined. "
+                 f'<a href="/pay/{escape(token)}">Try again</a> or go back to the chat.</p>')

@@ -1,0 +1,62 @@
+"""One settings object, read from the environment and `.env`; handed to code through `SettingsDep`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SHOP_DIR = Path(__file__).resolve().parents[2]
+REPO_DIR = SHOP_DIR.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        # The repository's .env first, then one beside the service: a deployed shop has only its own.
+        env_file=(REPO_DIR / ".env", SHOP_DIR / ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # Required, no default: a shop that answers with an empty token would be open to anyone.
+    shop_api_token: SecretStr = Field(min_length=16)
+    shop_database_url: str = f"sqlite:///{SHOP_DIR / 'var' / 'shop.sqlite3'}"
+    shop_host: str = "127.0.0.1"
+    shop_port: int = Field(default=8100, ge=1, le=65535)
+    # Where shoppers' browsers reach the shop: payment links and product images are built on it.
+    shop_public_url: AnyHttpUrl | None = None
+    shop_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    shop_return_window_days: int = Field(default=30, ge=0, le=365)
+    shop_free_shipping_over: float = Field(default=50.0, ge=0)
+    # How stale search may be across processes: each process polls for catalog and stock changes this often.
+    shop_search_refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+    shop_db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    # The assistant, told when a payment succeeds or fails (Rasa's HTTP API, trigger_intent).
+    rasa_url: AnyHttpUrl | None = AnyHttpUrl("http://127.0.0.1:5005")
+    rasa_api_token: SecretStr | None = None
+    rasa_notify_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    rasa_notify_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("shop_database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("SHOP_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def public_url(self) -> str:
+        if self.shop_public_url is not None:
+            return str(self.shop_public_url).rstrip("/")
+        return f"http://{self.shop_host}:{self.shop_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # values come from the environment

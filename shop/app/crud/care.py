@@ -1,0 +1,115 @@
+"""Customer care: stores, promotions, consent records and support tickets."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import models, schemas
+from app.crud import customers
+from app.crud.orders import new_public_id
+from app.errors import NotFound
+from app.models import TicketKind, TicketStatus, utcnow
+from app.search.index import compact
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _store(store: models.Store, distance: float | None = None) -> schemas.StorePublic:
+    return schemas.StorePublic(
+        code=store.code, name=store.name, address=store.address, city=store.city,
+        postcode=store.postcode, country=store.country, latitude=store.latitude,
+        longitude=store.longitude, phone=store.phone, opening_hours=store.opening_hours,
+        distance_km=None if distance is None else round(distance, 1))
+
+
+def stores(session: Session, lat: float | None, lon: float | None, city: str | None,
+           limit: int) -> schemas.Stores:
+    """Nearest first from a point (with distances); a city name gives that city's stores."""
+    everything = list(session.scalars(select(models.Store).order_by(models.Store.name)))
+    if city:
+        wanted = compact(city)
+        in_city = [s for s in everything if compact(s.city) == wanted]
+        if in_city:
+            return schemas.Stores(items=[_store(s) for s in in_city[:limit]])
+        return schemas.Stores(items=[])
+    if lat is not None and lon is not None:
+        ranked = sorted(((s, _distance_km(lat, lon, s.latitude, s.longitude)) for s in everything),
+                        key=lambda pair: pair[1])
+        return schemas.Stores(items=[_store(s, d) for s, d in ranked[:limit]])
+    return schemas.Stores(items=[_store(s) for s in everything[:limit]])
+
+
+def promotions(session: Session) -> schemas.Promotions:
+    now = utcnow()
+    active = session.scalars(select(models.Promotion).where(
+        models.Promotion.starts_at <= now, models.Promotion.ends_at >= now).order_by(models.Promotion.ends_at))
+    return schemas.Promotions(items=[schemas.PromotionPublic(
+        code=p.code, title=p.title, description=p.description,
+        department=p.department.slug if p.department else None, percent_off=p.percent_off,
+        amount_off=float(p.amount_off) if p.amount_off is not None else None,
+        min_order=float(p.min_order) if p.min_order is not None else None, ends_at=p.ends_at)
+        for p in active])
+
+
+def record_consent(session: Session, customer_id: str, consent: schemas.ConsentCreate) -> None:
+    customer = customers.get_or_create(session, customer_id)
+    session.add(models.Consent(customer_pk=customer.id, channel=consent.channel, topic=consent.topic,
+                               granted=consent.granted))
+    session.commit()
+
+
+def consents(session: Session, customer_id: str) -> schemas.Consents:
+    """The consent in force per (channel, topic): the latest record wins."""
+    customer = customers.find(session, customer_id)
+    current: dict[tuple[str, str], models.Consent] = {}
+    if customer is not None:
+        for record in session.scalars(select(models.Consent).where(models.Consent.customer_pk == customer.id)
+                                      .order_by(models.Consent.at, models.Consent.id)):
+            current[(record.channel, record.topic)] = record
+    return schemas.Consents(customer_id=customer_id, items=[
+        schemas.ConsentPublic(channel=c.channel, topic=c.topic, granted=c.granted, at=c.at)
+        for c in current.values()])
+
+
+def _ticket(ticket: models.Ticket, customer_id: str) -> schemas.TicketPublic:
+    return schemas.TicketPublic(ticket_id=ticket.ticket_id, customer_id=customer_id, kind=ticket.kind.value,
+                                status=ticket.status.value, subject=ticket.subject,
+                                order_id=ticket.order_id, created_at=ticket.created_at)
+
+
+def open_ticket(session: Session, ticket_in: schemas.TicketCreate) -> schemas.TicketPublic:
+    customer = customers.get_or_create(session, ticket_in.customer_id)
+    ticket = models.Ticket(ticket_id=new_public_id("TK"), customer_pk=customer.id,
+                           kind=TicketKind(ticket_in.kind), status=TicketStatus.open,
+                           subject=ticket_in.subject, body=ticket_in.body,
+                           order_id=ticket_in.order_id.upper() if ticket_in.order_id else None)
+    session.add(ticket)
+    session.commit()
+    return _ticket(ticket, customer.customer_id)
+
+
+def get_ticket(session: Session, ticket_id: str, customer_id: str) -> schemas.TicketPublic:
+    ticket = session.scalar(select(models.Ticket).join(models.Customer).where(
+        func.upper(models.Ticket.ticket_id) == ticket_id.upper(), models.Customer.customer_id == customer_id))
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id} was found for you.")
+    return _ticket(ticket, customer_id)
+
+
+def close_ticket(session: Session, ticket_id: str) -> None:
+    ticket = session.scalar(select(models.Ticket).where(func.upper(models.Ticket.ticket_id) == ticket_id.upper()))
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}.")
+    ticket.status = TicketStatus.closed
+    ticket.updated_at = utcnow()
+    session.commit()

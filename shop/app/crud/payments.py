@@ -1,0 +1,59 @@
+"""The built-in sandbox payment provider: a pay link whose page marks the order paid or failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import models
+from app.errors import InvalidTransition, NotFound
+from app.models import OrderStatus, PaymentStatus, utcnow
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What the assistant is told: whose conversation, which order, what happened."""
+
+    customer_id: str
+    order_id: str
+    status: str  # "paid" or "failed"
+    total: str
+    currency: str
+
+
+def by_token(session: Session, token: str, *, lock: bool = False) -> models.Payment:
+    query = select(models.Payment).where(models.Payment.token == token)
+    if lock:
+        query = query.with_for_update()
+    payment = session.scalar(query) if 16 <= len(token) <= 64 else None
+    if payment is None:
+        raise NotFound("This payment link is not valid.")
+    return payment
+
+
+def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
+    """Pay or decline. A declined payment can be tried again; a paid one is final."""
+    payment = by_token(session, token, lock=True)
+    order = payment.order
+    if payment.status == PaymentStatus.paid:
+        raise InvalidTransition(f"Order {order.order_id} is already paid.", status="paid")
+    if order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
+        raise InvalidTransition(f"Order {order.order_id} is {order.status.value} and can't be paid.",
+                                status=order.status.value)
+    now = utcnow()
+    payment.updated_at = now
+    if approve:
+        payment.status = PaymentStatus.paid
+        order.paid_at = now
+        order.status = OrderStatus.paid
+        order.updated_at = now
+        order.history.append(models.OrderStatusChange(status=OrderStatus.paid, at=now, note="sandbox payment"))
+    else:
+        payment.status = PaymentStatus.failed
+        order.history.append(models.OrderStatusChange(status=order.status, at=now, note="payment declined"))
+    outcome = PaymentOutcome(order.customer.customer_id, order.order_id,
+                             "paid" if approve else "failed", f"{order.total:.2f}", order.currency)
+    session.commit()
+    return outcome

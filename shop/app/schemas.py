@@ -1,0 +1,359 @@
+"""The API's shapes: what requests may carry and what responses promise. ORM rows never leave crud."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# <channel>:<sender id>, e.g. messenger:1254459154682919, whatsapp:393331234567, rest:alice
+CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_.@+=\-]{1,128}$"
+CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN, max_length=161)]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Money = Annotated[float, Field(description="Amount in the currency's major unit, two decimals")]
+
+DeliveryCode = Literal["standard", "express", "next_day", "click_and_collect"]
+PaymentCode = Literal["card", "paypal", "apple_pay", "google_pay"]
+
+
+class StrictModel(BaseModel):
+    # Unknown fields are refused rather than silently dropped: a typo in a request is an error.
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- catalog ------------------------------------------------------------------------------------
+
+
+class Department(BaseModel):
+    slug: str
+    name: str
+    product_count: int
+
+
+class Departments(BaseModel):
+    items: list[Department]
+
+
+class ProductSummary(BaseModel):
+    sku: str
+    name: str
+    department: str
+    brand: str
+    price: Money
+    currency: str
+    colors: list[str]
+    sizes: list[str]
+    in_stock: bool
+    image_url: str
+
+
+class SearchInfo(BaseModel):
+    corrections: dict[str, str] = Field(
+        default_factory=dict, description="Query words read as other catalogue words (typos, plurals)"
+    )
+    ignored: list[str] = Field(default_factory=list, description="Query words that matched nothing")
+
+
+class Products(BaseModel):
+    items: list[ProductSummary]
+    total: int
+    search: SearchInfo = Field(default_factory=SearchInfo)
+
+
+class VariantPublic(BaseModel):
+    size: str | None
+    color: str | None
+    stock: int
+
+
+class ProductDetail(ProductSummary):
+    category: str
+    description: str
+    variants: list[VariantPublic]
+
+
+# --- carts --------------------------------------------------------------------------------------
+
+
+class CartItemCreate(StrictModel):
+    sku: Sku
+    size: ShortText | None = None
+    color: ShortText | None = None
+    quantity: int = Field(default=1, ge=1, le=20)
+
+
+class CartItemUpdate(StrictModel):
+    quantity: int = Field(ge=1, le=20)
+
+
+class CartLine(BaseModel):
+    line_id: int
+    sku: str
+    name: str
+    size: str | None
+    color: str | None
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    in_stock: bool
+    image_url: str
+
+
+class Cart(BaseModel):
+    customer_id: str
+    items: list[CartLine]
+    total: Money
+    currency: str
+    item_count: int
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+class Address(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+# A chat collects the address as one line of text; integrations send it structured. Both are kept.
+AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
+
+
+class OrderCreate(StrictModel):
+    customer_id: CustomerId
+    shipping_address: Address | AddressText
+    delivery_option: DeliveryCode
+    payment_method: PaymentCode
+    promo_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class OrderCreated(BaseModel):
+    order_id: str
+    status: str
+    total: Money
+    currency: str
+    payment_url: str | None
+
+
+class OrderLinePublic(BaseModel):
+    line_id: int
+    sku: str
+    name: str
+    size: str | None
+    color: str | None
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+class StatusChange(BaseModel):
+    status: str
+    at: datetime
+    note: str | None = None
+
+
+class OrderPublic(BaseModel):
+    order_id: str
+    customer_id: str
+    status: str
+    created_at: datetime
+    lines: list[OrderLinePublic]
+    subtotal: Money
+    discount: Money
+    shipping_cost: Money
+    total: Money
+    currency: str
+    promo_code: str | None
+    shipping_address: dict[str, Any]
+    delivery_option: str
+    payment_method: str
+    payment_status: str | None
+    payment_url: str | None
+    tracking_number: str | None
+    estimated_delivery: str | None
+    can_cancel: bool
+    can_return: bool
+    return_deadline: datetime | None
+    history: list[StatusChange]
+
+
+class OrderSummary(BaseModel):
+    order_id: str
+    status: str
+    created_at: datetime
+    total: Money
+    currency: str
+    item_count: int
+    tracking_number: str | None
+
+
+class Orders(BaseModel):
+    items: list[OrderSummary]
+    total: int
+
+
+class OrderOwner(StrictModel):
+    customer_id: CustomerId
+
+
+class OrderCancel(OrderOwner):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class OrderChange(OrderOwner):
+    shipping_address: Address | AddressText | None = None
+    delivery_option: DeliveryCode | None = None
+
+
+class ReturnLineCreate(StrictModel):
+    line_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=20)
+
+
+class ReturnCreate(OrderOwner):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    # Empty means every line of the order, in full.
+    lines: list[ReturnLineCreate] = Field(default_factory=list, max_length=50)
+
+
+class ReturnPublic(BaseModel):
+    return_id: str
+    order_id: str
+    status: str
+    reason: str
+    amount: Money
+    currency: str
+    lines: list[dict[str, Any]]
+    created_at: datetime
+
+
+class RefundPublic(BaseModel):
+    refund_id: str
+    order_id: str
+    return_id: str | None
+    amount: Money
+    currency: str
+    status: str
+    reason: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class Refunds(BaseModel):
+    items: list[RefundPublic]
+
+
+class StatusUpdate(StrictModel):
+    """Operator transitions (warehouse, carrier, returns desk)."""
+
+    status: Literal["shipped", "delivered", "returned", "refunded"]
+    tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9\-]{6,40}$")] | None = None
+
+
+class DeliveryOption(BaseModel):
+    code: str
+    name: str
+    price: Money
+    free_over: Money | None
+    days_min: int
+    days_max: int
+
+
+class DeliveryOptions(BaseModel):
+    items: list[DeliveryOption]
+    currency: str
+
+
+class PaymentMethod(BaseModel):
+    code: str
+    name: str
+
+
+class PaymentMethods(BaseModel):
+    items: list[PaymentMethod]
+
+
+# --- care ---------------------------------------------------------------------------------------
+
+
+class StorePublic(BaseModel):
+    code: str
+    name: str
+    address: str
+    city: str
+    postcode: str
+    country: str
+    latitude: float
+    longitude: float
+    phone: str
+    opening_hours: dict[str, str]
+    distance_km: float | None = None
+
+
+class Stores(BaseModel):
+    items: list[StorePublic]
+
+
+class PromotionPublic(BaseModel):
+    code: str
+    title: str
+    description: str
+    department: str | None
+    percent_off: int | None
+    amount_off: Money | None
+    min_order: Money | None
+    ends_at: datetime
+
+
+class Promotions(BaseModel):
+    items: list[PromotionPublic]
+
+
+Topic = Literal["news", "offers", "order_updates"]
+
+
+class ConsentCreate(StrictModel):
+    channel: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+    topic: Topic
+    granted: bool
+
+
+class ConsentPublic(BaseModel):
+    channel: str
+    topic: str
+    granted: bool
+    at: datetime
+
+
+class Consents(BaseModel):
+    customer_id: str
+    items: list[ConsentPublic]
+
+
+class TicketCreate(StrictModel):
+    customer_id: CustomerId
+    kind: Literal["complaint", "handoff", "payment_issue", "question"]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    order_id: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class TicketPublic(BaseModel):
+    ticket_id: str
+    customer_id: str
+    kind: str
+    status: str
+    subject: str
+    order_id: str | None
+    created_at: datetime
+
+
+class ErasureResult(BaseModel):
+    customer_id: str
+    erased: bool

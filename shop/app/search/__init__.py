@@ -1,0 +1,1 @@
+"""Catalogue search: an in-memory index per process, kept fresh by polling the database for changes."""

@@ -1,0 +1,363 @@
+"""The catalogue search index: ranked, filtered, typo- and plural-tolerant, in memory.
+
+Each process holds its own index, built from the database at start and refreshed by polling
+`updated_at` on products and variants (at most every `refresh_seconds`), so several shop processes
+stay consistent with the database and with each other within about a second. The database stays
+the only source of truth: checkout re-checks stock atomically whatever search said.
+
+The index is read and written from one thread only (the event loop: the search route is async).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import models
+from app.search.text import fold, query_words, stem, words
+
+logger = logging.getLogger(__name__)
+
+# How much a word counts by where it stands in the product.
+FIELD_WEIGHTS = {"name": 3.0, "brand": 2.5, "category": 2.0, "keywords": 1.6, "department": 1.2,
+                 "color": 1.0, "size": 0.6, "description": 0.4}
+# How much a query word's reading counts: as typed, through a synonym, as a prefix, as a typo.
+EXACT, SYNONYM, PREFIX, TYPO = 1.0, 0.9, 0.8, 0.7
+# A product whose name has the very word typed ("apples", not just the stem "appl") ranks higher:
+# plural and singular often tell the fruit from the brand.
+SURFACE_BONUS = 1.25
+# Polls look back this far: a transaction stamped before a poll may commit just after it.
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def compact(value: str) -> str:
+    """A key for loose equality of filter values: "L'Oréal" == "loreal", "500 g" == "500G"."""
+    return "".join(ch for ch in fold(value) if ch.isalnum())
+
+
+@dataclass(slots=True)
+class Doc:
+    product_id: int
+    sku: str
+    name: str
+    department: str
+    brand: str
+    price: float
+    currency: str
+    popularity: int
+    # (variant_id, compact size, compact colour) — display values are kept in sizes/colors.
+    variants: tuple[tuple[int, str, str], ...]
+    sizes: tuple[str, ...]
+    colors: tuple[str, ...]
+    terms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SearchQuery:
+    q: str = ""
+    department: str | None = None
+    brand: str | None = None
+    color: str | None = None
+    size: str | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    in_stock: bool = False  # True: only what can be bought now
+    limit: int = 10
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class Hit:
+    doc: Doc
+    in_stock: bool
+
+
+@dataclass(slots=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    corrections: dict[str, str]
+    ignored: list[str]
+
+
+def _product_terms(name: str, brand: str, category: str, keywords: str, department: str,
+                   department_slug: str, colors: Iterable[str], sizes: Iterable[str],
+                   description: str) -> dict[str, float]:
+    fields = {
+        "name": name, "brand": brand, "category": category, "keywords": keywords,
+        "department": f"{department} {department_slug}", "color": " ".join(colors),
+        "size": " ".join(sizes), "description": description,
+    }
+    terms: dict[str, float] = {}
+    for field_name, text in fields.items():
+        weight = FIELD_WEIGHTS[field_name]
+        for word in words(text):
+            term = stem(word)
+            if terms.get(term, 0.0) < weight:
+                terms[term] = weight
+    return terms
+
+
+class CatalogIndex:
+    def __init__(self, synonyms: Mapping[str, list[str]] | None = None) -> None:
+        self.docs: dict[int, Doc] = {}
+        self.postings: dict[str, dict[int, float]] = {}
+        self.stock: dict[int, int] = {}  # variant_id -> units
+        self.by_department: dict[str, set[int]] = {}
+        self.by_brand: dict[str, set[int]] = {}
+        self.name_words: dict[str, set[int]] = {}  # folded word as written in names -> products
+        self.vocabulary: dict[str, str] = {}  # folded word as written in the catalogue -> its term
+        self._sorted_words: list[str] = []
+        self._vocabulary_dirty = False
+        self.synonyms = {fold(k): [fold(v) for v in vs] for k, vs in (synonyms or {}).items()}
+        self._watermark: datetime | None = None
+        self._last_poll = 0.0
+
+    # --- building and refreshing ----------------------------------------------------------------
+
+    def build(self, factory: sessionmaker[Session]) -> None:
+        started = time.perf_counter()
+        poll_started = datetime.now(UTC)
+        with factory() as session:
+            self._load(session, product_ids=None)
+        self._watermark = poll_started
+        self._last_poll = time.monotonic()
+        logger.info("search index built: %d products, %d terms in %.2fs",
+                    len(self.docs), len(self.postings), time.perf_counter() - started)
+
+    def refresh_if_due(self, factory: sessionmaker[Session], every_seconds: float) -> None:
+        now = time.monotonic()
+        if self._watermark is None or now - self._last_poll < every_seconds:
+            return
+        self._last_poll = now
+        poll_started = datetime.now(UTC)
+        since = self._watermark - POLL_OVERLAP
+        with factory() as session:
+            changed = set(session.scalars(union(
+                select(models.Product.id).where(models.Product.updated_at >= since),
+                select(models.Variant.product_id).where(models.Variant.updated_at >= since),
+            )))
+            if changed:
+                self._load(session, product_ids=changed)
+        self._watermark = poll_started
+
+    def _load(self, session: Session, product_ids: set[int] | None) -> None:
+        p, d, b, v = models.Product, models.Department, models.Brand, models.Variant
+        product_rows = select(p.id, p.sku, p.name, p.category, p.keywords, p.description, p.price,
+                              p.currency, p.popularity, p.active, d.slug, d.name, b.name
+                              ).join(d, p.department_id == d.id).join(b, p.brand_id == b.id)
+        variant_rows = select(v.product_id, v.id, v.size, v.color, v.stock).order_by(v.product_id, v.id)
+        if product_ids is not None:
+            product_rows = product_rows.where(p.id.in_(product_ids))
+            variant_rows = variant_rows.where(v.product_id.in_(product_ids))
+            for product_id in product_ids:
+                self._remove(product_id)
+        variants: dict[int, list[tuple[int, str | None, str | None, int]]] = {}
+        for product_id, variant_id, size, color, units in session.execute(variant_rows):
+            variants.setdefault(product_id, []).append((variant_id, size, color, units))
+        for (pid, sku, name, category, keywords, description, price, currency, popularity, active,
+             dept_slug, dept_name, brand) in session.execute(product_rows):
+            if active:
+                self._add(pid, sku, name, category, keywords or "", description or "", float(price),
+                          currency, popularity, dept_slug, dept_name, brand, variants.get(pid, []))
+        self._vocabulary_dirty = True
+
+    def _add(self, pid: int, sku: str, name: str, category: str, keywords: str, description: str,
+             price: float, currency: str, popularity: int, dept_slug: str, dept_name: str,
+             brand: str, variants: list[tuple[int, str | None, str | None, int]]) -> None:
+        sizes = tuple(dict.fromkeys(s for _, s, _, _ in variants if s))
+        colors = tuple(dict.fromkeys(c for _, _, c, _ in variants if c))
+        doc = Doc(pid, sku, name, dept_slug, brand, price, currency, popularity,
+                  tuple((vid, compact(s or ""), compact(c or "")) for vid, s, c, _ in variants),
+                  sizes, colors)
+        doc.terms = _product_terms(name, brand, category, keywords, dept_name, dept_slug, colors,
+                                   sizes, description)
+        for vid, _, _, units in variants:
+            self.stock[vid] = units
+        for term, weight in doc.terms.items():
+            self.postings.setdefault(term, {})[pid] = weight
+        for word in words(name):
+            self.name_words.setdefault(word, set()).add(pid)
+        for text in (name, brand, category, keywords, dept_name, " ".join(colors)):
+            for word in words(text):
+                self.vocabulary.setdefault(word, stem(word))
+        self.docs[pid] = doc
+        self.by_department.setdefault(compact(dept_slug), set()).add(pid)
+        self.by_department.setdefault(compact(dept_name), set()).add(pid)
+        self.by_brand.setdefault(compact(brand), set()).add(pid)
+
+    def _remove(self, pid: int) -> None:
+        doc = self.docs.pop(pid, None)
+        if doc is None:
+            return
+        for term in doc.terms:
+            posting = self.postings.get(term)
+            if posting is not None:
+                posting.pop(pid, None)
+                if not posting:
+                    del self.postings[term]
+        for vid, _, _ in doc.variants:
+            self.stock.pop(vid, None)
+        for word in words(doc.name):
+            self.name_words.get(word, set()).discard(pid)
+        for group in (self.by_department, self.by_brand):
+            for members in group.values():
+                members.discard(pid)
+
+    # --- reading the query ----------------------------------------------------------------------
+
+    def _sorted_vocabulary(self) -> list[str]:
+        if self._vocabulary_dirty:
+            self._sorted_words = sorted(self.vocabulary)
+            self._vocabulary_dirty = False
+        return self._sorted_words
+
+    def _readings(self, word: str) -> tuple[dict[str, float], str | None]:
+        """The catalogue terms a query word may mean, each with its weight, and a correction if any."""
+        readings: dict[str, float] = {}
+        term = stem(word)
+        if term in self.postings:
+            readings[term] = EXACT
+        for synonym in self.synonyms.get(word, []) + self.synonyms.get(term, []):
+            for syn_word in words(synonym):
+                syn_term = stem(syn_word)
+                if syn_term in self.postings:
+                    readings.setdefault(syn_term, SYNONYM)
+        if readings:
+            return readings, None
+        vocabulary = self._sorted_vocabulary()
+        correction = None
+        if len(word) >= 3:  # "iphon" -> iphone, "blackb" -> blackberry
+            start = bisect.bisect_left(vocabulary, word)
+            for candidate in vocabulary[start:start + 20]:
+                if not candidate.startswith(word):
+                    break
+                readings.setdefault(self.vocabulary[candidate], PREFIX)
+                correction = correction or candidate
+        if not readings and len(word) >= 4 and not word.isdigit():
+            max_edits = 1 if len(word) <= 5 else 2
+            found = process.extract(word, vocabulary, scorer=Levenshtein.distance,
+                                    score_cutoff=max_edits, limit=10)
+            # Only the closest spellings: "blakberries" is blackberries (1 edit), not blueberries (2).
+            closest = min((distance for _, distance, _ in found), default=None)
+            for candidate, distance, _ in found:
+                if distance == closest:
+                    readings.setdefault(self.vocabulary[candidate], TYPO)
+                    correction = correction or candidate
+        return {t: w for t, w in readings.items() if t in self.postings}, correction
+
+    def _idf(self, term: str) -> float:
+        return math.log(1.0 + len(self.docs) / len(self.postings[term]))
+
+    def _word_scores(self, word: str, readings: dict[str, float]) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        for term, factor in readings.items():
+            boost = factor * self._idf(term)
+            for pid, weight in self.postings[term].items():
+                score = weight * boost
+                if scores.get(pid, 0.0) < score:
+                    scores[pid] = score
+        for pid in self.name_words.get(word, ()):
+            if pid in scores:
+                scores[pid] *= SURFACE_BONUS
+        return scores
+
+    # --- searching ------------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        corrections: dict[str, str] = {}
+        ignored: list[str] = []
+        per_word: list[dict[int, float]] = []
+        for word in query_words(query.q):
+            readings, correction = self._readings(word)
+            if not readings:
+                ignored.append(word)
+                continue
+            if correction and correction != word:
+                corrections[word] = correction
+            per_word.append(self._word_scores(word, readings))
+
+        scores: dict[int, float] | None
+        if per_word:
+            scores = _all_words(per_word) or _most_words(per_word)
+        elif query.q.strip() and ignored:
+            scores = {}  # the shopper asked for something and none of it is in the catalogue
+        else:
+            scores = None  # browsing: filters only
+
+        candidates = self._filtered(scores, query)
+        total = len(candidates)
+        wanted = query.offset + query.limit
+        if scores is None:
+            top = heapq.nsmallest(wanted, candidates, key=lambda h: (-h.doc.popularity, h.doc.name))
+        else:
+            top = heapq.nsmallest(
+                wanted, candidates,
+                key=lambda h: (-round(scores[h.doc.product_id], 6), -h.doc.popularity, h.doc.name),
+            )
+        return SearchResult(top[query.offset:], total, corrections, ignored)
+
+    def _filtered(self, scores: dict[int, float] | None, query: SearchQuery) -> list[Hit]:
+        pools: list[Iterable[int]] = []
+        if query.department:
+            pools.append(self.by_department.get(compact(query.department), set()))
+        if query.brand:
+            pools.append(self.by_brand.get(compact(query.brand), set()))
+        if scores is not None:
+            pools.append(scores.keys())
+        pool: Iterable[int] = min(pools, key=len) if pools else self.docs.keys()
+        # The other pools become membership checks.
+        checks = [p for p in pools if p is not pool]
+        size, color = compact(query.size or ""), compact(query.color or "")
+        hits: list[Hit] = []
+        for pid in pool:
+            if any(pid not in other for other in checks):
+                continue
+            doc = self.docs.get(pid)
+            if doc is None:
+                continue
+            if query.min_price is not None and doc.price < query.min_price:
+                continue
+            if query.max_price is not None and doc.price > query.max_price:
+                continue
+            matching = [vid for vid, s, c in doc.variants
+                        if (not size or s == size) and (not color or c == color)]
+            if not matching:
+                continue
+            in_stock = any(self.stock.get(vid, 0) > 0 for vid in matching)
+            if query.in_stock and not in_stock:
+                continue
+            hits.append(Hit(doc, in_stock))
+        return hits
+
+
+def _all_words(per_word: list[dict[int, float]]) -> dict[int, float]:
+    smallest = min(per_word, key=len)
+    return {pid: sum(scores[pid] for scores in per_word)
+            for pid in smallest if all(pid in scores for scores in per_word)}
+
+
+def _most_words(per_word: list[dict[int, float]]) -> dict[int, float]:
+    """When no product has every word: rank by how many words match, then by score."""
+    if len(per_word) == 1:
+        return per_word[0]
+    combined: dict[int, list[float]] = {}
+    for scores in per_word:
+        for pid, score in scores.items():
+            entry = combined.setdefault(pid, [0.0, 0.0])
+            entry[0] += 1
+            entry[1] += score
+    top = max(count for count, _ in combined.values())
+    # Only the best-covered products: "red blackberry phone" should not list every red thing.
+    return {pid: count * 100.0 + score for pid, (count, score) in combined.items() if count == top}

@@ -1,0 +1,1 @@
+"""Seed data for the Bottega catalogue: hand-curated shop data and a scale-test generator."""
