@@ -15,7 +15,7 @@ import heapq
 import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -56,11 +56,24 @@ class Doc:
     price: float
     currency: str
     popularity: int
-    # (variant_id, compact size, compact colour) — display values are kept in sizes/colors.
-    variants: tuple[tuple[int, str, str], ...]
+    # (compact size, compact colour, units) — display values are kept in sizes/colors.
+    variants: tuple[tuple[str, str, int], ...]
     sizes: tuple[str, ...]
     colors: tuple[str, ...]
+    in_stock: bool
+    # Browsing order and tie-break: more popular first, then the older product.
+    rank: int
     terms: dict[str, float] = field(default_factory=dict)
+
+    def stock_for(self, size: str, color: str) -> bool | None:
+        """Whether a variant with this size and colour is in stock; None when none exists."""
+        found = None
+        for s, c, units in self.variants:
+            if (not size or s == size) and (not color or c == color):
+                if units > 0:
+                    return True
+                found = False
+        return found
 
 
 @dataclass(slots=True)
@@ -113,7 +126,6 @@ class CatalogIndex:
     def __init__(self, synonyms: Mapping[str, list[str]] | None = None) -> None:
         self.docs: dict[int, Doc] = {}
         self.postings: dict[str, dict[int, float]] = {}
-        self.stock: dict[int, int] = {}  # variant_id -> units
         self.by_department: dict[str, set[int]] = {}
         self.by_brand: dict[str, set[int]] = {}
         self.name_words: dict[str, set[int]] = {}  # folded word as written in names -> products
@@ -179,12 +191,11 @@ class CatalogIndex:
         sizes = tuple(dict.fromkeys(s for _, s, _, _ in variants if s))
         colors = tuple(dict.fromkeys(c for _, _, c, _ in variants if c))
         doc = Doc(pid, sku, name, dept_slug, brand, price, currency, popularity,
-                  tuple((vid, compact(s or ""), compact(c or "")) for vid, s, c, _ in variants),
-                  sizes, colors)
+                  tuple((compact(s or ""), compact(c or ""), units) for _, s, c, units in variants),
+                  sizes, colors, in_stock=any(units > 0 for *_, units in variants),
+                  rank=popularity * 10**9 - pid)
         doc.terms = _product_terms(name, brand, category, keywords, dept_name, dept_slug, colors,
                                    sizes, description)
-        for vid, _, _, units in variants:
-            self.stock[vid] = units
         for term, weight in doc.terms.items():
             self.postings.setdefault(term, {})[pid] = weight
         for word in words(name):
@@ -207,8 +218,6 @@ class CatalogIndex:
                 posting.pop(pid, None)
                 if not posting:
                     del self.postings[term]
-        for vid, _, _ in doc.variants:
-            self.stock.pop(vid, None)
         for word in words(doc.name):
             self.name_words.get(word, set()).discard(pid)
         for group in (self.by_department, self.by_brand):
@@ -296,53 +305,56 @@ class CatalogIndex:
         else:
             scores = None  # browsing: filters only
 
-        candidates = self._filtered(scores, query)
-        total = len(candidates)
+        matches = self._filtered(scores, query)
         wanted = query.offset + query.limit
+        docs = self.docs
         if scores is None:
-            top = heapq.nsmallest(wanted, candidates, key=lambda h: (-h.doc.popularity, h.doc.name))
+            top = heapq.nlargest(wanted, matches, key=lambda pid: docs[pid].rank)
         else:
-            top = heapq.nsmallest(
-                wanted, candidates,
-                key=lambda h: (-round(scores[h.doc.product_id], 6), -h.doc.popularity, h.doc.name),
-            )
-        return SearchResult(top[query.offset:], total, corrections, ignored)
+            # Score first; popularity, then age, only break ties (they add under 0.001).
+            top = [pid for _, pid in heapq.nlargest(
+                wanted, [(scores[pid] + docs[pid].rank * 1e-15, pid) for pid in matches])]
+        size, color = compact(query.size or ""), compact(query.color or "")
+        hits = [Hit(docs[pid], bool(docs[pid].stock_for(size, color)) if size or color else docs[pid].in_stock)
+                for pid in top[query.offset:]]
+        return SearchResult(hits, len(matches), corrections, ignored)
 
-    def _filtered(self, scores: dict[int, float] | None, query: SearchQuery) -> list[Hit]:
-        pools: list[Iterable[int]] = []
+    def _filtered(self, scores: dict[int, float] | None, query: SearchQuery) -> list[int]:
+        """The products that pass every filter (this loop is the hot path at 100,000 products)."""
+        pools: list[Collection[int]] = []
         if query.department:
             pools.append(self.by_department.get(compact(query.department), set()))
         if query.brand:
             pools.append(self.by_brand.get(compact(query.brand), set()))
         if scores is not None:
             pools.append(scores.keys())
-        pool: Iterable[int] = min(pools, key=len) if pools else self.docs.keys()
-        # The other pools become membership checks.
-        checks = [p for p in pools if p is not pool]
+        pool: Collection[int] = min(pools, key=len) if pools else self.docs.keys()
+        checks = [p for p in pools if p is not pool]  # the other pools become membership tests
         size, color = compact(query.size or ""), compact(query.color or "")
-        hits: list[Hit] = []
+        low, high, only_in_stock = query.min_price, query.max_price, query.in_stock
+        docs = self.docs
+        out: list[int] = []
         for pid in pool:
-            if any(pid not in other for other in checks):
+            if checks and not all(pid in other for other in checks):
                 continue
-            doc = self.docs.get(pid)
-            if doc is None:
+            doc = docs.get(pid)
+            if doc is None or (low is not None and doc.price < low) or (high is not None and doc.price > high):
                 continue
-            if query.min_price is not None and doc.price < query.min_price:
+            if size or color:
+                in_stock = doc.stock_for(size, color)
+                if in_stock is None:
+                    continue
+            else:
+                in_stock = doc.in_stock
+            if only_in_stock and not in_stock:
                 continue
-            if query.max_price is not None and doc.price > query.max_price:
-                continue
-            matching = [vid for vid, s, c in doc.variants
-                        if (not size or s == size) and (not color or c == color)]
-            if not matching:
-                continue
-            in_stock = any(self.stock.get(vid, 0) > 0 for vid in matching)
-            if query.in_stock and not in_stock:
-                continue
-            hits.append(Hit(doc, in_stock))
-        return hits
+            out.append(pid)
+        return out
 
 
 def _all_words(per_word: list[dict[int, float]]) -> dict[int, float]:
+    if len(per_word) == 1:
+        return per_word[0]
     smallest = min(per_word, key=len)
     return {pid: sum(scores[pid] for scores in per_word)
             for pid in smallest if all(pid in scores for scores in per_word)}

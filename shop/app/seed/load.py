@@ -91,9 +91,10 @@ def load_products(session: Session, products: Iterable[dict[str, Any]], *, batch
             flush()
             if progress:
                 progress(count)
-    flush()
-    if progress:
-        progress(count)
+    if batch:
+        flush()
+        if progress:
+            progress(count)
     if session.get_bind().dialect.name == "postgresql":
         # Ids were given explicitly; move the sequence past them for products created later.
         session.execute(text("SELECT setval(pg_get_serial_sequence('products', 'id'), "
