@@ -13,7 +13,10 @@ RASA       := $(ASSISTANT)/bin/rasa
 MODEL      := models/bottega.tar.gz
 # Everything training reads; a change to any of them retrains on the next run or test.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
-export UV_NO_PROGRESS := $(if $(CI),1,)
+# CI logs are files: no progress bars there.
+ifdef CI
+export UV_NO_PROGRESS := 1
+endif
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help run test shop chat setup validate train test-shop test-assistant bench lock clean
