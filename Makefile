@@ -19,7 +19,7 @@ export UV_NO_PROGRESS := 1
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test shop chat setup validate train test-shop test-assistant bench lock clean
+.PHONY: help run test shop chat setup lint validate train test-shop test-assistant bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,7 @@ run: setup $(MODEL) ## set up, train if needed, and run shop + action server + R
 
 test: ## set up, validate, train if needed, and run every check
 	@$(MAKE) setup
+	@$(MAKE) lint
 	@$(MAKE) validate
 	@$(MAKE) $(MODEL)
 	@$(MAKE) test-shop
@@ -42,6 +43,10 @@ chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (star
 	@$(SHOP)/bin/python scripts/chat.py
 
 setup: $(ASSISTANT)/.installed $(SHOP)/.installed .env ## install both environments from their locks
+
+lint: $(SHOP)/.installed ## ruff on all Python code (rules in ruff.toml)
+	@echo "lint: ruff check"
+	@$(SHOP)/bin/ruff check --quiet .
 
 validate: $(ASSISTANT)/.installed ## check domain, data and stories for mistakes
 	@echo "validate: rasa data validate"

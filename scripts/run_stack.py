@@ -104,7 +104,7 @@ def main() -> int:
             processes.append((name, process))
             threading.Thread(target=relay, args=(name, process.stdout, width), daemon=True).start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        for (name, process), (_, _, _, health) in zip(processes, services(env)):
+        for (name, process), (_, _, _, health) in zip(processes, services(env), strict=True):
             if not wait_healthy(health, process, deadline, stopping):
                 if not stopping.is_set():
                     print(f"run: {name} did not come up (see its output above); stopping", flush=True)

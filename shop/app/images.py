@@ -41,5 +41,5 @@ def placeholder_svg(name: str, department: str, sku: str) -> str:
 
 
 def _fallback(sku: str) -> tuple[str, str]:
-    digest = hashlib.sha1(sku.encode()).hexdigest()
+    digest = hashlib.sha1(sku.encode(), usedforsecurity=False).hexdigest()
     return f"#{digest[:6]}", f"#{digest[6:12]}"

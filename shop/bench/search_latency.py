@@ -48,7 +48,7 @@ QUERIES: list[dict[str, str]] = [
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 @contextlib.contextmanager
@@ -140,7 +140,7 @@ def main() -> int:
     print(f"\nratio 100k/seed: HTTP p50 x{statistics.median(big[3]) / statistics.median(seed[3]):.2f}, "
           f"p99 x{percentile(big[3], 99) / percentile(seed[3], 99):.2f}")
     print("matches per query (seed / 100k): "
-          + ", ".join(f"{q['q']}={a}/{b}" for q, a, b in zip(QUERIES, seed[5], big[5])))
+          + ", ".join(f"{q['q']}={a}/{b}" for q, a, b in zip(QUERIES, seed[5], big[5], strict=True)))
     print(f"\n{'all p99 targets met' if ok else 'p99 TARGET MISSED'}")
     return 0 if ok else 1
 

@@ -190,8 +190,8 @@ def test_full_lifecycle_to_refund(api: Api, engine: Engine, customer: str, sku: 
     delivered = operator(api, oid, "delivered").json()
     assert delivered["can_return"] and delivered["return_deadline"]
     line_id = delivered["lines"][0]["line_id"]
-    ret = api.post(f"/orders/{oid}/returns",
-                   json={"customer_id": customer, "reason": "wrong colour", "lines": [{"line_id": line_id, "quantity": 1}]})
+    ret = api.post(f"/orders/{oid}/returns", json={
+        "customer_id": customer, "reason": "wrong colour", "lines": [{"line_id": line_id, "quantity": 1}]})
     assert ret.status_code == 201 and ret.json()["amount"] == 12.5 and ret.json()["return_id"].startswith("RT-")
     assert operator(api, oid, "returned").json()["status"] == "returned"
     assert stock_of(engine, sku) == [7, 8]  # the returned cup is back on the shelf
@@ -240,5 +240,6 @@ def test_change_address_and_delivery_before_payment(api: Api, customer: str, sku
     late = api.patch(f"/orders/{order['order_id']}", json={"customer_id": customer, "delivery_option": "standard"})
     assert late.status_code == 409
     operator(api, order["order_id"], "shipped")
-    shipped = api.patch(f"/orders/{order['order_id']}", json={"customer_id": customer, "shipping_address": "Elsewhere 1"})
+    shipped = api.patch(f"/orders/{order['order_id']}",
+                        json={"customer_id": customer, "shipping_address": "Elsewhere 1"})
     assert shipped.status_code == 409

@@ -12,11 +12,12 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _stemmer = snowballstemmer.stemmer("english")
 
 # Words that carry no product meaning in a shop query ("show me some cheap red shoes please").
-STOPWORDS = frozenset(
-    """a an and any are at be can could do does find for from get give got have i im i'm in is it
-    looking me my need of on or please show some that the there to want with you your size sized
-    cheap cheaper buy something anything""".split()
-)
+STOPWORDS = frozenset({
+    "a", "an", "and", "any", "are", "at", "be", "can", "could", "do", "does", "find", "for", "from", "get",
+    "give", "got", "have", "i", "im", "i'm", "in", "is", "it", "looking", "me", "my", "need", "of", "on",
+    "or", "please", "show", "some", "that", "the", "there", "to", "want", "with", "you", "your", "size",
+    "sized", "cheap", "cheaper", "buy", "something", "anything",
+})
 
 
 def fold(text: str) -> str:

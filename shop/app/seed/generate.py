@@ -509,7 +509,9 @@ _SYLLABLES_B = (
     "ent", "ino", "ova", "eon", "ith", "ado", "ura", "eno", "ax", "ine", "ell", "aro", "ite", "ida", "oni",
 )  # fmt: skip
 _LINES: tuple[str, ...] = _LINE_WORDS + tuple(a + b for a in _SYLLABLES_A for b in _SYLLABLES_B)
-_MODELS: tuple[str, ...] = ("2", "3", "4", "5", "7", "9", "Pro", "Max", "Lite", "Plus", "Mini", "SE", "X", "S", "Air", "Neo")
+_MODELS: tuple[str, ...] = (
+    "2", "3", "4", "5", "7", "9", "Pro", "Max", "Lite", "Plus", "Mini", "SE", "X", "S", "Air", "Neo",
+)
 
 # Colours per department, in Title Case from the shared palette.
 _TECH_COLORS = ("Black", "White", "Silver", "Grey", "Blue", "Gold", "Green", "Pink", "Purple", "Red")

@@ -47,7 +47,7 @@ def rasa_recorder() -> Iterator[RasaRecorder]:
     recorder = RasaRecorder(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}")})
             self.send_response(200)

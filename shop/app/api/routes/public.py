@@ -26,8 +26,9 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}}
 table{{width:100%;border-collapse:collapse}}td{{padding:.3rem 0}}td.r{{text-align:right}}
-.total{{font-weight:bold;border-top:1px solid #ccc}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.4rem .4rem 0 0;
-border-radius:.4rem;border:0;cursor:pointer}}.pay{{background:#1a7f37;color:#fff}}.decline{{background:#ddd}}
+.total{{font-weight:bold;border-top:1px solid #ccc}}
+button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.4rem .4rem 0 0;border-radius:.4rem;border:0;cursor:pointer}}
+.pay{{background:#1a7f37;color:#fff}}.decline{{background:#ddd}}
 .note{{color:#666;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}
 <p class="note">Bottega sandbox payments: no real money moves.</p></body></html>"""
 
@@ -72,7 +73,8 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     elif order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
         action = f"<p>This order is {escape(order.status.value.replace('_', ' '))} and can't be paid.</p>"
     else:
-        retry = "<p>The last attempt was declined. You can try again.</p>" if payment.status == PaymentStatus.failed else ""
+        declined = payment.status == PaymentStatus.failed
+        retry = "<p>The last attempt was declined. You can try again.</p>" if declined else ""
         action = (f'{retry}<form method="post"><button class="pay" name="action" value="pay">Pay '
                   f'{order.total:.2f} {escape(order.currency)}</button><button class="decline" name="action" '
                   'value="decline">Decline</button></form>')
