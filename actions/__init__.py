@@ -1,0 +1,1 @@
+"""Bottega's custom actions, served by the rasa-sdk action server (`rasa run actions`)."""

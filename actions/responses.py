@@ -1,0 +1,381 @@
+"""Channel-neutral messages the actions send.
+
+A message is text, optional buttons and an optional `custom` payload. Rich content
+(product cards) always comes with a plain-text rendering in `text`, so channels that
+know nothing about the payload (REST, the Rasa shell) still show something readable;
+a channel that renders the cards can drop the text of a message that has them.
+Button payloads are Rasa's `/intent{"entity": "value"}` form, so a click needs no NLU.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clients.shop import (
+    Cart,
+    CartLine,
+    Department,
+    ProductDetails,
+    ProductQuery,
+    ProductSummary,
+    Variant,
+)
+
+Button = dict[str, str]
+
+PRODUCT_CARDS = "product_cards"
+MAX_BUTTONS = 10
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One bot message: what every channel gets, whatever it can render."""
+
+    text: str | None = None
+    buttons: list[Button] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+    def send(self, dispatcher: CollectingDispatcher) -> None:
+        dispatcher.utter_message(text=self.text, buttons=list(self.buttons) or None, json_message=self.custom)
+
+
+# --- building blocks ----------------------------------------------------------------
+
+
+def payload(intent: str, **entities: Any) -> str:
+    """`/intent{"entity": "value"}`, leaving out entities whose value is None."""
+    values = {name: str(value) for name, value in entities.items() if value is not None}
+    if not values:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(values, separators=(',', ':'), ensure_ascii=False)}"
+
+
+def button(title: str, intent: str, **entities: Any) -> Button:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}".strip()
+
+
+def describe_variant(size: str | None, color: str | None) -> str:
+    """ "size 42, red" / "red" / "" — for "Nike Pegasus (size 42, red)"."""
+    parts = [f"size {size}" if size else "", color or ""]
+    return ", ".join(part for part in parts if part)
+
+
+def describe_query(query: ProductQuery) -> str:
+    """Say what was searched for, e.g. "red running shoes in size 42 under 100"."""
+    words = " ".join(w for w in (query.color, query.brand, query.q) if w) or "products"
+    if query.department:
+        words += f" in {query.department}"
+    if query.size:
+        words += f" in size {query.size}"
+    if query.min_price is not None and query.max_price is not None:
+        words += f" between {query.min_price} and {query.max_price}"
+    elif query.max_price is not None:
+        words += f" under {query.max_price}"
+    elif query.min_price is not None:
+        words += f" over {query.min_price}"
+    return words
+
+
+def text(message: str, buttons: Sequence[Button] = ()) -> BotMessage:
+    return BotMessage(text=message, buttons=list(buttons))
+
+
+# --- catalog ------------------------------------------------------------------------
+
+
+def _availability(in_stock: bool) -> str:
+    return "in stock" if in_stock else "out of stock"
+
+
+def _card(product: ProductSummary, subtitle: str) -> dict[str, Any]:
+    return {
+        "sku": product.sku,
+        "title": product.name,
+        "subtitle": subtitle,
+        "image_url": product.image_url,
+        "buttons": [
+            button("Details", "product_details", sku=product.sku),
+            button("Add to cart", "add_to_cart", sku=product.sku),
+        ],
+    }
+
+
+def _summary_line(product: ProductSummary) -> str:
+    brand = f"{product.brand}, " if product.brand else ""
+    return f"{brand}{format_price(product.price, product.currency)} ({_availability(product.in_stock)})"
+
+
+def product_cards(products: Sequence[ProductSummary], intro: str, first_number: int = 1) -> BotMessage:
+    """Numbered cards ("add the 2nd one" refers to these numbers) plus their text lines."""
+    lines = [intro]
+    lines += [
+        f"{number}. {product.name} — {_summary_line(product)}"
+        for number, product in enumerate(products, start=first_number)
+    ]
+    cards = [_card(product, _summary_line(product)) for product in products]
+    return BotMessage(text="\n".join(lines), custom={"type": PRODUCT_CARDS, "cards": cards})
+
+
+def more_results_hint(shown_until: int, total: int) -> BotMessage:
+    return text(
+        f'That\'s {shown_until} of {total}. Say "show more" to see the next ones, '
+        'or "details of the first one" to look closer.',
+        [button("Show more", "search_product")],
+    )
+
+
+def no_more_results(query: ProductQuery) -> BotMessage:
+    return text(
+        f"That's everything I have for {describe_query(query)}. Try another search, or browse the departments.",
+        [button("Browse departments", "browse_catalog")],
+    )
+
+
+def no_results(query: ProductQuery) -> BotMessage:
+    has_filters = any(
+        value is not None for value in (query.brand, query.color, query.size, query.min_price, query.max_price)
+    )
+    hint = "Try leaving out the size, colour, brand or price," if has_filters else "Try other words,"
+    return text(
+        f"Sorry, I couldn't find any {describe_query(query)}. {hint} or browse the departments.",
+        [button("Browse departments", "browse_catalog")],
+    )
+
+
+def product_details(product: ProductDetails) -> BotMessage:
+    lines = [f"{product.name} — {_summary_line(product)}"]
+    if product.description:
+        lines.append(product.description)
+    if product.sizes:
+        lines.append("Sizes: " + ", ".join(product.sizes))
+    if product.colors:
+        lines.append("Colours: " + ", ".join(product.colors))
+    card = _card(product, _summary_line(product))
+    card["description"] = product.description
+    return BotMessage(text="\n".join(lines), custom={"type": PRODUCT_CARDS, "cards": [card]})
+
+
+def departments(items: Iterable[Department]) -> BotMessage:
+    items = list(items)
+    if not items:
+        return text("The shop has no departments to show right now.")
+    lines = ["Here are our departments:"]
+    lines += [f"- {d.name} ({d.product_count} products)" for d in items]
+    buttons = [button(d.name, "search_product", department=d.slug) for d in items]
+    return text("\n".join(lines), buttons[:MAX_BUTTONS])
+
+
+def search_intro(query: ProductQuery, is_next_page: bool) -> str:
+    described = describe_query(query)
+    if is_next_page:
+        return f"Here are more {described}:"
+    if described == "products":
+        return "Here are some of our products:"
+    return f"Here's what I found for {described}:"
+
+
+def which_product(question: str, example: str) -> BotMessage:
+    return text(f'{question} Search first (e.g. "show me running shoes"), then say e.g. "{example}".')
+
+
+def unknown_position(position: int, shown: int) -> BotMessage:
+    if shown == 0:
+        return text("I haven't shown you any products yet. What are you looking for?")
+    return text(f"I only showed you {shown} products, so there's no number {position}.")
+
+
+def product_gone() -> BotMessage:
+    return text("Sorry, that product isn't in the shop any more.")
+
+
+# --- cart ---------------------------------------------------------------------------
+
+
+def _cart_line(number: int, line: CartLine, currency: str) -> str:
+    variant = describe_variant(line.size, line.color)
+    variant = f" ({variant})" if variant else ""
+    return f"{number}. {line.quantity} × {line.name}{variant} — {format_price(line.line_total, currency)}"
+
+
+def _cart_total(cart: Cart) -> str:
+    return (
+        f"Total: {format_price(cart.total, cart.currency)} for "
+        f"{cart.item_count} item{'s' if cart.item_count != 1 else ''}."
+    )
+
+
+def remove_line_button(line: CartLine) -> Button:
+    variant = describe_variant(line.size, line.color)
+    title = f"Remove {line.name}" + (f" ({variant})" if variant else "")
+    return button(title, "remove_from_cart", sku=line.sku, size=line.size, color=line.color)
+
+
+def cart_summary(cart: Cart) -> BotMessage:
+    if not cart.items:
+        return text(
+            "Your cart is empty. What can I find for you?",
+            [button("Browse departments", "browse_catalog")],
+        )
+    lines = ["Here's your cart:"]
+    lines += [_cart_line(n, line, cart.currency) for n, line in enumerate(cart.items, 1)]
+    lines.append(_cart_total(cart))
+    buttons = [remove_line_button(line) for line in cart.items]
+    return text("\n".join(lines), [*buttons[: MAX_BUTTONS - 1], button("Keep shopping", "browse_catalog")])
+
+
+def added_to_cart(name: str, quantity: int, size: str | None, color: str | None, cart: Cart) -> BotMessage:
+    variant = describe_variant(size, color)
+    variant = f" ({variant})" if variant else ""
+    return text(
+        f"Added {quantity} × {name}{variant} to your cart. {_cart_total(cart)} Would you like to see your cart?",
+        [button("View cart", "view_cart"), button("Keep shopping", "deny")],
+    )
+
+
+def variant_question(
+    product: ProductDetails,
+    missing: Sequence[str],
+    options: Sequence[Variant],
+    quantity: int,
+    size: str | None = None,
+    color: str | None = None,
+) -> BotMessage:
+    """Ask for the missing size and/or colour, offering in-stock choices as buttons.
+
+    Few combinations: one button each. Many (11 sizes × 3 colours): ask for one
+    attribute at a time, the one with fewer choices first; the shop asks again
+    for the other.
+    """
+    extra = {"quantity": quantity if quantity != 1 else None}
+    if len(options) <= MAX_BUTTONS:
+        asked = list(missing)
+        buttons = [
+            button(
+                describe_variant(v.size, v.color) or product.name,
+                "add_to_cart",
+                sku=product.sku,
+                size=v.size,
+                color=v.color,
+                **extra,
+            )
+            for v in options
+        ]
+    else:
+        asked = [min(missing, key=lambda a: len(variant_values(options, a)))]
+        buttons = [
+            button(
+                describe_variant(value, None) if asked[0] == "size" else value,
+                "add_to_cart",
+                sku=product.sku,
+                size=value if asked[0] == "size" else size,
+                color=value if asked[0] == "color" else color,
+                **extra,
+            )
+            for value in variant_values(options, asked[0])[:MAX_BUTTONS]
+        ]
+    names = " and ".join("colour" if a == "color" else a for a in asked)
+    lines = [f"Which {names} would you like for {product.name}?"]
+    if "size" in asked and variant_values(options, "size"):
+        lines.append("Sizes in stock: " + ", ".join(variant_values(options, "size")))
+    if "color" in asked and variant_values(options, "color"):
+        lines.append("Colours in stock: " + ", ".join(variant_values(options, "color")))
+    return text("\n".join(lines), buttons)
+
+
+def variant_values(options: Sequence[Variant], attribute: str) -> list[str]:
+    """The distinct values of `attribute` ("size"/"color") among `options`, in order."""
+    return _unique(getattr(v, attribute) for v in options)
+
+
+def variant_reminder(
+    sku: str,
+    name: str,
+    missing: Sequence[str],
+    choices: dict[str, list[str]],
+    size: str | None,
+    color: str | None,
+) -> BotMessage:
+    """The variant question again, after a reply that answered nothing."""
+    asked = [a for a in missing if choices.get(a)] or list(missing)
+    attribute = asked[0]
+    label = "colour" if attribute == "color" else attribute
+    values = choices.get(attribute, [])
+    lines = [f"Sorry, which {label} would you like for {name or 'it'}?"]
+    if values:
+        lines.append("You can choose: " + ", ".join(values))
+    buttons = [
+        button(
+            describe_variant(value, None) if attribute == "size" else value,
+            "add_to_cart",
+            sku=sku,
+            size=value if attribute == "size" else size,
+            color=value if attribute == "color" else color,
+        )
+        for value in values[:MAX_BUTTONS]
+    ]
+    return text("\n".join(lines), buttons)
+
+
+def variant_declined(name: str) -> BotMessage:
+    return text(f"OK, I've left {name or 'it'} out. What else can I find for you?")
+
+
+def variant_sold_out(name: str) -> BotMessage:
+    return text(f"Sorry, {name} is sold out in every size and colour right now.")
+
+
+def out_of_stock(name: str, size: str | None, color: str | None) -> BotMessage:
+    variant = describe_variant(size, color)
+    variant = f" in {variant}" if variant else ""
+    return text(f"Sorry, {name}{variant} is out of stock right now.")
+
+
+def which_cart_line(lines: Sequence[CartLine]) -> BotMessage:
+    return text(
+        "Which item should I remove?",
+        [remove_line_button(line) for line in lines][:MAX_BUTTONS],
+    )
+
+
+def not_in_cart(what: str) -> BotMessage:
+    return text(f"I can't find {what} in your cart.", [button("View cart", "view_cart")])
+
+
+def cart_already_empty() -> BotMessage:
+    return text("Your cart is already empty.")
+
+
+def removed_from_cart(line: CartLine, cart: Cart) -> BotMessage:
+    variant = describe_variant(line.size, line.color)
+    variant = f" ({variant})" if variant else ""
+    rest = _cart_total(cart) if cart.items else "Your cart is now empty."
+    return text(f"Removed {line.name}{variant} from your cart. {rest}")
+
+
+# --- when the shop fails ------------------------------------------------------------
+
+
+def shop_unavailable() -> BotMessage:
+    return text("Sorry, I can't reach the shop right now, so I can't look that up. Please try again in a few minutes.")
+
+
+def shop_failed() -> BotMessage:
+    return text("Sorry, something went wrong on our side. Please try again.")
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen

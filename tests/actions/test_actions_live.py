@@ -1,0 +1,298 @@
+"""The actions against a real shop, the rasa-sdk way: Tracker, CollectingDispatcher,
+the domain, `await run`, then assert the events and messages.
+
+Run with `pytest tests/actions -m shop`. The shop is found at $SHOP_URL (default
+http://127.0.0.1:8100) with $SHOP_API_TOKEN. These tests FAIL, never skip, when the
+shop is unreachable or unconfigured: a green run must mean the actions really work.
+
+They assume nothing about product names; they need a catalog with at least:
+- one department and more than 5 products (paging);
+- one in-stock product with several sizes or colours (the variant question);
+- one out-of-stock product.
+Each test shops as its own new customer, so carts never collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+import pytest
+import requests
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.cart import ActionAddToCart, ActionRemoveFromCart, ActionViewCart
+from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
+from actions.clients.shop import (
+    DEFAULT_SHOP_URL,
+    ProductDetails,
+    ProductQuery,
+    ShopClient,
+    get_shop_client,
+)
+from tests.actions.builders import build_tracker, entity, slots_set, texts
+
+pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
+    """The real shop's client; fails the test when the shop can't be used."""
+    url = os.environ.get("SHOP_URL") or DEFAULT_SHOP_URL
+    token = os.environ.get("SHOP_API_TOKEN")
+    if not token:
+        pytest.fail("SHOP_API_TOKEN is not set: the live action tests need the shop's token")
+    try:
+        answer = requests.get(
+            f"{url.rstrip('/')}/departments", timeout=(3, 10), headers={"Authorization": f"Bearer {token}"}
+        )
+    except requests.RequestException as exc:
+        pytest.fail(f"The shop at {url} is unreachable: {exc}")
+    if answer.status_code != 200:
+        pytest.fail(f"The shop at {url} answered {answer.status_code} to GET /departments")
+    monkeypatch.setenv("SHOP_URL", url)
+    get_shop_client.cache_clear()
+    return get_shop_client()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def _products(shop: ShopClient, **filters: Any) -> list[ProductDetails]:
+    page = shop.search_products(ProductQuery(limit=50, **filters))
+    return [shop.get_product(p.sku) for p in page.items]
+
+
+def _multi_variant_product(shop: ShopClient) -> ProductDetails:
+    for product in _products(shop, in_stock=True):
+        in_stock = [v for v in product.variants if v.stock > 0]
+        if len(in_stock) > 1:
+            return product
+    pytest.fail("The live catalog needs an in-stock product with several sizes or colours")
+
+
+async def _run(action: Any, tracker: Any, domain: dict[str, Any]) -> Any:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain)
+    return dispatcher.messages, events
+
+
+async def test_departments_become_search_buttons(shop: ShopClient, domain: dict[str, Any]) -> None:
+    departments = shop.list_departments()
+
+    messages, events = await _run(
+        ActionBrowseDepartments(), build_tracker("what do you sell", "browse_catalog"), domain
+    )
+
+    assert events == []
+    [message] = messages
+    assert departments, "The live catalog needs at least one department"
+    assert message["buttons"][0]["payload"] == (f'/search_product{{"department":"{departments[0].slug}"}}')
+    assert departments[0].name in message["text"]
+
+
+async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClient, domain: dict[str, Any]) -> None:
+    messages, events = await _run(
+        ActionSearchProducts(), build_tracker("show me what you have", "search_product"), domain
+    )
+
+    slots = slots_set(events)
+    cards = messages[0]["custom"]["cards"]
+    assert messages[0]["custom"]["type"] == "product_cards"
+    assert len(cards) == 5, "The live catalog needs more than 5 products"
+    assert slots["shown_skus"] == [card["sku"] for card in cards]
+    assert "1. " + cards[0]["title"] in messages[0]["text"]
+    assert "show more" in messages[1]["text"]
+    assert slots["focused_sku"] is None
+
+    # "show more": no filters, so the next page of the same search.
+    messages, events = await _run(
+        ActionSearchProducts(), build_tracker("show me more", "search_product", slots=slots), domain
+    )
+
+    next_skus = slots_set(events)["shown_skus"]
+    assert next_skus and not set(next_skus) & set(slots["shown_skus"])
+    assert messages[0]["text"].startswith("Here are more")
+
+
+async def test_search_by_name_finds_the_product(shop: ShopClient, domain: dict[str, Any]) -> None:
+    product = shop.search_products(ProductQuery(limit=1)).items[0]
+
+    messages, events = await _run(
+        ActionSearchProducts(),
+        build_tracker(f"do you have {product.name}", "search_product", [entity("product", product.name)]),
+        domain,
+    )
+
+    assert product.sku in slots_set(events)["shown_skus"] or "show more" in texts(messages)
+
+
+async def test_search_with_no_match_says_so(shop: ShopClient, domain: dict[str, Any]) -> None:
+    messages, events = await _run(
+        ActionSearchProducts(), build_tracker("any zqxjvw?", "search_product", [entity("product", "zqxjvw")]), domain
+    )
+
+    assert texts(messages).startswith("Sorry, I couldn't find any zqxjvw")
+    assert slots_set(events)["shown_skus"] == []
+
+
+async def test_details_of_a_position_in_the_last_results(shop: ShopClient, domain: dict[str, Any]) -> None:
+    shown = [p.sku for p in shop.search_products(ProductQuery(limit=3)).items]
+    product = shop.get_product(shown[1])
+
+    messages, events = await _run(
+        ActionProductDetails(),
+        build_tracker(
+            "tell me more about the second one",
+            "product_details",
+            [entity("product_index", "2")],
+            slots={"shown_skus": shown},
+        ),
+        domain,
+    )
+
+    assert slots_set(events) == {"focused_sku": product.sku}
+    assert messages[0]["text"].startswith(product.name)
+    assert messages[0]["custom"]["cards"][0]["sku"] == product.sku
+
+
+async def test_details_of_an_unknown_sku(shop: ShopClient, domain: dict[str, Any]) -> None:
+    messages, _ = await _run(
+        ActionProductDetails(),
+        build_tracker('/product_details{"sku":"NO-SUCH-SKU"}', "product_details", [entity("sku", "NO-SUCH-SKU")]),
+        domain,
+    )
+
+    assert texts(messages) == "Sorry, that product isn't in the shop any more."
+
+
+async def test_add_asks_for_the_variant_then_view_and_remove(
+    shop: ShopClient, domain: dict[str, Any], sender: str
+) -> None:
+    product = _multi_variant_product(shop)
+
+    # 1. "add it" without size/colour: the shop wants a variant, the bot asks.
+    messages, events = await _run(
+        ActionAddToCart(),
+        build_tracker(
+            f'/add_to_cart{{"sku":"{product.sku}"}}', "add_to_cart", [entity("sku", product.sku)], sender_id=sender
+        ),
+        domain,
+    )
+
+    slots = slots_set(events)
+    assert slots["awaiting_variant"] is True
+    assert slots["pending_cart_item"]["sku"] == product.sku
+    assert messages[0]["text"].startswith("Which ")
+    choice = messages[0]["buttons"][0]["payload"]
+
+    # 2. The shopper picks the first offered variant (its button's entities).
+    chosen = _payload_entities(choice)
+    messages, events = await _run(
+        ActionAddToCart(),
+        build_tracker(choice, "add_to_cart", [entity(k, v) for k, v in chosen.items()], slots=slots, sender_id=sender),
+        domain,
+    )
+
+    assert slots_set(events)["awaiting_variant"] is False
+    assert texts(messages).startswith(f"Added 1 × {product.name}")
+    cart = shop.get_cart(f"rest:{sender}")  # the customer id is <channel>:<sender>
+    assert [line.sku for line in cart.items] == [product.sku]
+
+    # 3. The cart shows it, with a remove button.
+    messages, _ = await _run(
+        ActionViewCart(), build_tracker("what's in my cart", "view_cart", sender_id=sender), domain
+    )
+    assert product.name in messages[0]["text"]
+    remove = messages[0]["buttons"][0]["payload"]
+
+    # 4. Removing it by its button empties the cart.
+    messages, _ = await _run(
+        ActionRemoveFromCart(),
+        build_tracker(
+            remove, "remove_from_cart", [entity(k, v) for k, v in _payload_entities(remove).items()], sender_id=sender
+        ),
+        domain,
+    )
+    assert texts(messages).startswith(f"Removed {product.name}")
+    assert shop.get_cart(f"rest:{sender}").items == []
+
+
+async def test_a_typed_size_answers_the_variant_question(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
+    product = _multi_variant_product(shop)
+    variant = next(v for v in product.variants if v.stock > 0)
+    _, events = await _run(
+        ActionAddToCart(),
+        build_tracker(
+            f'/add_to_cart{{"sku":"{product.sku}"}}', "add_to_cart", [entity("sku", product.sku)], sender_id=sender
+        ),
+        domain,
+    )
+    slots = slots_set(events)
+
+    answer = [entity("size", variant.size)] if variant.size else []
+    answer += [entity("color", variant.color)] if variant.color else []
+    messages, events = await _run(
+        ActionAddToCart(),
+        build_tracker("that one please", "add_to_cart", answer, slots=slots, sender_id=sender),
+        domain,
+    )
+
+    assert texts(messages).startswith(f"Added 1 × {product.name}"), texts(messages)
+    line = shop.get_cart(f"rest:{sender}").items[0]
+    assert (line.sku, line.size, line.color) == (product.sku, variant.size, variant.color)
+
+
+async def test_add_out_of_stock(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
+    sold_out = [p for p in _products(shop, in_stock=False) if not p.in_stock]
+    if not sold_out:
+        pytest.fail("The live catalog needs an out-of-stock product")
+    product = sold_out[0]
+    variant = product.variants[0] if product.variants else None
+    found = [entity("sku", product.sku)]
+    if variant and variant.size:
+        found.append(entity("size", variant.size))
+    if variant and variant.color:
+        found.append(entity("color", variant.color))
+
+    messages, events = await _run(
+        ActionAddToCart(), build_tracker("/add_to_cart", "add_to_cart", found, sender_id=sender), domain
+    )
+
+    assert "out of stock" in texts(messages) or "sold out" in texts(messages)
+    assert slots_set(events)["awaiting_variant"] is False
+    assert shop.get_cart(f"rest:{sender}").items == []
+
+
+async def test_add_unknown_sku(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
+    messages, _ = await _run(
+        ActionAddToCart(),
+        build_tracker(
+            '/add_to_cart{"sku":"NO-SUCH-SKU"}', "add_to_cart", [entity("sku", "NO-SUCH-SKU")], sender_id=sender
+        ),
+        domain,
+    )
+
+    assert texts(messages) == "Sorry, that product isn't in the shop any more."
+
+
+async def test_empty_cart(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
+    messages, _ = await _run(ActionViewCart(), build_tracker("show my cart", "view_cart", sender_id=sender), domain)
+    assert texts(messages).startswith("Your cart is empty.")
+
+    messages, _ = await _run(
+        ActionRemoveFromCart(),
+        build_tracker("remove the first item", "remove_from_cart", [entity("product_index", "1")], sender_id=sender),
+        domain,
+    )
+    assert texts(messages) == "Your cart is already empty."
+
+
+def _payload_entities(payload: str) -> dict[str, str]:
+    """The entities of a button payload, /intent{"entity": "value"}."""
+    entities: dict[str, str] = json.loads(payload[payload.index("{") :])
+    return entities

@@ -1,0 +1,76 @@
+"""Shared test setup for the assistant's tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from actions.clients.shop import get_shop_client
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "shop: needs a running shop at $SHOP_URL with $SHOP_API_TOKEN; fails (never skips) when it is unreachable",
+    )
+
+
+@pytest.fixture(autouse=True)
+def fresh_shop_client() -> Iterator[None]:
+    """Each test builds the shared client from its own environment."""
+    get_shop_client.cache_clear()
+    yield
+    get_shop_client.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """A real shop service for the session (its own process, a fresh SQLite database, seeded).
+
+    Started only when a collected test is marked `shop`; its URL and token reach the actions the
+    way they do in production, through SHOP_URL and SHOP_API_TOKEN.
+    """
+    if not any(item.get_closest_marker("shop") for item in request.session.items):
+        yield None
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "test-" + secrets.token_urlsafe(24)
+    workdir = tmp_path_factory.mktemp("shop")
+    env = {**os.environ, "SHOP_API_TOKEN": token, "SHOP_PORT": str(port), "SHOP_HOST": "127.0.0.1",
+           "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0"}
+    log = (workdir / "shop.log").open("w")
+    process = subprocess.Popen([str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the shop service did not start:\n{(workdir / 'shop.log').read_text()[-3000:]}")
+            try:
+                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        os.environ["SHOP_URL"], os.environ["SHOP_API_TOKEN"] = url, token
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
