@@ -43,6 +43,20 @@ def load_env() -> dict[str, str]:
     return env
 
 
+def endpoints_file(env: dict[str, str]) -> str:
+    """endpoints.yml, pointed at ACTION_PORT when that is not the default 5055.
+
+    Rasa's ${VAR} substitution has no defaults, so the committed file names 5055 literally.
+    """
+    if env["ACTION_PORT"] == "5055":
+        return "endpoints.yml"
+    generated = ROOT / ".rasa" / "endpoints.run.yml"
+    generated.parent.mkdir(exist_ok=True)
+    text = (ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{env['ACTION_PORT']}")
+    generated.write_text(text)
+    return str(generated)
+
+
 def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
     """(name, command, working directory, health URL) in start order."""
     return [
@@ -53,7 +67,7 @@ def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
          f"http://127.0.0.1:{env['ACTION_PORT']}/health"),
         ("rasa", [str(ASSISTANT_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
                   "--port", env["RASA_PORT"], "--auth-token", env["RASA_API_TOKEN"],
-                  "--model", env["RASA_MODEL"], "--endpoints", "endpoints.yml",
+                  "--model", env["RASA_MODEL"], "--endpoints", endpoints_file(env),
                   "--credentials", "credentials.yml", "--cors", "http://127.0.0.1:*"], ROOT,
          f"http://127.0.0.1:{env['RASA_PORT']}/"),
     ]
