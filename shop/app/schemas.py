@@ -175,6 +175,7 @@ class OrderPublic(BaseModel):
     payment_method: str
     payment_status: str | None
     payment_url: str | None
+    invoice_url: str | None
     tracking_number: str | None
     estimated_delivery: str | None
     can_cancel: bool

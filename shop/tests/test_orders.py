@@ -243,3 +243,14 @@ def test_change_address_and_delivery_before_payment(api: Api, customer: str, sku
     shipped = api.patch(f"/orders/{order['order_id']}",
                         json={"customer_id": customer, "shipping_address": "Elsewhere 1"})
     assert shipped.status_code == 409
+
+
+def test_invoice_page(api: Api, customer: str, sku: str) -> None:
+    order = place(api, customer, sku, "invoice-key-01")
+    detail = api.get(f"/orders/{order['order_id']}", params={"customer_id": customer}).json()
+    unpaid = requests.get(detail["invoice_url"], timeout=30)
+    assert unpaid.status_code == 200 and order["order_id"] in unpaid.text and "Not paid" in unpaid.text
+    assert "Via Roma 1, 20121 Milano, Italy" in unpaid.text and "29.90 EUR" in unpaid.text
+    pay(api, order["payment_url"])
+    assert "Paid " in requests.get(detail["invoice_url"], timeout=30).text
+    assert requests.get(f"{api.base_url}/invoices/{'y' * 32}", timeout=30).status_code == 404

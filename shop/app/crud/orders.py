@@ -46,6 +46,11 @@ def payment_url(base_url: str, payment: models.Payment | None) -> str | None:
     return f"{base_url}/pay/{payment.token}" if payment is not None else None
 
 
+def invoice_url(base_url: str, payment: models.Payment | None) -> str | None:
+    # The pay link's secret also opens the invoice: both are for the one shopper who has the link.
+    return f"{base_url}/invoices/{payment.token}" if payment is not None else None
+
+
 def _request_hash(order: schemas.OrderCreate) -> str:
     return hashlib.sha256(json.dumps(order.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
@@ -203,6 +208,7 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
         delivery_option=order.delivery_option, payment_method=order.payment_method,
         payment_status=payment.status.value if payment else None,
         payment_url=payment_url(base_url, payment) if order.status == OrderStatus.pending_payment else None,
+        invoice_url=invoice_url(base_url, payment),
         tracking_number=order.tracking_number, estimated_delivery=_estimated_delivery(order),
         can_cancel=order.status in CANCELLABLE,
         can_return=order.status == OrderStatus.delivered and deadline is not None and utcnow() <= deadline,

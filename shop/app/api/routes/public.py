@@ -16,7 +16,7 @@ from app.api.deps import ReadDB, SettingsDep, WriteDB
 from app.crud import catalog, payments
 from app.errors import ShopError
 from app.images import placeholder_svg
-from app.models import OrderStatus, PaymentStatus
+from app.models import Order, OrderStatus, PaymentStatus
 from app.notify import notify_assistant
 
 router = APIRouter(include_in_schema=True, tags=["public"])
@@ -46,6 +46,19 @@ def product_image(sku: Annotated[str, Path(max_length=40)], db: ReadDB) -> Respo
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
+def _order_rows(order: Order) -> str:
+    """The order's lines, delivery, discount and total as table rows."""
+    rows = "".join(
+        f"<tr><td>{li.quantity} × {escape(li.name)}"
+        f"{escape(' (' + ', '.join(x for x in (li.color, li.size) if x) + ')') if li.color or li.size else ''}"
+        f"</td><td class=r>{li.line_total:.2f}</td></tr>" for li in order.lines)
+    rows += f"<tr><td>Delivery</td><td class=r>{order.shipping_cost:.2f}</td></tr>"
+    if order.discount:
+        rows += f"<tr><td>Discount {escape(order.promo_code or '')}</td><td class=r>-{order.discount:.2f}</td></tr>"
+    rows += f"<tr class=total><td>Total</td><td class=r>{order.total:.2f} {escape(order.currency)}</td></tr>"
+    return rows
+
+
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
 
@@ -57,14 +70,7 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     except ShopError as error:
         return _page("Payment link not valid", f"<p>{escape(error.message)}</p>", 404)
     order = payment.order
-    rows = "".join(
-        f"<tr><td>{li.quantity} × {escape(li.name)}"
-        f"{escape(' (' + ', '.join(x for x in (li.color, li.size) if x) + ')') if li.color or li.size else ''}"
-        f"</td><td class=r>{li.line_total:.2f}</td></tr>" for li in order.lines)
-    rows += f"<tr><td>Delivery</td><td class=r>{order.shipping_cost:.2f}</td></tr>"
-    if order.discount:
-        rows += f"<tr><td>Discount {escape(order.promo_code or '')}</td><td class=r>-{order.discount:.2f}</td></tr>"
-    rows += f"<tr class=total><td>Total</td><td class=r>{order.total:.2f} {escape(order.currency)}</td></tr>"
+    rows = _order_rows(order)
     if order.status == OrderStatus.cancelled:
         refunded = " Your payment has been refunded." if payment.status == PaymentStatus.paid else ""
         action = f"<p>This order was cancelled and can't be paid.{refunded}</p>"
@@ -94,3 +100,22 @@ def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")]
                      f"{escape(outcome.currency)}. You can close this page and go back to the chat.</p>")
     return _page("Payment declined", f"<p>The payment for order {escape(outcome.order_id)} was declined. "
                  f'<a href="/pay/{escape(token)}">Try again</a> or go back to the chat.</p>')
+
+
+@router.get("/invoices/{token}", response_class=HTMLResponse)
+def invoice_page(token: PayToken, db: ReadDB) -> HTMLResponse:
+    try:
+        payment = payments.by_token(db, token)
+    except ShopError:
+        return _page("Invoice not found", "<p>This invoice link is not valid.</p>", 404)
+    order = payment.order
+    address = order.shipping_address
+    bill_to = escape(address.get("text") or ", ".join(
+        str(address[k]) for k in ("name", "line1", "line2", "postcode", "city", "country") if address.get(k)))
+    state = ("Paid " + payment.updated_at.date().isoformat() if payment.status == PaymentStatus.paid
+             else "Not paid")
+    body = (f"<p>Bottega S.r.l. — invoice for order <strong>{escape(order.order_id)}</strong><br>"
+            f"Date: {order.created_at.date().isoformat()}<br>Deliver to: {bill_to}<br>"
+            f"Status: {escape(order.status.value.replace('_', ' '))} · {state}</p>"
+            f"<table>{_order_rows(order)}</table><p class=note>Prices include VAT.</p>")
+    return _page(f"Invoice {order.order_id}", body)
