@@ -44,9 +44,10 @@ chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (star
 
 setup: $(ASSISTANT)/.installed $(SHOP)/.installed .env ## install both environments from their locks
 
-lint: $(SHOP)/.installed ## ruff on all Python code (rules in ruff.toml)
-	@echo "lint: ruff check"
+lint: $(SHOP)/.installed ## ruff on all Python code (rules in ruff.toml), mypy --strict on the shop
+	@echo "lint: ruff check, mypy (shop)"
 	@$(SHOP)/bin/ruff check --quiet .
+	@cd shop && ../$(SHOP)/bin/mypy app
 
 validate: $(ASSISTANT)/.installed ## check domain, data and stories for mistakes
 	@echo "validate: rasa data validate"

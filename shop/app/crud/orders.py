@@ -11,8 +11,9 @@ import json
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,12 +128,12 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str,
     total = subtotal - discount + shipping
     now = utcnow()
     for line in sorted(lines, key=lambda li: li.variant_id):  # one lock order: no deadlocks
-        reserved = session.execute(
+        reserved = cast(CursorResult[Any], session.execute(
             update(models.Variant)
             .where(models.Variant.id == line.variant_id, models.Variant.stock >= line.quantity)
             .values(stock=models.Variant.stock - line.quantity, updated_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         if reserved != 1:
             product = line.variant.product
             session.rollback()

@@ -43,7 +43,8 @@ def words(text: str) -> list[str]:
 def stem(word: str) -> str:
     if word.isdigit() or len(word) <= 3:
         return word
-    return _stemmer.stemWord(word)
+    stemmed: str = _stemmer.stemWord(word)
+    return stemmed
 
 
 def query_words(text: str) -> list[str]:

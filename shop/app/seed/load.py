@@ -9,12 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import models
 from app.models import utcnow
 
 Progress = Callable[[int], None]
+
+
+def _ids(session: Session, key: InstrumentedAttribute[str], value: InstrumentedAttribute[int]) -> dict[str, int]:
+    return dict(session.execute(select(key, value)).tuples().all())
 
 
 def is_empty(session: Session) -> bool:
@@ -27,7 +31,7 @@ def load_reference(session: Session, departments: list[dict[str, Any]], stores: 
     known = set(session.scalars(select(models.Department.slug)))
     session.add_all(models.Department(**d) for d in departments if d["slug"] not in known)
     session.flush()
-    dept_ids = dict(session.execute(select(models.Department.slug, models.Department.id)).all())
+    dept_ids = _ids(session, models.Department.slug, models.Department.id)
     existing_stores = set(session.scalars(select(models.Store.code)))
     session.add_all(models.Store(**s) for s in stores if s["code"] not in existing_stores)
     existing_promos = set(session.scalars(select(models.Promotion.code)))
@@ -50,8 +54,8 @@ def load_reference(session: Session, departments: list[dict[str, Any]], stores: 
 def load_products(session: Session, products: Iterable[dict[str, Any]], *, batch_size: int = 2000,
                   progress: Progress | None = None) -> int:
     """Bulk-inserts products and their variants; returns how many products were added."""
-    dept_ids = dict(session.execute(select(models.Department.slug, models.Department.id)).all())
-    brand_ids = dict(session.execute(select(models.Brand.name, models.Brand.id)).all())
+    dept_ids = _ids(session, models.Department.slug, models.Department.id)
+    brand_ids = _ids(session, models.Brand.name, models.Brand.id)
     next_product = (session.scalar(select(func.max(models.Product.id))) or 0) + 1
     count = 0
     batch: list[dict[str, Any]] = []
@@ -63,10 +67,10 @@ def load_products(session: Session, products: Iterable[dict[str, Any]], *, batch
         new_brands = sorted({p["brand"] for p in batch} - brand_ids.keys())
         if new_brands:
             session.execute(insert(models.Brand), [{"name": b} for b in new_brands])
-            brand_ids.update(session.execute(select(models.Brand.name, models.Brand.id)
-                                             .where(models.Brand.name.in_(new_brands))).all())
+            brand_ids.update(_ids(session, models.Brand.name, models.Brand.id))
         now = utcnow()
-        product_rows, variant_rows = [], []
+        product_rows: list[dict[str, Any]] = []
+        variant_rows: list[dict[str, Any]] = []
         for p in batch:
             pid = next_product
             next_product += 1
