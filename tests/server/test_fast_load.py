@@ -1,0 +1,52 @@
+"""Fast model loading must change nothing but the start-up time.
+
+Loads the trained model twice in this process — the stock way, then with server.fast_load — and
+compares what both understand (intent, confidence, entities) and which action each predicts next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from server import fast_load
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "bottega.tar.gz"
+MESSAGES = [
+    "hi there", "do you have red running shoes size 42 under 100?", "any blakberries?",
+    "show me the second one", "add 2 of those to my cart", "what's in my cart", "bye 👋",
+]
+
+
+async def _behaviour(model_path: Path) -> list[dict[str, Any]]:
+    from rasa.core.agent import load_agent
+    from rasa.shared.core.events import UserUttered
+
+    agent = await load_agent(model_path=str(model_path))
+    assert agent.processor is not None
+    results = []
+    for number, text in enumerate(MESSAGES):
+        parsed = await agent.parse_message(text)
+        tracker = await agent.processor.fetch_tracker_with_initial_session(f"fast-load-{number}")
+        tracker.update(UserUttered(text, parsed["intent"], parsed["entities"]))
+        prediction = agent.processor.predict_next_with_tracker(tracker)
+        assert prediction is not None
+        results.append({
+            "intent": parsed["intent"]["name"],
+            "confidence": round(parsed["intent"]["confidence"], 4),
+            "entities": sorted((e["entity"], str(e["value"])) for e in parsed["entities"]),
+            "next_action": max(prediction["scores"], key=lambda s: s["score"])["action"],
+            "policy": prediction["policy"],
+            "action_confidence": round(prediction["confidence"], 4),
+        })
+    return results
+
+
+def test_fast_load_behaves_exactly_like_stock_rasa() -> None:
+    assert MODEL.exists(), "needs the trained model: make test trains it before the tests run"
+    stock = asyncio.run(_behaviour(MODEL))
+    fast_load.apply()
+    fast = asyncio.run(_behaviour(MODEL))
+    assert fast == stock
+    assert {r["intent"] for r in stock} >= {"greet", "search_product", "goodbye"}
