@@ -11,6 +11,8 @@ SHOP       := $(VENV)/shop
 UV         := $(TOOLS)/bin/uv
 RASA       := $(ASSISTANT)/bin/rasa
 MODEL      := models/bottega.tar.gz
+WEBCHAT    := webchat/node_modules/.installed
+CHROMIUM   := /usr/bin/chromium
 # Everything training reads; a change to any of them retrains on the next run or test.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 # CI logs are files: no progress bars there.
@@ -19,12 +21,12 @@ export UV_NO_PROGRESS := 1
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test shop chat setup lint validate train test-shop test-assistant bench lock clean
+.PHONY: help run test shop chat setup lint validate train test-shop test-assistant test-webchat browser bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-run: setup $(MODEL) ## set up, train if needed, and run shop + action server + Rasa (Ctrl-C stops all)
+run: setup $(MODEL) ## set up, train if needed, and run shop + action server + Rasa + web chat (Ctrl-C stops all)
 	@$(SHOP)/bin/python scripts/run_stack.py
 
 test: ## set up, validate, train if needed, and run every check
@@ -34,6 +36,7 @@ test: ## set up, validate, train if needed, and run every check
 	@$(MAKE) $(MODEL)
 	@$(MAKE) test-shop
 	@$(MAKE) test-assistant
+	@$(MAKE) test-webchat
 	@echo "test: all checks passed"
 
 shop: $(SHOP)/.installed .env ## run the shop service alone (migrates and seeds an empty database first)
@@ -42,7 +45,7 @@ shop: $(SHOP)/.installed .env ## run the shop service alone (migrates and seeds 
 chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (start `make run` first)
 	@$(SHOP)/bin/python scripts/chat.py
 
-setup: $(ASSISTANT)/.installed $(SHOP)/.installed .env ## install both environments from their locks
+setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env ## install both environments and the web chat's socket.io client from their locks
 
 lint: $(SHOP)/.installed ## ruff on all Python code (rules in ruff.toml), mypy --strict on the shop
 	@echo "lint: ruff check, mypy (shop)"
@@ -67,7 +70,25 @@ test-shop: $(SHOP)/.installed ## the shop service's tests, on SQLite and Postgre
 
 test-assistant: $(ASSISTANT)/.installed $(SHOP)/.installed ## the actions' tests against a real shop service
 	@echo "test-assistant: pytest tests/"
-	@$(ASSISTANT)/bin/python -m pytest tests
+	@$(ASSISTANT)/bin/python -m pytest tests --ignore=tests/webchat
+
+# The browser test runs in the shop environment (Playwright, Python 3.11) against a whole stack
+# of its own on free ports; --confcutdir keeps the assistant's conftest (rasa-sdk) out of it.
+test-webchat: $(SHOP)/.installed $(ASSISTANT)/.installed $(WEBCHAT) $(MODEL) .env browser ## the web chat in headless Chromium against a whole stack
+	@echo "test-webchat: pytest tests/webchat (headless Chromium, its own stack on free ports)"
+	@$(SHOP)/bin/python -m pytest --confcutdir=tests/webchat tests/webchat
+
+# Debian's Chromium: Playwright's own browser download is never used (and cannot work offline).
+browser: ## install Chromium for the browser test if it is missing (apt-get, needs root)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "browser: $(CHROMIUM) is missing; installing Debian's chromium package (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "browser: $(CHROMIUM) is missing. Install Chromium as root, e.g. 'sudo apt-get install -y chromium'"; \
+	    echo "         (Debian/Ubuntu), then run make test again."; exit 1; \
+	  fi; \
+	fi
 
 bench: $(SHOP)/.installed ## search latency on the seed catalogue and on 100,000 products
 	@cd shop && ../$(SHOP)/bin/python -m bench.search_latency
@@ -80,7 +101,7 @@ lock: $(UV) ## re-resolve every lock file (after editing a requirements *.in fil
 	cd shop && ../$(UV) pip compile -q --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements-test.in -o requirements-test.txt
 
 clean: ## remove environments, models and local data (keeps .env)
-	rm -rf $(VENV) models .rasa shop/var results
+	rm -rf $(VENV) models .rasa shop/var results webchat/node_modules
 
 # --- environments --------------------------------------------------------------------------------
 
@@ -100,6 +121,11 @@ $(SHOP)/.installed: shop/requirements.txt shop/requirements-test.txt | $(UV)
 	@echo "setup: shop environment (Python 3.11+: FastAPI, SQLAlchemy 2)"
 	@py=$$(scripts/find-python 3.11 3.12 3.13); [ -x $(SHOP)/bin/python ] || $(UV) venv --quiet --python "$$py" $(SHOP)
 	@$(UV) pip sync --python $(SHOP)/bin/python --require-hashes shop/requirements.txt shop/requirements-test.txt
+	@touch $@
+
+$(WEBCHAT): webchat/package.json webchat/package-lock.json
+	@echo "setup: web chat's socket.io client (npm ci --prefix webchat)"
+	@npm ci --prefix webchat --no-audit --no-fund --loglevel=error
 	@touch $@
 
 .env: | $(UV)

@@ -1,7 +1,8 @@
-"""Runs the whole local stack in the foreground: shop service, action server, Rasa server.
+"""Runs the whole local stack in the foreground: shop service, action server, Rasa server, web chat.
 
 Started by `make run` once everything is installed and trained. Each process's output is prefixed
-with its name; Ctrl-C or SIGTERM stops all three, and so does any one of them dying.
+with its name; Ctrl-C or SIGTERM stops all four, and so does any one of them dying. Ports come from
+SHOP_PORT, ACTION_PORT, RASA_PORT and WEBCHAT_PORT (the browser test runs a second stack this way).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def load_env() -> dict[str, str]:
     """Defaults, overridden by .env, overridden by the real environment."""
     env = {
         "SHOP_HOST": "127.0.0.1", "SHOP_PORT": "8100", "ACTION_PORT": "5055", "RASA_PORT": "5005",
+        "WEBCHAT_PORT": "8080",
         "RASA_MODEL": str(ROOT / "models" / "bottega.tar.gz"),
     }
     dotenv = ROOT / ".env"
@@ -65,11 +67,15 @@ def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
         ("actions", [str(ASSISTANT_BIN / "rasa"), "run", "actions", "--actions", "actions",
                      "--port", env["ACTION_PORT"]], ROOT,
          f"http://127.0.0.1:{env['ACTION_PORT']}/health"),
-        ("rasa", [str(ASSISTANT_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
-                  "--port", env["RASA_PORT"], "--auth-token", env["RASA_API_TOKEN"],
+        # `python -m server` is the rasa command with fast model loading (server/fast_load.py).
+        ("rasa", [str(ASSISTANT_BIN / "python"), "-m", "server", "run", "--enable-api",
+                  "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--auth-token", env["RASA_API_TOKEN"],
                   "--model", env["RASA_MODEL"], "--endpoints", endpoints_file(env),
-                  "--credentials", "credentials.yml", "--cors", "http://127.0.0.1:*"], ROOT,
+                  # The web chat's origin (any local port) may call Rasa and open its socket.io channel.
+                  "--credentials", "credentials.yml", "--cors", "http://127.0.0.1:*", "http://localhost:*"], ROOT,
          f"http://127.0.0.1:{env['RASA_PORT']}/"),
+        ("webchat", [str(SHOP_PYTHON), str(ROOT / "scripts" / "serve_webchat.py")], ROOT,
+         f"http://127.0.0.1:{env['WEBCHAT_PORT']}/config.js"),
     ]
 
 
@@ -110,7 +116,7 @@ def main() -> int:
     width = max(len(name) for name, *_ in services(env))
     exit_code = 0
     try:
-        # All three start at once: Rasa's model load dominates, the others are up long before it.
+        # All four start at once: Rasa's model load dominates, the others are up long before it.
         for name, command, cwd, _ in services(env):
             print(f"run: starting {name}", flush=True)
             process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -130,7 +136,8 @@ def main() -> int:
             f"    shop API        {env['SHOP_URL']}  (docs at /docs; bearer token in .env)\n"
             f"    action server   http://127.0.0.1:{env['ACTION_PORT']}\n"
             f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  (REST channel: /webhooks/rest/webhook)\n"
-            "  Talk to the assistant in another terminal:  make chat\n"
+            f"  Chat in your browser: http://127.0.0.1:{env['WEBCHAT_PORT']}\n"
+            "  Or in another terminal:  make chat\n"
             "  Stop everything: Ctrl-C\n",
             flush=True,
         )

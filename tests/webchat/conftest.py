@@ -1,0 +1,145 @@
+"""A whole Bottega stack and a headless Chromium for the web chat's browser test.
+
+Runs in the shop environment (Playwright needs nothing of Rasa's), with `--confcutdir`
+so the assistant's conftest stays out. The stack is scripts/run_stack.py, exactly what
+`make run` starts, on free ports with a throwaway database; the browser is Debian's
+Chromium (/usr/bin/chromium), never one Playwright downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# As on the machine notes: no sandbox (root), and no background traffic to Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+STACK_TIMEOUT = 300.0  # Rasa loads its model in ~40 s alone, minutes on a busy 2-core machine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "checkout: needs the checkout dialogue (a payment link); fails, never skips, while it is missing",
+    )
+
+
+@dataclass(frozen=True)
+class Stack:
+    webchat_url: str
+    rasa_url: str
+    rasa_token: str
+    log: Path
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _tail(log: Path, chars: int = 4000) -> str:
+    return log.read_text(errors="replace")[-chars:] if log.exists() else "(no output)"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """shop + action server + Rasa + web chat, as `make run` starts them, on free ports."""
+    model = Path(os.environ.get("RASA_MODEL", ROOT / "models" / "bottega.tar.gz"))
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train` (make test trains before this test)")
+    shop_port, action_port, rasa_port, webchat_port = _free_ports(4)
+    workdir = tmp_path_factory.mktemp("stack")
+    rasa_token = "test-" + secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
+        "SHOP_PUBLIC_URL": f"http://127.0.0.1:{shop_port}",
+        "ACTION_PORT": str(action_port), "RASA_PORT": str(rasa_port), "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
+        "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
+        "SHOP_API_TOKEN": "test-" + secrets.token_urlsafe(24), "RASA_API_TOKEN": rasa_token,
+    }
+    log = workdir / "stack.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run_stack.py")], cwd=ROOT, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + STACK_TIMEOUT
+        while "Bottega is up." not in log.read_text(errors="replace"):
+            if process.poll() is not None:
+                pytest.fail(f"the stack stopped while starting (exit {process.returncode}):\n{_tail(log)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the stack was not up after {STACK_TIMEOUT:.0f} s:\n{_tail(log)}")
+            time.sleep(1)
+        yield Stack(f"http://127.0.0.1:{webchat_port}", f"http://127.0.0.1:{rasa_port}", rasa_token, log)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # run_stack stops its four services itself
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium package")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, chromium_sandbox=False)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    """One tab for the whole module: its tests are the steps of one conversation, in order."""
+    context = browser.new_context(viewport={"width": 960, "height": 1000}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def trigger_intent(stack: Stack, conversation: str, intent: str) -> int:
+    """What the shop does to tell a shopper about a payment: Rasa answers on the latest channel."""
+    query = urllib.parse.urlencode({"output_channel": "latest", "token": stack.rasa_token})
+    url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/trigger_intent?{query}"
+    request = urllib.request.Request(url, data=json.dumps({"name": intent}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -1,0 +1,314 @@
+// Bottega's browser chat: talks to Rasa's socket.io channel (channels/webchat.py).
+// One bot message arrives as one `bot_uttered` event:
+//   {text?, buttons?: [{title, payload} | {title, url}], quick_replies?, image?, attachment?, custom?}
+// where custom may be {type: "product_cards", cards: [{sku, title, subtitle, image_url, buttons}]}.
+(function () {
+  "use strict";
+
+  const config = window.BOTTEGA_CONFIG || {};
+  const RASA_URL = config.rasaUrl || `${location.protocol}//${location.hostname}:5005`;
+  const SESSION_KEY = "bottega.session_id";
+  const HISTORY_KEY = "bottega.history";
+  const HISTORY_LIMIT = 200;
+  const TYPING_TIMEOUT_MS = 30000;
+  const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  const log = document.getElementById("log");
+  const input = document.getElementById("input");
+  const sendButton = document.getElementById("send");
+  const form = document.getElementById("composer");
+  const banner = document.getElementById("banner");
+  const typing = document.getElementById("typing");
+  const status = document.getElementById("status");
+
+  // --- the conversation's identity and history (a reload continues both) -----------------
+
+  function newSessionId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+  }
+
+  function storage(key, fallback) {
+    try {
+      const value = localStorage.getItem(key);
+      return value === null ? fallback : JSON.parse(value);
+    } catch (_) {
+      return fallback;
+    }
+  }
+
+  function store(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch (_) {
+      /* private mode or full: the chat still works, it just forgets on reload */
+    }
+  }
+
+  let sessionId = storage(SESSION_KEY, null);
+  if (!sessionId) {
+    sessionId = newSessionId();
+    store(SESSION_KEY, sessionId);
+  }
+  let history = storage(HISTORY_KEY, {});
+  if (history.session !== sessionId) history = { session: sessionId, entries: [] };
+
+  function remember(entry) {
+    history.entries.push(entry);
+    history.entries = history.entries.slice(-HISTORY_LIMIT);
+    store(HISTORY_KEY, history);
+  }
+
+  // --- rendering ---------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  // Text with its line breaks (CSS pre-wrap) and clickable links; never parsed as HTML.
+  function richText(text) {
+    const node = el("div", "text");
+    String(text).split(URL_PATTERN).forEach((part, index) => {
+      if (index % 2 === 1) {
+        const link = el("a", null, part);
+        link.href = part;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        node.appendChild(link);
+      } else if (part) {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+    return node;
+  }
+
+  function safeUrl(url) {
+    try {
+      const parsed = new URL(url, location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // A payload button sends its payload and shows its title; a url button opens a new tab.
+  function buttonNode(button, className) {
+    const url = button.url && safeUrl(button.url);
+    if (url) {
+      const link = el("a", `${className} link-button`, button.title || url);
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      return link;
+    }
+    const node = el("button", className, button.title || button.payload);
+    node.type = "button";
+    node.addEventListener("click", () => send(button.payload || button.title, button.title));
+    return node;
+  }
+
+  function imageNode(src, alt, className) {
+    const url = safeUrl(src);
+    if (!url) return null;
+    const img = el("img", className);
+    img.src = url;
+    img.alt = alt || "";
+    img.loading = "lazy";
+    // A picture that fails to load leaves its frame empty rather than a broken-image icon.
+    img.addEventListener("error", () => img.classList.add("broken"));
+    img.addEventListener("load", scrollDown);
+    return img;
+  }
+
+  function productCards(cards) {
+    const carousel = el("div", "carousel");
+    carousel.setAttribute("role", "list");
+    cards.forEach((card, index) => {
+      const item = el("article", "card");
+      item.setAttribute("role", "listitem");
+      item.dataset.sku = card.sku || "";
+      const media = el("div", "card-media");
+      const img = imageNode(card.image_url, card.title, "card-image");
+      if (img) media.appendChild(img);
+      // "add the 2nd one" refers to these numbers (actions/responses.py numbers the cards).
+      media.appendChild(el("span", "card-number", String(card.number || index + 1)));
+      item.appendChild(media);
+      const body = el("div", "card-body");
+      body.appendChild(el("h3", "card-title", card.title));
+      if (card.subtitle) body.appendChild(el("p", "card-subtitle", card.subtitle));
+      if (card.description) body.appendChild(el("p", "card-description", card.description));
+      item.appendChild(body);
+      const actions = el("div", "card-buttons");
+      (card.buttons || []).forEach((b) => actions.appendChild(buttonNode(b, "card-button")));
+      item.appendChild(actions);
+      carousel.appendChild(item);
+    });
+    return carousel;
+  }
+
+  function firstNumber(text) {
+    const match = /^\s*(\d+)\./m.exec(text || "");
+    return match ? Number(match[1]) : 1;
+  }
+
+  function row(who) {
+    const item = el("li", `row ${who}`);
+    log.appendChild(item);
+    return item;
+  }
+
+  // After layout (pictures and carousels change heights), to the newest message.
+  function scrollDown() {
+    requestAnimationFrame(() => log.scrollTo({ top: log.scrollHeight, behavior: "smooth" }));
+  }
+
+  // The banner and the typing indicator shrink the log: keep its newest message in view,
+  // unless the shopper has scrolled up to read.
+  let pinned = true;
+  log.addEventListener("scroll", () => {
+    pinned = log.scrollHeight - log.clientHeight - log.scrollTop < 48;
+  });
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      if (pinned) log.scrollTop = log.scrollHeight;
+    }).observe(log);
+  }
+
+  function renderUser(text) {
+    row("user").appendChild(el("div", "bubble", text));
+  }
+
+  function renderBot(message) {
+    const item = row("bot");
+    const custom = message.custom || null;
+    const hasCards = custom && custom.type === "product_cards" && Array.isArray(custom.cards);
+    let text = message.text;
+    if (hasCards && text) {
+      // The cards say what the numbered text lines say: keep only the intro line.
+      text = text.split("\n")[0];
+    }
+    if (text) {
+      const bubble = el("div", "bubble");
+      bubble.appendChild(richText(text));
+      item.appendChild(bubble);
+    }
+    const image = message.image || (message.attachment && message.attachment.type === "image"
+      && message.attachment.payload && message.attachment.payload.src);
+    if (image) {
+      const img = imageNode(image, "", "message-image");
+      if (img) item.appendChild(img);
+    }
+    if (hasCards) {
+      const start = firstNumber(message.text);
+      item.appendChild(productCards(custom.cards.map((c, i) => Object.assign({ number: start + i }, c))));
+    }
+    const buttons = message.buttons || [];
+    const quickReplies = message.quick_replies || [];
+    if (buttons.length || quickReplies.length) {
+      const bar = el("div", "buttons");
+      buttons.concat(quickReplies).forEach((b) => bar.appendChild(buttonNode(b, "chip")));
+      item.appendChild(bar);
+    }
+    if (!item.childNodes.length) item.remove();
+  }
+
+  function render(entry) {
+    log.querySelectorAll(".row.hint").forEach((hint) => hint.remove());
+    if (entry.who === "user") renderUser(entry.text);
+    else renderBot(entry.message);
+    scrollDown();
+  }
+
+  // --- the typing indicator and the connection banner --------------------------------------
+
+  let typingTimer = null;
+  function showTyping(on) {
+    clearTimeout(typingTimer);
+    typing.hidden = !on;
+    if (on) {
+      typingTimer = setTimeout(() => showTyping(false), TYPING_TIMEOUT_MS);
+      scrollDown();
+    }
+  }
+
+  function setOnline(online, text) {
+    banner.hidden = online;
+    if (!online) banner.textContent = text || "Connection lost — reconnecting…";
+    status.textContent = online ? "online" : "reconnecting…";
+    document.body.classList.toggle("offline", !online);
+  }
+
+  // --- talking to Rasa ---------------------------------------------------------------------
+
+  const socket = io(RASA_URL, { path: "/socket.io", transports: ["websocket", "polling"] });
+  let everConnected = false;
+
+  socket.on("connect", () => {
+    everConnected = true;
+    // Every (re)connection asks for its session again: that puts this socket in the
+    // session's room, where answers and the shop's notices (payment received …) arrive.
+    socket.emit("session_request", { session_id: sessionId });
+    setOnline(true);
+  });
+  socket.on("session_confirm", (confirmed) => {
+    if (confirmed && confirmed !== sessionId) {
+      sessionId = confirmed;
+      store(SESSION_KEY, sessionId);
+    }
+  });
+  socket.on("disconnect", () => setOnline(false));
+  socket.on("connect_error", () =>
+    setOnline(false, everConnected ? "Connection lost — reconnecting…" : "Can't reach the assistant yet — retrying…"));
+  socket.on("bot_uttered", (message) => {
+    if (!message || typeof message !== "object") return;
+    showTyping(false);
+    const entry = { who: "bot", message };
+    remember(entry);
+    render(entry);
+  });
+
+  function send(payload, shown) {
+    const message = String(payload || "").trim();
+    if (!message) return;
+    const entry = { who: "user", text: (shown || message).trim() };
+    remember(entry);
+    render(entry);
+    socket.emit("user_uttered", { message, session_id: sessionId });
+    showTyping(true);
+  }
+
+  // --- the composer ------------------------------------------------------------------------
+
+  function syncSendButton() {
+    sendButton.disabled = !input.value.trim();
+  }
+  input.addEventListener("input", syncSendButton);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!input.value.trim()) return;
+    send(input.value);
+    input.value = "";
+    syncSendButton();
+    input.focus();
+  });
+
+  document.getElementById("restart").addEventListener("click", () => {
+    sessionId = newSessionId();
+    store(SESSION_KEY, sessionId);
+    history = { session: sessionId, entries: [] };
+    store(HISTORY_KEY, history);
+    log.replaceChildren();
+    showTyping(false);
+    socket.emit("session_request", { session_id: sessionId });
+    input.focus();
+  });
+
+  history.entries.forEach(render);
+  if (!history.entries.length) {
+    row("hint").appendChild(el("div", "hint-text", 'Say hi, or ask for something — e.g. "running shoes under 100".'));
+  }
+  input.focus();
+})();
