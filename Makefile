@@ -21,7 +21,7 @@ export UV_NO_PROGRESS := 1
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test shop chat setup lint validate train test-shop test-assistant test-webchat browser bench lock clean
+.PHONY: help run test shop chat setup lint validate train test-shop test-assistant test-dialogue test-webchat browser bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,7 @@ test: ## set up, validate, train if needed, and run every check
 	@$(MAKE) $(MODEL)
 	@$(MAKE) test-shop
 	@$(MAKE) test-assistant
+	@$(MAKE) test-dialogue
 	@$(MAKE) test-webchat
 	@echo "test: all checks passed"
 
@@ -71,6 +72,11 @@ test-shop: $(SHOP)/.installed ## the shop service's tests, on SQLite and Postgre
 test-assistant: $(ASSISTANT)/.installed $(SHOP)/.installed ## the actions' tests against a real shop service
 	@echo "test-assistant: pytest tests/"
 	@$(ASSISTANT)/bin/python -m pytest tests --ignore=tests/webchat
+
+test-dialogue: $(ASSISTANT)/.installed $(MODEL) ## rasa test: the test conversations (tests/test_stories) and the NLU; any wrong prediction fails
+	@echo "test-dialogue: rasa test --fail-on-prediction-errors (reports in results/)"
+	@$(ASSISTANT)/bin/python -m server test --model $(MODEL) --stories tests/test_stories --nlu data/nlu \
+	  --fail-on-prediction-errors --out results
 
 # The browser test runs in the shop environment (Playwright, Python 3.11) against a whole stack
 # of its own on free ports; --confcutdir keeps the assistant's conftest (rasa-sdk) out of it.

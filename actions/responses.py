@@ -60,6 +60,11 @@ def button(title: str, intent: str, **entities: Any) -> Button:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
+def url_button(title: str, url: str) -> Button:
+    """A button that opens a web page (the pay link, an invoice) instead of sending a message."""
+    return {"title": title, "url": url, "type": "web_url"}
+
+
 def format_price(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}".strip()
 

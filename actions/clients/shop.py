@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -21,6 +21,16 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
+
+from actions.clients.shop_orders import (
+    DeliveryOptions,
+    Order,
+    OrderCreated,
+    OrderSummary,
+    PaymentMethod,
+    Refund,
+    ReturnCreated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +58,24 @@ class ShopError(Exception):
         status: int | None = None,
         code: str | None = None,
         detail: Any = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.detail = detail
+        # The other fields of the shop's error body, e.g. {"sku": ...} or {"deadline": ...}.
+        self.facts: dict[str, Any] = dict(facts or {})
+
+    @property
+    def detail_text(self) -> str:
+        """The shop's detail as one readable string (FastAPI may send a list)."""
+        if isinstance(self.detail, str):
+            return self.detail
+        if isinstance(self.detail, list):
+            parts = [str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in self.detail]
+            return "; ".join(parts)
+        return "" if self.detail is None else str(self.detail)
 
 
 class ShopConfigurationError(ShopError):
@@ -73,16 +96,6 @@ class ShopConflict(ShopError):
 
 class ShopRejected(ShopError):
     """The shop rejected the request (any other 4xx); `code` says why when it can."""
-
-    @property
-    def detail_text(self) -> str:
-        """The shop's detail as one readable string (FastAPI may send a list)."""
-        if isinstance(self.detail, str):
-            return self.detail
-        if isinstance(self.detail, list):
-            parts = [str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in self.detail]
-            return "; ".join(parts)
-        return "" if self.detail is None else str(self.detail)
 
 
 # --- typed results ------------------------------------------------------------------
@@ -358,6 +371,90 @@ class ShopClient:
         )
         return self._parse(Cart.from_json, data)
 
+    # checkout, orders, returns, refunds
+
+    def delivery_options(self) -> DeliveryOptions:
+        data = self._request("GET", "/delivery-options")
+        return self._parse(DeliveryOptions.from_json, data)
+
+    def payment_methods(self) -> list[PaymentMethod]:
+        data = self._request("GET", "/payment-methods")
+        return self._parse(lambda d: [PaymentMethod.from_json(item) for item in d["items"]], data)
+
+    def place_order(
+        self,
+        customer_id: str,
+        idempotency_key: str,
+        shipping_address: str,
+        delivery_option: str,
+        payment_method: str,
+        promo_code: str | None = None,
+    ) -> OrderCreated:
+        """POST /orders. The same key always answers the same order, so a retried or replayed
+        checkout never charges twice; the shop says so with `Idempotent-Replayed: true`."""
+        body: dict[str, Any] = {
+            "customer_id": customer_id,
+            "shipping_address": shipping_address,
+            "delivery_option": delivery_option,
+            "payment_method": payment_method,
+        }
+        if promo_code:
+            body["promo_code"] = promo_code
+        data, headers = self._exchange("POST", "/orders", json=body, headers={"Idempotency-Key": idempotency_key})
+        replayed = str(headers.get("Idempotent-Replayed", "")).lower() == "true"
+        return self._parse(lambda d: OrderCreated.from_json(d, replayed=replayed), data)
+
+    def list_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
+        data = self._request("GET", f"/customers/{_segment(customer_id)}/orders", params={"limit": str(limit)})
+        return self._parse(lambda d: [OrderSummary.from_json(item) for item in d["items"]], data)
+
+    def get_order(self, customer_id: str, order_id: str) -> Order:
+        """The order if it is this customer's; ShopNotFound for anyone else's, as for a missing one."""
+        data = self._request("GET", f"/orders/{_segment(order_id)}", params={"customer_id": customer_id})
+        return self._parse(Order.from_json, data)
+
+    def cancel_order(self, customer_id: str, order_id: str, reason: str | None = None) -> Order:
+        body: dict[str, Any] = {"customer_id": customer_id}
+        if reason:
+            body["reason"] = reason
+        data = self._request("POST", f"/orders/{_segment(order_id)}/cancel", json=body)
+        return self._parse(Order.from_json, data)
+
+    def change_order(
+        self,
+        customer_id: str,
+        order_id: str,
+        shipping_address: str | None = None,
+        delivery_option: str | None = None,
+    ) -> Order:
+        body: dict[str, Any] = {"customer_id": customer_id}
+        if shipping_address is not None:
+            body["shipping_address"] = shipping_address
+        if delivery_option is not None:
+            body["delivery_option"] = delivery_option
+        data = self._request("PATCH", f"/orders/{_segment(order_id)}", json=body)
+        return self._parse(Order.from_json, data)
+
+    def request_return(
+        self,
+        customer_id: str,
+        order_id: str,
+        reason: str,
+        lines: Sequence[tuple[str, int]] = (),
+    ) -> ReturnCreated:
+        """Return (line_id, quantity) pairs of a delivered order; no lines means all of it."""
+        body: dict[str, Any] = {
+            "customer_id": customer_id,
+            "reason": reason,
+            "lines": [{"line_id": int(line_id), "quantity": quantity} for line_id, quantity in lines],
+        }
+        data = self._request("POST", f"/orders/{_segment(order_id)}/returns", json=body)
+        return self._parse(ReturnCreated.from_json, data)
+
+    def list_refunds(self, customer_id: str) -> list[Refund]:
+        data = self._request("GET", f"/customers/{_segment(customer_id)}/refunds")
+        return self._parse(lambda d: [Refund.from_json(item) for item in d["items"]], data)
+
     # async twins: the blocking call runs in a worker thread
 
     async def asearch_products(self, query: ProductQuery) -> ProductPage:
@@ -385,9 +482,68 @@ class ShopClient:
     async def aremove_cart_line(self, customer_id: str, line_id: str) -> Cart:
         return await asyncio.to_thread(self.remove_cart_line, customer_id, line_id)
 
+    async def adelivery_options(self) -> DeliveryOptions:
+        return await asyncio.to_thread(self.delivery_options)
+
+    async def apayment_methods(self) -> list[PaymentMethod]:
+        return await asyncio.to_thread(self.payment_methods)
+
+    async def aplace_order(
+        self,
+        customer_id: str,
+        idempotency_key: str,
+        shipping_address: str,
+        delivery_option: str,
+        payment_method: str,
+        promo_code: str | None = None,
+    ) -> OrderCreated:
+        return await asyncio.to_thread(
+            self.place_order,
+            customer_id,
+            idempotency_key,
+            shipping_address,
+            delivery_option,
+            payment_method,
+            promo_code,
+        )
+
+    async def alist_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
+        return await asyncio.to_thread(self.list_orders, customer_id, limit)
+
+    async def aget_order(self, customer_id: str, order_id: str) -> Order:
+        return await asyncio.to_thread(self.get_order, customer_id, order_id)
+
+    async def acancel_order(self, customer_id: str, order_id: str, reason: str | None = None) -> Order:
+        return await asyncio.to_thread(self.cancel_order, customer_id, order_id, reason)
+
+    async def achange_order(
+        self,
+        customer_id: str,
+        order_id: str,
+        shipping_address: str | None = None,
+        delivery_option: str | None = None,
+    ) -> Order:
+        return await asyncio.to_thread(self.change_order, customer_id, order_id, shipping_address, delivery_option)
+
+    async def arequest_return(
+        self,
+        customer_id: str,
+        order_id: str,
+        reason: str,
+        lines: Sequence[tuple[str, int]] = (),
+    ) -> ReturnCreated:
+        return await asyncio.to_thread(self.request_return, customer_id, order_id, reason, lines)
+
+    async def alist_refunds(self, customer_id: str) -> list[Refund]:
+        return await asyncio.to_thread(self.list_refunds, customer_id)
+
     # plumbing
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._exchange(method, path, **kwargs)[0]
+
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[Any, Mapping[str, str]]:
+        """The checked JSON body and the response headers."""
         url = self._settings.base_url + path
         where = f"{method} {_redact(path)}"
         timeout: tuple[float, float] = (
@@ -414,7 +570,7 @@ class ShopClient:
                 ) from exc
             except requests.RequestException as exc:
                 raise ShopUnavailable(f"Request to the shop failed ({where}): {type(exc).__name__}") from exc
-            return self._check(where, response)
+            return self._check(where, response), response.headers
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     @staticmethod
@@ -430,17 +586,18 @@ class ShopClient:
                 ) from exc
 
         code, detail = _error_body(response)
+        facts = _error_facts(response)
         message = f"Shop answered {status} to {where}" + (f" ({code})" if code else "")
         if status >= 500:
             raise ShopUnavailable(message, status=status, code=code, detail=detail)
         if status == 404:
-            raise ShopNotFound(message, status=status, code=code, detail=detail)
+            raise ShopNotFound(message, status=status, code=code, detail=detail, facts=facts)
         if status == 409:
-            raise ShopConflict(message, status=status, code=code, detail=detail)
+            raise ShopConflict(message, status=status, code=code, detail=detail, facts=facts)
         if status in (401, 403):
             # Our token is wrong: an operator has to fix it, the shopper cannot.
             logger.error("The shop refused the action server's token (%s)", status)
-        raise ShopRejected(message, status=status, code=code, detail=detail)
+        raise ShopRejected(message, status=status, code=code, detail=detail, facts=facts)
 
     @staticmethod
     def _parse(parser: Callable[[Any], T], data: Any) -> T:
@@ -469,6 +626,17 @@ def _error_body(response: requests.Response) -> tuple[str | None, Any]:
         return None, body
     code = body.get("code")
     return (str(code) if code is not None else None), body.get("detail")
+
+
+def _error_facts(response: requests.Response) -> dict[str, Any]:
+    """The error body's fields besides detail and code (the shop's facts about the refusal)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    return {key: value for key, value in body.items() if key not in ("detail", "code")}
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,446 @@
+"""What the checkout, order, return and refund actions say (built on actions/responses.py).
+
+Kept out of responses.py, which holds the catalogue and cart messages, so each module stays
+short. Every message is plain text plus buttons; a pay link or an invoice is a url button
+*and* a line of text, for channels that show no buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from actions.clients.shop import Cart
+from actions.clients.shop_orders import (
+    DeliveryOption,
+    DeliveryOptions,
+    Order,
+    OrderCreated,
+    OrderSummary,
+    PaymentMethod,
+    Refund,
+)
+from actions.responses import (
+    MAX_BUTTONS,
+    BotMessage,
+    Button,
+    button,
+    describe_variant,
+    format_price,
+    text,
+    url_button,
+)
+
+STATUS_WORDS = {
+    "pending_payment": "waiting for payment",
+    "paid": "paid and being prepared for shipping",
+    "shipped": "on its way",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "return_requested": "waiting for your return",
+    "returned": "returned; your refund is being processed",
+    "refunded": "refunded",
+}
+
+RETURN_REASONS = ("Too small", "Too big", "Damaged", "Not as described", "Changed my mind")
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
+def _date(iso: str | None) -> str:
+    """ "2026-11-22T10:00:00+00:00" → "2026-11-22"."""
+    return (iso or "")[:10]
+
+
+def _line(quantity: int, name: str, size: str | None, color: str | None, amount: Decimal, currency: str) -> str:
+    variant = describe_variant(size, color)
+    variant = f" ({variant})" if variant else ""
+    return f"- {quantity} × {name}{variant} — {format_price(amount, currency)}"
+
+
+def pay_button(total: Decimal, currency: str, payment_url: str) -> Button:
+    return url_button(f"Pay {format_price(total, currency)}", payment_url)
+
+
+# --- checkout -----------------------------------------------------------------------
+
+
+def cart_empty_at_checkout() -> BotMessage:
+    return text(
+        "Your cart is empty, so there's nothing to check out yet. What can I find for you?",
+        [button("Browse departments", "browse_catalog")],
+    )
+
+
+def ask_shipping_address() -> BotMessage:
+    return text(
+        'Where should we deliver it? Please write the address on one line, e.g. "Via Roma 1, 20121 Milano, Italy". '
+        'Say "stop" to leave the checkout.'
+    )
+
+
+def delivery_option_title(option: DeliveryOption, currency: str) -> str:
+    days = f"{option.days_min}" if option.days_min == option.days_max else f"{option.days_min}–{option.days_max}"
+    price = "free" if option.price == 0 else format_price(option.price, currency)
+    return f"{option.name}: {price}, {days} day{'s' if option.days_max != 1 else ''}"
+
+
+def ask_delivery_option(options: DeliveryOptions) -> BotMessage:
+    lines = ["How should we deliver it?"]
+    for option in options.items:
+        free = ""
+        if option.free_over is not None:
+            free = f" (free over {format_price(option.free_over, options.currency)})"
+        lines.append(f"- {delivery_option_title(option, options.currency)}{free}")
+    # The payload is the option's code as plain text: the form reads it from the text.
+    buttons = [{"title": delivery_option_title(o, options.currency), "payload": o.code} for o in options.items]
+    return text("\n".join(lines), buttons[:MAX_BUTTONS])
+
+
+def ask_payment_method(methods: Sequence[PaymentMethod]) -> BotMessage:
+    lines = ["How would you like to pay?"] + [f"- {m.name}" for m in methods]
+    return text("\n".join(lines), [{"title": m.name, "payload": m.code} for m in methods][:MAX_BUTTONS])
+
+
+def checkout_summary(
+    cart: Cart,
+    address: str,
+    delivery: DeliveryOption,
+    shipping: Decimal,
+    payment: PaymentMethod,
+) -> BotMessage:
+    lines = ["Here's your order:"]
+    lines += [_line(li.quantity, li.name, li.size, li.color, li.line_total, cart.currency) for li in cart.items]
+    lines.append(f"Subtotal: {format_price(cart.total, cart.currency)}")
+    lines.append(f"Delivery ({delivery.name}): {'free' if shipping == 0 else format_price(shipping, cart.currency)}")
+    lines.append(f"Total: {format_price(cart.total + shipping, cart.currency)}")
+    lines.append(f"To: {address}")
+    lines.append(f"Paying with: {payment.name}")
+    lines.append("Shall I place the order?")
+    return text("\n".join(lines), [button("Yes, place the order", "affirm"), button("No, not yet", "deny")])
+
+
+def order_placed(created: OrderCreated) -> BotMessage:
+    total = format_price(created.total, created.currency)
+    if not created.payment_url:
+        return text(f"Your order {created.order_id} is placed: {total}.")
+    return text(
+        f"Your order {created.order_id} is placed: {total}. Please pay with this link: {created.payment_url}\n"
+        "I'll let you know as soon as the payment arrives.",
+        [pay_button(created.total, created.currency, created.payment_url)],
+    )
+
+
+def order_already_placed(order: Order, payment_url: str) -> BotMessage:
+    return text(
+        f"Your cart is empty: your order {order.order_id} ({format_price(order.total, order.currency)}) is "
+        f"already placed and waiting for payment. Pay here: {payment_url}",
+        [pay_button(order.total, order.currency, payment_url)],
+    )
+
+
+def checkout_declined() -> BotMessage:
+    return text(
+        "No problem, I haven't placed the order and your cart is kept. "
+        "You can change your cart, or check out again with another address, delivery or payment.",
+        [
+            button("View cart", "view_cart"),
+            button("Check out again", "checkout"),
+            button("Keep shopping", "browse_catalog"),
+        ],
+    )
+
+
+def checkout_incomplete() -> BotMessage:
+    return text(
+        "OK, I've stopped the checkout and placed no order. Your cart is kept: say \"checkout\" when you're ready.",
+        [button("Check out", "checkout")],
+    )
+
+
+def sold_out_at_checkout(name: str) -> BotMessage:
+    return text(
+        f"Sorry, {name} sold out before your order went through, so I haven't placed it. "
+        "Your cart is kept: remove that item (or pick another size or colour) and check out again.",
+        [button("View cart", "view_cart")],
+    )
+
+
+def order_not_placed_shop_down() -> BotMessage:
+    return text(
+        "Sorry, I can't reach the shop right now, so I couldn't confirm your order. Nothing was charged. "
+        "Please check out again in a few minutes: your cart is kept, and if the order did go through, "
+        "I'll send you its pay link then.",
+        [button("Check out", "checkout")],
+    )
+
+
+def promotion_refused(detail: str) -> BotMessage:
+    return text(f"{detail} I haven't placed the order; your cart is kept.".strip(), [button("Check out", "checkout")])
+
+
+# --- orders -------------------------------------------------------------------------
+
+
+def order_details(order: Order) -> BotMessage:
+    lines = [f"Order {order.order_id} from {_date(order.created_at)} is {status_words(order.status)}."]
+    lines += [_line(li.quantity, li.name, li.size, li.color, li.line_total, order.currency) for li in order.lines]
+    lines.append(f"Total: {format_price(order.total, order.currency)}")
+    if order.tracking_number:
+        lines.append(f"Tracking number: {order.tracking_number}")
+    if order.estimated_delivery:
+        lines.append(f"Estimated delivery: {order.estimated_delivery}")
+    if order.status == "delivered" and order.return_deadline:
+        lines.append(f"You can return it until {_date(order.return_deadline)}.")
+    buttons: list[Button] = []
+    if order.payment_url:
+        lines.append(f"Pay here: {order.payment_url}")
+        buttons.append(pay_button(order.total, order.currency, order.payment_url))
+    if order.can_cancel:
+        buttons.append(button("Cancel this order", "cancel_order", order_id=order.order_id))
+    if order.can_return:
+        buttons.append(button("Return something", "return_item", order_id=order.order_id))
+    return text("\n".join(lines), buttons)
+
+
+def order_buttons(orders: Sequence[OrderSummary], intent: str) -> list[Button]:
+    return [
+        button(
+            f"{o.order_id} — {format_price(o.total, o.currency)}, {status_words(o.status)}",
+            intent,
+            order_id=o.order_id,
+        )
+        for o in orders
+    ][:MAX_BUTTONS]
+
+
+def pick_order(question: str, orders: Sequence[OrderSummary], intent: str) -> BotMessage:
+    lines = [question] + [
+        f"- {o.order_id} from {_date(o.created_at)}: {o.item_count} item{'s' if o.item_count != 1 else ''}, "
+        f"{format_price(o.total, o.currency)}, {status_words(o.status)}"
+        for o in orders
+    ]
+    return text("\n".join(lines), order_buttons(orders, intent))
+
+
+def no_orders() -> BotMessage:
+    return text("You haven't placed any orders with us yet.", [button("Browse departments", "browse_catalog")])
+
+
+def order_not_found(order_id: str) -> BotMessage:
+    return text(
+        f"I can't find order {order_id} on your account. Please check the number, or pick one of your orders.",
+        [button("My orders", "order_status")],
+    )
+
+
+def confirm_cancellation(order: Order) -> BotMessage:
+    refund = " Your payment will be refunded at once." if order.status == "paid" else ""
+    return text(
+        f"Do you want to cancel order {order.order_id} ({format_price(order.total, order.currency)})?{refund}",
+        [button("Yes, cancel it", "affirm"), button("No, keep it", "deny")],
+    )
+
+
+def cannot_cancel(order: Order) -> BotMessage:
+    status = status_words(order.status)
+    if order.status in ("shipped", "delivered"):
+        hint = " Once it's delivered you can return it within 30 days."
+        buttons = [button("Return something", "return_item", order_id=order.order_id)] if order.can_return else []
+        if order.status == "delivered":
+            hint = " You can return it instead." if order.can_return else ""
+        return text(f"Order {order.order_id} is already {status}, so it can't be cancelled any more.{hint}", buttons)
+    return text(f"Order {order.order_id} is {status}, so there's nothing to cancel.")
+
+
+def order_cancelled(order: Order) -> BotMessage:
+    refund = " Your payment is refunded to your original payment method." if order.payment_status == "paid" else ""
+    return text(f"Done: order {order.order_id} is cancelled.{refund}")
+
+
+def cannot_change(order: Order) -> BotMessage:
+    return text(
+        f"Order {order.order_id} is already {status_words(order.status)}, so I can't change it any more.",
+        [button("Track it", "order_status", order_id=order.order_id)],
+    )
+
+
+def address_changed(order: Order) -> BotMessage:
+    return text(f"Done: order {order.order_id} now goes to {order.shipping_address}.")
+
+
+def invoice(order: Order) -> BotMessage:
+    if not order.invoice_url:
+        return text(f"The invoice for order {order.order_id} isn't available yet.")
+    return text(
+        f"Here's the invoice for order {order.order_id}: {order.invoice_url}",
+        [url_button(f"Invoice {order.order_id}", order.invoice_url)],
+    )
+
+
+def change_choices(order: Order) -> BotMessage:
+    buttons = [button("Delivery address", "change_shipping_address", order_id=order.order_id)]
+    lines = [f"What would you like to change on order {order.order_id}? I can change the delivery address"]
+    if order.status == "pending_payment":
+        lines[0] += ", or the delivery option while it's unpaid"
+    lines[0] += ". To change the items, cancel it and order again."
+    if order.can_cancel:
+        buttons.append(button("Cancel the order", "cancel_order", order_id=order.order_id))
+    return text(" ".join(lines), buttons)
+
+
+# --- payments -----------------------------------------------------------------------
+
+
+def payment_received(order: Order) -> BotMessage:
+    if order.status == "paid":
+        return text(f"Payment received for {order.order_id} — we'll let you know when it ships.")
+    return text(f"Payment received for {order.order_id}. It's {status_words(order.status)}.")
+
+
+def payment_not_received(order: Order) -> BotMessage:
+    if not order.payment_url:
+        return text(f"I haven't received the payment for {order.order_id} yet.")
+    return text(
+        f"I haven't received the payment for {order.order_id} yet. If you haven't paid, you can use this link: "
+        f"{order.payment_url}. It can take a minute to come through.",
+        [pay_button(order.total, order.currency, order.payment_url)],
+    )
+
+
+def payment_declined(order: Order) -> BotMessage:
+    buttons = [button("Payment help", "payment_issue", order_id=order.order_id)]
+    if order.payment_url:
+        buttons.insert(0, pay_button(order.total, order.currency, order.payment_url))
+    link = f" You can try again, or with another card or method, here: {order.payment_url}" if order.payment_url else ""
+    return text(
+        f"The payment for {order.order_id} was declined, so the order isn't paid yet.{link} "
+        "If it keeps failing, I can get you payment help.",
+        buttons,
+    )
+
+
+def nothing_to_pay() -> BotMessage:
+    return text("I can't see an order of yours waiting for payment.", [button("My orders", "order_status")])
+
+
+# --- returns and refunds --------------------------------------------------------------
+
+
+def ask_return_order(orders: Sequence[OrderSummary]) -> BotMessage:
+    return pick_order("Which order would you like to return something from?", orders, "return_item")
+
+
+def no_returnable_orders() -> BotMessage:
+    return text(
+        "You have no delivered orders that can still be returned. Returns are possible within 30 days of delivery.",
+        [button("My orders", "order_status")],
+    )
+
+
+def not_delivered_yet(order: Order) -> BotMessage:
+    if order.can_cancel:
+        return text(
+            f"Order {order.order_id} hasn't been delivered yet ({status_words(order.status)}), so it can't be "
+            "returned — but you can still cancel it.",
+            [button("Cancel the order", "cancel_order", order_id=order.order_id)],
+        )
+    return text(
+        f"Order {order.order_id} hasn't been delivered yet ({status_words(order.status)}). "
+        "You can return it once it arrives, within 30 days of delivery."
+    )
+
+
+def return_not_possible(order: Order) -> BotMessage:
+    return text(f"Order {order.order_id} is {status_words(order.status)}, so it can't be returned.")
+
+
+def return_window_closed(order_id: str, detail: str) -> BotMessage:
+    return text(
+        f"Sorry, order {order_id} can't be returned any more: we accept returns within 30 days of delivery. "
+        f"{detail}".strip()
+    )
+
+
+def ask_return_line(order: Order) -> BotMessage:
+    lines = [f"Which item of {order.order_id} would you like to return?"]
+    lines += [
+        f"{n}. {_line(li.quantity, li.name, li.size, li.color, li.line_total, order.currency)[2:]}"
+        for n, li in enumerate(order.lines, 1)
+    ]
+    buttons = [
+        button(f"{li.name} ({describe_variant(li.size, li.color)})" if describe_variant(li.size, li.color) else li.name,
+               "return_item", product_index=str(n))
+        for n, li in enumerate(order.lines, 1)
+    ]
+    if len(order.lines) > 1:
+        buttons.append(button("Everything", "return_item", product_index="all"))
+    return text("\n".join(lines), buttons[:MAX_BUTTONS])
+
+
+def ask_return_reason() -> BotMessage:
+    return text(
+        "Why are you returning it? Pick a reason or tell me in your own words.",
+        [{"title": reason, "payload": reason} for reason in RETURN_REASONS],
+    )
+
+
+def return_requested(return_id: str, order_id: str, amount: Decimal, currency: str) -> BotMessage:
+    return text(
+        f"Your return {return_id} for order {order_id} is registered. Please send the items back; once they "
+        f"arrive we refund {format_price(amount, currency)} to your original payment method within 5–10 "
+        "business days."
+    )
+
+
+def refunds(items: Sequence[Refund]) -> BotMessage:
+    if not items:
+        return text("You have no refunds with us.", [button("Refund policy", "refund_policy")])
+    lines = ["Your refunds:"]
+    for refund in items[:MAX_BUTTONS]:
+        amount = format_price(refund.amount, refund.currency)
+        if refund.status == "completed":
+            state = f"paid back on {_date(refund.completed_at)}" if refund.completed_at else "paid back"
+        else:
+            state = "on its way: expect it within 5–10 business days"
+        lines.append(f"- {amount} for order {refund.order_id}: {state}.")
+    return text("\n".join(lines))
+
+
+def refund_by_cancelling(order: Order) -> BotMessage:
+    paid = " and refund your payment at once" if order.status == "paid" else ""
+    return text(
+        f"Order {order.order_id} hasn't shipped yet, so I can cancel it{paid}.",
+        [button("Cancel the order", "cancel_order", order_id=order.order_id)],
+    )
+
+
+def refund_by_returning(order: Order) -> BotMessage:
+    return text(
+        f"To get a refund for order {order.order_id}, return it (until {_date(order.return_deadline)}). "
+        "We refund you within 5–10 business days after the return arrives.",
+        [button("Return something", "return_item", order_id=order.order_id)],
+    )
+
+
+def refund_on_the_way(order: Order) -> BotMessage:
+    return text(
+        f"Order {order.order_id} is {status_words(order.status)}.",
+        [button("Refund status", "refund_status")],
+    )
+
+
+def refund_after_delivery(order: Order) -> BotMessage:
+    return text(
+        f"Order {order.order_id} is {status_words(order.status)}, so it can't be cancelled any more. "
+        "Once it's delivered you can return it within 30 days for a refund."
+    )
+
+
+def no_refund_possible(order: Order) -> BotMessage:
+    return text(
+        f"Order {order.order_id} is {status_words(order.status)}; its return window has closed, so I can't "
+        "refund it. Returns are accepted within 30 days of delivery."
+    )

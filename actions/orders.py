@@ -1,0 +1,438 @@
+"""The shopper's orders: status, cancelling, changing the address, invoices and payment news.
+
+A shopper only ever sees their own orders: every call carries the conversation's customer
+id, and the shop answers another customer's order exactly like a missing one (404).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import order_messages as messages
+from actions import responses
+from actions.catalog import entity_value, tell_shop_error
+from actions.checkout import CONFIRMING, ORDER_ID, address_problem, stop_form, wants_to_stop
+from actions.clients.shop import ShopClient, ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
+from actions.clients.shop_orders import Order, OrderSummary
+from actions.identity import customer_id
+
+logger = logging.getLogger(__name__)
+
+NEW_SHIPPING_ADDRESS = "new_shipping_address"
+ADDRESS_CHANGE_READY = "address_change_ready"
+
+# The shop's order ids: BT, a dash, letters and digits (BT-7K3MZQ2P). Only BT- is looked for
+# in free text, so words like "re-order" are never taken for an order id.
+ORDER_ID_PATTERN = re.compile(r"\b([Bb][Tt]-[A-Za-z0-9]{4,16})\b")
+CANCELLABLE = ("pending_payment", "paid")
+CHANGEABLE = ("pending_payment", "paid")
+RECENT_ORDERS = 5
+
+
+def order_id_in_message(tracker: Tracker) -> str | None:
+    """The order id the latest message names (entity, else written in the text), upper-cased."""
+    for candidate in (entity_value(tracker, "order_id"), str(tracker.latest_message.get("text") or "")):
+        match = ORDER_ID_PATTERN.search(candidate or "")
+        if match:
+            return match.group(1).upper()
+    return None
+
+
+@dataclass(frozen=True)
+class OrderChoice:
+    """The order a request is about, or the message that asks which one (or says none)."""
+
+    order: Order | None = None
+    message: responses.BotMessage | None = None
+
+
+async def choose_order(
+    tracker: Tracker,
+    client: ShopClient,
+    statuses: Collection[str],
+    intent: str,
+    question: str,
+    none_left: responses.BotMessage,
+) -> OrderChoice:
+    """The order named in the message; else the only recent order in `statuses`; else
+    buttons (`/intent{"order_id": ...}`) for those orders. Raises ShopError."""
+    who = customer_id(tracker)
+    named = order_id_in_message(tracker)
+    if named:
+        try:
+            return OrderChoice(order=await client.aget_order(who, named))
+        except (ShopNotFound, ShopRejected):
+            # 404 for a missing or someone else's order, 422 for a malformed id: the same to the shopper.
+            return OrderChoice(message=messages.order_not_found(named))
+    recent = await client.alist_orders(who, RECENT_ORDERS)
+    if not recent:
+        return OrderChoice(message=messages.no_orders())
+    fitting = [o for o in recent if o.status in statuses]
+    if not fitting:
+        return OrderChoice(message=none_left)
+    if len(fitting) == 1:
+        return OrderChoice(order=await client.aget_order(who, fitting[0].order_id))
+    return OrderChoice(message=messages.pick_order(question, fitting, intent))
+
+
+def _newest(orders: list[OrderSummary], statuses: Collection[str]) -> OrderSummary | None:
+    return next((o for o in orders if o.status in statuses), None)
+
+
+class ActionOrderStatus(Action):
+    """One order in words (status, items, total, tracking, delivery), or the recent ones to pick from."""
+
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        who = customer_id(tracker)
+        named = order_id_in_message(tracker)
+        try:
+            client = get_shop_client()
+            if named:
+                order = await client.aget_order(who, named)
+            else:
+                recent = await client.alist_orders(who, RECENT_ORDERS)
+                if not recent:
+                    messages.no_orders().send(dispatcher)
+                else:
+                    messages.pick_order("Here are your recent orders. Which one would you like to see?",
+                                        recent, "order_status").send(dispatcher)
+                return []
+        except (ShopNotFound, ShopRejected):
+            messages.order_not_found(named or "").send(dispatcher)
+            return []
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        messages.order_details(order).send(dispatcher)
+        return [SlotSet(ORDER_ID, order.order_id)]
+
+
+class ActionReviewCancellation(Action):
+    """Find the order to cancel; ask to confirm when it can be cancelled, else say why not."""
+
+    def name(self) -> str:
+        return "action_review_cancellation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            choice = await choose_order(
+                tracker,
+                get_shop_client(),
+                CANCELLABLE,
+                "cancel_order",
+                "Which order would you like to cancel?",
+                responses.text(
+                    "None of your recent orders can still be cancelled: they have shipped already. "
+                    "Once an order is delivered you can return it within 30 days.",
+                    [responses.button("My orders", "order_status")],
+                ),
+            )
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return [SlotSet(CONFIRMING, None)]
+        if choice.order is None:
+            if choice.message:
+                choice.message.send(dispatcher)
+            return [SlotSet(CONFIRMING, None)]
+        order = choice.order
+        if not order.can_cancel:
+            messages.cannot_cancel(order).send(dispatcher)
+            return [SlotSet(CONFIRMING, None), SlotSet(ORDER_ID, order.order_id)]
+        messages.confirm_cancellation(order).send(dispatcher)
+        return [SlotSet(ORDER_ID, order.order_id), SlotSet(CONFIRMING, "cancellation")]
+
+
+class ActionCancelOrder(Action):
+    """The shopper confirmed: cancel the order under discussion."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order_id = tracker.get_slot(ORDER_ID)
+        if tracker.get_slot(CONFIRMING) != "cancellation" or not order_id:
+            responses.text("Which order would you like to cancel?", [responses.button("My orders", "order_status")]
+                           ).send(dispatcher)
+            return [SlotSet(CONFIRMING, None)]
+        try:
+            order = await get_shop_client().acancel_order(customer_id(tracker), order_id, "cancelled in chat")
+        except ShopConflict as exc:
+            # Shipped in the meantime: the shop's own sentence says so and suggests a return.
+            responses.text(exc.detail_text or f"Order {order_id} can't be cancelled any more.").send(dispatcher)
+            return [SlotSet(CONFIRMING, None)]
+        except (ShopNotFound, ShopRejected):
+            messages.order_not_found(order_id).send(dispatcher)
+            return [SlotSet(CONFIRMING, None)]
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return [SlotSet(CONFIRMING, None)]
+        messages.order_cancelled(order).send(dispatcher)
+        return [SlotSet(CONFIRMING, None)]
+
+
+class ActionKeepOrder(Action):
+    """The shopper said no to cancelling."""
+
+    def name(self) -> str:
+        return "action_keep_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order_id = tracker.get_slot(ORDER_ID)
+        responses.text(f"OK, I won't cancel it: order {order_id or 'your order'} stays as it is.").send(dispatcher)
+        return [SlotSet(CONFIRMING, None)]
+
+
+_NOT_CHANGEABLE = responses.text(
+    "None of your recent orders can be changed any more: they have shipped already.",
+    [responses.button("My orders", "order_status")],
+)
+
+
+class ActionReviewOrderChange(Action):
+    """"Change my order": say what can change (address; items only by cancelling)."""
+
+    def name(self) -> str:
+        return "action_review_order_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            choice = await choose_order(tracker, get_shop_client(), CHANGEABLE, "change_order",
+                                        "Which order would you like to change?", _NOT_CHANGEABLE)
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        if choice.order is None:
+            if choice.message:
+                choice.message.send(dispatcher)
+            return []
+        order = choice.order
+        if order.status not in CHANGEABLE:
+            messages.cannot_change(order).send(dispatcher)
+        else:
+            messages.change_choices(order).send(dispatcher)
+        return [SlotSet(ORDER_ID, order.order_id)]
+
+
+class ActionReviewAddressChange(Action):
+    """Find the order whose address should change; open the address form if it still can."""
+
+    def name(self) -> str:
+        return "action_review_address_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            choice = await choose_order(tracker, get_shop_client(), CHANGEABLE, "change_shipping_address",
+                                        "Which order should go to a new address?", _NOT_CHANGEABLE)
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return [SlotSet(ADDRESS_CHANGE_READY, False)]
+        if choice.order is None:
+            if choice.message:
+                choice.message.send(dispatcher)
+            return [SlotSet(ADDRESS_CHANGE_READY, False)]
+        order = choice.order
+        if order.status not in CHANGEABLE:
+            messages.cannot_change(order).send(dispatcher)
+            return [SlotSet(ADDRESS_CHANGE_READY, False)]
+        return [SlotSet(ORDER_ID, order.order_id), SlotSet(NEW_SHIPPING_ADDRESS, None),
+                SlotSet(ADDRESS_CHANGE_READY, True)]
+
+
+class ActionAskNewShippingAddress(Action):
+    def name(self) -> str:
+        return "action_ask_new_shipping_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order_id = tracker.get_slot(ORDER_ID) or "your order"
+        responses.text(f"What's the new delivery address for {order_id}? Please write it on one line.").send(
+            dispatcher
+        )
+        return []
+
+
+class ValidateAddressChangeForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_address_change_form"
+
+    async def validate_new_shipping_address(
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, str | None]:
+        problem = address_problem(value)
+        if wants_to_stop(tracker) and (problem or len(str(value).split()) <= 3):
+            return stop_form()
+        if problem:
+            responses.text(f"{problem} Please write the new address on one line.").send(dispatcher)
+            return {NEW_SHIPPING_ADDRESS: None}
+        return {NEW_SHIPPING_ADDRESS: " ".join(str(value).split())}
+
+
+class ActionChangeAddress(Action):
+    """PATCH the order's address (the shop refuses once it has shipped)."""
+
+    def name(self) -> str:
+        return "action_change_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order_id = tracker.get_slot(ORDER_ID)
+        address = tracker.get_slot(NEW_SHIPPING_ADDRESS)
+        done: list[EventType] = [SlotSet(NEW_SHIPPING_ADDRESS, None), SlotSet(ADDRESS_CHANGE_READY, False)]
+        if not (order_id and address):
+            responses.text("OK, I've left the address as it was.").send(dispatcher)
+            return done
+        try:
+            order = await get_shop_client().achange_order(customer_id(tracker), order_id, shipping_address=address)
+        except ShopConflict as exc:
+            responses.text(exc.detail_text or f"Order {order_id} can't be changed any more.").send(dispatcher)
+            return done
+        except ShopNotFound:
+            messages.order_not_found(order_id).send(dispatcher)
+            return done
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return done
+        messages.address_changed(order).send(dispatcher)
+        return done
+
+
+class ActionGetInvoice(Action):
+    """The order's invoice page as a link."""
+
+    def name(self) -> str:
+        return "action_get_invoice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            choice = await choose_order(
+                tracker,
+                get_shop_client(),
+                ("pending_payment", "paid", "shipped", "delivered", "return_requested", "returned", "refunded",
+                 "cancelled"),
+                "get_invoice",
+                "Which order's invoice would you like?",
+                messages.no_orders(),
+            )
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        if choice.order is None:
+            if choice.message:
+                choice.message.send(dispatcher)
+            return []
+        messages.invoice(choice.order).send(dispatcher)
+        return [SlotSet(ORDER_ID, choice.order.order_id)]
+
+
+class ActionPaymentUpdate(Action):
+    """A payment arrived (the shop's notice names the order) or the shopper says they paid:
+    read the order and say honestly whether the payment is there."""
+
+    def name(self) -> str:
+        return "action_payment_update"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = await _order_for_payment(dispatcher, tracker, self.name())
+        if order is None:
+            return []
+        if order.payment_status == "paid" or order.status in ("paid", "shipped", "delivered"):
+            messages.payment_received(order).send(dispatcher)
+        elif order.status == "pending_payment":
+            messages.payment_not_received(order).send(dispatcher)
+        else:
+            responses.text(f"Order {order.order_id} is {messages.status_words(order.status)}.").send(dispatcher)
+        return [SlotSet(ORDER_ID, order.order_id)]
+
+
+class ActionPaymentFailed(Action):
+    """The payment was declined: offer the link again and payment help."""
+
+    def name(self) -> str:
+        return "action_payment_failed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = await _order_for_payment(dispatcher, tracker, self.name())
+        if order is None:
+            return []
+        if order.status == "pending_payment":
+            messages.payment_declined(order).send(dispatcher)
+        elif order.payment_status == "paid" or order.status in ("paid", "shipped", "delivered"):
+            # A later attempt went through before this notice was read.
+            messages.payment_received(order).send(dispatcher)
+        else:
+            responses.text(f"Order {order.order_id} is {messages.status_words(order.status)}.").send(dispatcher)
+        return [SlotSet(ORDER_ID, order.order_id)]
+
+
+async def _order_for_payment(dispatcher: CollectingDispatcher, tracker: Tracker, action: str) -> Order | None:
+    """The order named in the message, else the shopper's newest order that isn't cancelled."""
+    who = customer_id(tracker)
+    named = order_id_in_message(tracker)
+    try:
+        client = get_shop_client()
+        if named:
+            return await client.aget_order(who, named)
+        newest = _newest(await client.alist_orders(who, RECENT_ORDERS), ("pending_payment", "paid", "shipped"))
+        if newest is None:
+            messages.nothing_to_pay().send(dispatcher)
+            return None
+        return await client.aget_order(who, newest.order_id)
+    except (ShopNotFound, ShopRejected):
+        messages.order_not_found(named or "").send(dispatcher)
+    except ShopError as exc:
+        tell_shop_error(dispatcher, exc, action)
+    return None
+
+
+class ActionShowDeliveryOptions(Action):
+    """Delivery options with prices and days; for a named order, its estimated delivery."""
+
+    def name(self) -> str:
+        return "action_show_delivery_options"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        named = order_id_in_message(tracker)
+        if named:
+            return await ActionOrderStatus().run(dispatcher, tracker, domain)
+        try:
+            options = await get_shop_client().adelivery_options()
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        lines = ["We deliver with:"]
+        for option in options.items:
+            free = ""
+            if option.free_over is not None:
+                free = f" (free over {responses.format_price(option.free_over, options.currency)})"
+            lines.append(f"- {messages.delivery_option_title(option, options.currency)}{free}")
+        lines.append("You choose at checkout. For an order you've placed, ask me \"where is my order?\".")
+        responses.text("\n".join(lines), [responses.button("Track my order", "order_status")]).send(dispatcher)
+        return []
+
+
+class ActionShowPaymentMethods(Action):
+    """The payment methods the shop accepts."""
+
+    def name(self) -> str:
+        return "action_show_payment_methods"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            methods = await get_shop_client().apayment_methods()
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        names = ", ".join(m.name for m in methods)
+        responses.text(f"You can pay with {names}. You choose at checkout and pay with a secure link.").send(
+            dispatcher
+        )
+        return []

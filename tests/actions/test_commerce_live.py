@@ -1,0 +1,549 @@
+"""Checkout, orders, payments, returns and refunds against the real shop, the rasa-sdk way:
+Tracker, CollectingDispatcher, the domain, `await run`, then assert events and messages.
+
+The shop is the one tests/conftest.py starts for the session (never mocked). Operator moves
+(ship, deliver, receive a return, refund) go through the shop's own /admin routes and the
+payment through its sandbox pay page, as a warehouse and a shopper would. Each test shops as
+its own new customer.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+import requests
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import checkout, orders, returns
+from actions.checkout import (
+    ActionCheckoutSummary,
+    ActionDeclineCheckout,
+    ActionPlaceOrder,
+    ActionPrepareCheckout,
+    ValidateCheckoutForm,
+    order_idempotency_key,
+)
+from actions.clients.shop import DEFAULT_SHOP_URL, ProductQuery, ShopClient, get_shop_client
+from actions.orders import (
+    ActionCancelOrder,
+    ActionChangeAddress,
+    ActionGetInvoice,
+    ActionOrderStatus,
+    ActionPaymentFailed,
+    ActionPaymentUpdate,
+    ActionReviewAddressChange,
+    ActionReviewCancellation,
+)
+from actions.returns import (
+    ActionRefundStatus,
+    ActionRequestRefund,
+    ActionStartReturn,
+    ActionSubmitReturn,
+    ValidateReturnForm,
+)
+from tests.actions.builders import Entity, entity, slots_set, texts
+
+pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
+
+ADDRESS = "Via Roma 1, 20121 Milano, Italy"
+CHECKOUT_SLOTS = {"shipping_address": ADDRESS, "delivery_option": "standard", "payment_method": "card"}
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def tracker(
+    sender: str,
+    text: str = "",
+    intent: str | None = None,
+    entities: Iterable[Entity] = (),
+    slots: dict[str, Any] | None = None,
+    message_id: str | None = None,
+) -> Tracker:
+    """A tracker whose latest event is the user message `text` (with its message id), on REST."""
+    message_id = message_id or uuid.uuid4().hex
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": list(entities),
+        "message_id": message_id,
+    }
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest", "message_id": message_id},
+    ]
+    return Tracker(sender, dict(slots or {}), latest, events, False, None, {}, "action_listen")
+
+
+async def run(action: Any, tracker_: Tracker, domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, domain)
+    return dispatcher.messages, events
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
+    url = os.environ.get("SHOP_URL") or DEFAULT_SHOP_URL
+    if not os.environ.get("SHOP_API_TOKEN"):
+        pytest.fail("SHOP_API_TOKEN is not set: the live action tests need the shop's token")
+    monkeypatch.setenv("SHOP_URL", url)
+    get_shop_client.cache_clear()
+    return get_shop_client()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def _admin(order_id: str, status: str) -> None:
+    answer = requests.post(
+        f"{os.environ['SHOP_URL']}/admin/orders/{order_id}/status",
+        json={"status": status},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def _pay(payment_url: str, action: str = "pay") -> None:
+    answer = requests.post(payment_url, data={"action": action}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def _in_stock_variants(shop: ShopClient) -> list[tuple[str, str | None, str | None, int]]:
+    """(sku, size, colour, stock) of in-stock variants, first 50 in-stock products."""
+    found = []
+    for summary in shop.search_products(ProductQuery(in_stock=True, limit=50)).items:
+        product = shop.get_product(summary.sku)
+        found += [(product.sku, v.size, v.color, v.stock) for v in product.variants if v.stock > 0]
+    return found
+
+
+def _fill_cart(shop: ShopClient, who: str, lines: int = 1) -> None:
+    plenty = [v for v in _in_stock_variants(shop) if v[3] >= 10]
+    assert len(plenty) >= lines, "The live catalog needs in-stock products with at least 10 units"
+    used: set[str] = set()
+    for sku, size, color, _ in plenty:
+        if sku in used:
+            continue
+        shop.add_to_cart(who, sku, 1, size, color)
+        used.add(sku)
+        if len(used) == lines:
+            return
+
+
+def _order(shop: ShopClient, who: str, lines: int = 1) -> Any:
+    _fill_cart(shop, who, lines)
+    return shop.place_order(who, f"setup-{uuid.uuid4().hex}", ADDRESS, "standard", "card")
+
+
+def _delivered_order(shop: ShopClient, who: str, lines: int = 1) -> Any:
+    created = _order(shop, who, lines)
+    _pay(created.payment_url)
+    _admin(created.order_id, "shipped")
+    _admin(created.order_id, "delivered")
+    return created
+
+
+# --- checkout -----------------------------------------------------------------------
+
+
+async def test_checkout_with_an_empty_cart_says_so(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    messages, events = await run(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
+
+    assert slots_set(events) == {"cart_ready": False}
+    assert "cart is empty" in texts(messages)
+
+
+async def test_the_form_validates_address_delivery_and_payment(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    form = ValidateCheckoutForm()
+    said = tracker(sender, "Via", "search_product")
+    dispatcher = CollectingDispatcher()
+
+    assert await form.validate_shipping_address("Via", dispatcher, said, domain) == {"shipping_address": None}
+    question = await form.validate_shipping_address("what is the address of your shop?", dispatcher, said, domain)
+    assert question == {"shipping_address": None}
+    assert "question" in texts(dispatcher.messages)
+    assert await form.validate_shipping_address(f"  {ADDRESS} ", dispatcher, said, domain) == {
+        "shipping_address": ADDRESS
+    }
+    assert await form.validate_delivery_option("Express delivery", dispatcher, said, domain) == {
+        "delivery_option": "express"
+    }
+    assert await form.validate_delivery_option("next day please", dispatcher, said, domain) == {
+        "delivery_option": "next_day"
+    }
+    assert await form.validate_delivery_option("by pigeon", dispatcher, said, domain) == {"delivery_option": None}
+    assert await form.validate_payment_method("PayPal", dispatcher, said, domain) == {"payment_method": "paypal"}
+    assert await form.validate_payment_method("my visa card", dispatcher, said, domain) == {"payment_method": "card"}
+
+    stop = tracker(sender, "stop", "deny")
+    assert await form.validate_shipping_address("stop", dispatcher, stop, domain) == {"requested_slot": None}
+
+
+async def test_checkout_places_exactly_one_order_even_when_the_turn_is_replayed(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    _fill_cart(shop, who, lines=2)
+
+    _, events = await run(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
+    assert slots_set(events)["cart_ready"] is True
+
+    summary, events = await run(ActionCheckoutSummary(), tracker(sender, slots=CHECKOUT_SLOTS), domain)
+    assert slots_set(events) == {"confirming": "order"}
+    summary_text = texts(summary)
+    for word in ("Subtotal:", "Delivery (Standard delivery)", "Total:", ADDRESS, "Credit or debit card"):
+        assert word in summary_text
+    assert [b["payload"] for b in summary[0]["buttons"]] == ["/affirm", "/deny"]
+
+    # The confirming "yes", delivered twice (a channel retry, or a replayed turn).
+    yes = tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}, message_id="m-yes-1")
+    first, first_events = await run(ActionPlaceOrder(), yes, domain)
+    again, _ = await run(ActionPlaceOrder(), yes, domain)
+
+    orders = shop.list_orders(who)
+    assert len(orders) == 1
+    order_id = orders[0].order_id
+    assert slots_set(first_events)["order_id"] == order_id
+    assert order_id in texts(first) and order_id in texts(again)
+    [pay] = first[0]["buttons"]
+    assert pay["url"].startswith(os.environ["SHOP_URL"] + "/pay/")
+    assert pay["title"] == f"Pay {orders[0].total:.2f} {orders[0].currency}"
+    assert pay["url"] in texts(first)
+    assert again[0]["buttons"] == first[0]["buttons"]
+    assert order_idempotency_key(yes) == f"{who}:m-yes-1"
+    assert shop.get_cart(who).items == []
+
+    # Another "yes" (a new message) finds the cart empty and points at the order already made.
+    later = tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}, message_id="m-yes-2")
+    messages, _ = await run(ActionPlaceOrder(), later, domain)
+    assert f"order {order_id}" in texts(messages) and "already placed" in texts(messages)
+    assert messages[0]["buttons"] == first[0]["buttons"]
+    assert len(shop.list_orders(who)) == 1
+
+
+async def test_no_to_the_summary_keeps_the_cart(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    who = f"rest:{sender}"
+    _fill_cart(shop, who)
+
+    messages, events = await run(ActionDeclineCheckout(), tracker(sender, "no", "deny"), domain)
+
+    assert slots_set(events) == {"confirming": None}
+    assert "cart is kept" in texts(messages)
+    assert shop.get_cart(who).items and shop.list_orders(who) == []
+
+
+async def test_an_item_sold_out_before_checkout_is_named_and_the_cart_kept(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    rival = f"rest:{sender}-rival"
+    sku, size, color, stock = min((v for v in _in_stock_variants(shop) if v[3] <= 20), key=lambda v: v[3])
+    shop.add_to_cart(who, sku, 1, size, color)
+    shop.add_to_cart(rival, sku, stock, size, color)
+    shop.place_order(rival, f"rival-{uuid.uuid4().hex}", ADDRESS, "standard", "card")  # the last units go
+
+    messages, events = await run(
+        ActionPlaceOrder(), tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}), domain
+    )
+
+    name = shop.get_product(sku).name
+    assert f"{name} sold out" in texts(messages)
+    assert "cart is kept" in texts(messages)
+    assert slots_set(events) == {"confirming": None}
+    assert [line.sku for line in shop.get_cart(who).items] == [sku]
+    assert shop.list_orders(who) == []
+
+
+async def test_a_shop_that_is_down_places_nothing_and_says_so_plainly(
+    shop: ShopClient, sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
+    get_shop_client.cache_clear()
+
+    messages, events = await run(
+        ActionPlaceOrder(), tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}), domain
+    )
+
+    assert events == []
+    assert "can't reach the shop" in texts(messages)
+    assert "Nothing was charged" in texts(messages)
+
+
+# --- payments -----------------------------------------------------------------------
+
+
+async def test_payment_notice_and_i_have_paid_are_answered_honestly(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    created = _order(shop, who)
+
+    # "I've paid" before paying: not received yet, with the link again.
+    messages, _ = await run(ActionPaymentUpdate(), tracker(sender, "I've paid", "payment_received"), domain)
+    assert f"haven't received the payment for {created.order_id}" in texts(messages)
+    assert messages[0]["buttons"][0]["url"] == created.payment_url
+
+    _pay(created.payment_url)
+    notice = tracker(sender, "EXTERNAL: payment_received", "payment_received", [entity("order_id", created.order_id)])
+    messages, events = await run(ActionPaymentUpdate(), notice, domain)
+    assert texts(messages) == f"Payment received for {created.order_id} — we'll let you know when it ships."
+    assert slots_set(events) == {"order_id": created.order_id}
+
+
+async def test_a_declined_payment_offers_the_link_again_and_help(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    created = _order(shop, f"rest:{sender}")
+    _pay(created.payment_url, "decline")
+
+    notice = tracker(sender, "EXTERNAL: payment_failed", "payment_failed", [entity("order_id", created.order_id)])
+    messages, _ = await run(ActionPaymentFailed(), notice, domain)
+
+    assert "declined" in texts(messages)
+    buttons = messages[0]["buttons"]
+    assert buttons[0]["url"] == created.payment_url
+    assert buttons[1]["payload"] == f'/payment_issue{{"order_id":"{created.order_id}"}}'
+
+
+# --- orders -------------------------------------------------------------------------
+
+
+async def test_order_status_shows_own_orders_and_never_someone_elses(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    created = _order(shop, f"rest:{sender}")
+    _pay(created.payment_url)
+    _admin(created.order_id, "shipped")
+    order = shop.get_order(f"rest:{sender}", created.order_id)
+
+    asked = tracker(sender, f"where is {created.order_id.lower()}", "order_status",
+                    [entity("order_id", created.order_id.lower())])
+    messages, events = await run(ActionOrderStatus(), asked, domain)
+    said = texts(messages)
+    assert f"Order {created.order_id}" in said and "on its way" in said
+    assert order.lines[0].name in said
+    assert f"Tracking number: {order.tracking_number}" in said
+    assert f"Estimated delivery: {order.estimated_delivery}" in said
+    assert f"Total: {order.total:.2f}" in said
+    assert slots_set(events) == {"order_id": created.order_id}
+
+    # Without an id: the recent orders as buttons.
+    messages, _ = await run(ActionOrderStatus(), tracker(sender, "where is my order", "order_status"), domain)
+    assert messages[0]["buttons"][0]["payload"] == f'/order_status{{"order_id":"{created.order_id}"}}'
+
+    # Someone else asking for it: the shop answers 404, the shopper hears "not on your account".
+    stranger = tracker(f"{sender}-x", f"status of {created.order_id}", "order_status",
+                       [entity("order_id", created.order_id)])
+    messages, events = await run(ActionOrderStatus(), stranger, domain)
+    assert "can't find order" in texts(messages) and "on your account" in texts(messages)
+    assert order.lines[0].name not in texts(messages)
+    assert events == []
+
+
+async def test_cancel_asks_first_then_cancels(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+
+    messages, events = await run(ActionReviewCancellation(), tracker(sender, "cancel my order", "cancel_order"),
+                                 domain)
+    assert f"cancel order {created.order_id}" in texts(messages)
+    slots = slots_set(events)
+    assert slots == {"order_id": created.order_id, "confirming": "cancellation"}
+    assert shop.get_order(f"rest:{sender}", created.order_id).status == "pending_payment"
+
+    messages, events = await run(ActionCancelOrder(), tracker(sender, "yes", "affirm", slots=slots), domain)
+    assert f"order {created.order_id} is cancelled" in texts(messages)
+    assert slots_set(events) == {"confirming": None}
+    assert shop.get_order(f"rest:{sender}", created.order_id).status == "cancelled"
+
+
+async def test_a_shipped_order_cannot_be_cancelled(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+    _pay(created.payment_url)
+    _admin(created.order_id, "shipped")
+
+    asked = tracker(sender, f"cancel {created.order_id}", "cancel_order", [entity("order_id", created.order_id)])
+    messages, events = await run(ActionReviewCancellation(), asked, domain)
+
+    assert "can't be cancelled" in texts(messages)
+    assert slots_set(events)["confirming"] is None
+    # Even a stray "yes" later can't cancel it: the shop refuses and the shopper hears why.
+    yes = tracker(sender, "yes", "affirm", slots={"order_id": created.order_id, "confirming": "cancellation"})
+    messages, _ = await run(ActionCancelOrder(), yes, domain)
+    assert "can no longer be cancelled" in texts(messages)
+    assert shop.get_order(f"rest:{sender}", created.order_id).status == "shipped"
+
+
+async def test_the_address_changes_before_shipping(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+
+    _, events = await run(ActionReviewAddressChange(), tracker(sender, "change my address",
+                                                               "change_shipping_address"), domain)
+    slots = slots_set(events)
+    assert slots["address_change_ready"] is True and slots["order_id"] == created.order_id
+
+    new = "Corso Italia 5, 10100 Torino"
+    messages, _ = await run(ActionChangeAddress(), tracker(sender, new, slots={**slots, "new_shipping_address": new}),
+                            domain)
+    assert f"now goes to {new}" in texts(messages)
+
+
+async def test_the_invoice_is_a_link(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+
+    messages, _ = await run(ActionGetInvoice(), tracker(sender, "invoice please", "get_invoice"), domain)
+
+    order = shop.get_order(f"rest:{sender}", created.order_id)
+    assert order.invoice_url, "the shop sends invoice_url with GET /orders/{id}"
+    assert messages[0]["buttons"] == [
+        {"title": f"Invoice {created.order_id}", "url": order.invoice_url, "type": "web_url"}
+    ]
+    assert requests.get(order.invoice_url, timeout=10).status_code == 200
+
+
+# --- returns and refunds --------------------------------------------------------------
+
+
+async def test_a_return_is_refused_while_the_order_is_not_delivered(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    created = _order(shop, f"rest:{sender}")
+    _pay(created.payment_url)
+    asked = tracker(sender, f"return {created.order_id}", "return_item", [entity("order_id", created.order_id)])
+
+    messages, events = await run(ActionStartReturn(), asked, domain)
+
+    assert "hasn't been delivered yet" in texts(messages)
+    assert slots_set(events)["return_ready"] is False
+    # And if the form were submitted anyway, the shop refuses and the shopper hears it.
+    filled = {"return_order_id": created.order_id, "return_line": "all", "return_reason": "Too small"}
+    messages, _ = await run(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
+    assert "only delivered orders can be returned" in texts(messages)
+
+
+async def test_return_of_a_delivered_order_then_refund_status(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    created = _delivered_order(shop, who, lines=2)
+    order = shop.get_order(who, created.order_id)
+
+    _, events = await run(ActionStartReturn(), tracker(sender, "I want to return something", "return_item"), domain)
+    slots = slots_set(events)
+    assert slots["return_ready"] is True and slots["return_order_id"] == created.order_id
+
+    form = ValidateReturnForm()
+    dispatcher = CollectingDispatcher()
+    button = tracker(sender, '/return_item{"product_index":"2"}', "return_item", [entity("product_index", "2")],
+                     slots=slots)
+    assert await form.validate_return_line(button.latest_message["text"], dispatcher, button, domain) == {
+        "return_line": order.lines[1].line_id
+    }
+
+    filled = {**slots, "return_line": order.lines[1].line_id, "return_reason": "Too small"}
+    messages, events = await run(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
+    assert "is registered" in texts(messages)
+    assert slots_set(events)["return_ready"] is False
+    assert shop.get_order(who, created.order_id).status == "return_requested"
+
+    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    assert "no refunds" in texts(messages)
+
+    _admin(created.order_id, "returned")
+    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    amount = f"{order.lines[1].line_total:.2f} {order.currency}"
+    assert f"{amount} for order {created.order_id}: on its way" in texts(messages)
+
+    _admin(created.order_id, "refunded")
+    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    assert f"{amount} for order {created.order_id}: paid back on" in texts(messages)
+
+
+async def test_a_refund_request_is_guided_to_cancel_or_return(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    created = _order(shop, f"rest:{sender}")
+    messages, _ = await run(ActionRequestRefund(), tracker(sender, "I want my money back", "request_refund"), domain)
+    assert messages[0]["buttons"] == [
+        {"title": "Cancel the order", "payload": f'/cancel_order{{"order_id":"{created.order_id}"}}'}
+    ]
+
+    delivered = _delivered_order(shop, f"rest:{sender}-2")
+    asked = tracker(f"{sender}-2", f"refund {delivered.order_id}", "request_refund",
+                    [entity("order_id", delivered.order_id)])
+    messages, _ = await run(ActionRequestRefund(), asked, domain)
+    assert messages[0]["buttons"][0]["payload"] == f'/return_item{{"order_id":"{delivered.order_id}"}}'
+
+
+# --- the shop is down -----------------------------------------------------------------
+
+EVERY_SLOT = {
+    **CHECKOUT_SLOTS,
+    "confirming": "cancellation",
+    "order_id": "BT-7K3MZQ2P",
+    "new_shipping_address": ADDRESS,
+    "return_order_id": "BT-7K3MZQ2P",
+    "return_line": "all",
+    "return_reason": "Too small",
+}
+
+
+@pytest.mark.parametrize(
+    "action_class",
+    [
+        ActionPrepareCheckout,
+        checkout.ActionAskDeliveryOption,
+        checkout.ActionAskPaymentMethod,
+        ActionCheckoutSummary,
+        ActionPlaceOrder,
+        ActionOrderStatus,
+        ActionReviewCancellation,
+        ActionCancelOrder,
+        orders.ActionReviewOrderChange,
+        ActionReviewAddressChange,
+        ActionChangeAddress,
+        ActionGetInvoice,
+        ActionPaymentUpdate,
+        ActionPaymentFailed,
+        orders.ActionShowDeliveryOptions,
+        orders.ActionShowPaymentMethods,
+        ActionStartReturn,
+        returns.ActionAskReturnOrderId,
+        returns.ActionAskReturnLine,
+        ActionSubmitReturn,
+        ActionRequestRefund,
+        ActionRefundStatus,
+    ],
+)
+async def test_every_commerce_action_says_plainly_when_the_shop_is_down(
+    action_class: type, sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SHOP_API_TOKEN", "irrelevant")
+    get_shop_client.cache_clear()
+
+    messages, _ = await run(action_class(), tracker(sender, "hello", "greet", slots=EVERY_SLOT), domain)
+
+    assert "can't reach the shop" in texts(messages)
+
+
+async def test_change_order_offers_what_can_change(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+
+    messages, events = await run(
+        orders.ActionReviewOrderChange(), tracker(sender, "can I re-order my stuff", "change_order"), domain
+    )
+
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert f'/change_shipping_address{{"order_id":"{created.order_id}"}}' in payloads
+    assert f'/cancel_order{{"order_id":"{created.order_id}"}}' in payloads
+    assert slots_set(events) == {"order_id": created.order_id}
