@@ -6,6 +6,7 @@ catalog terms — filters and product references — which the cart actions shar
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -174,6 +175,10 @@ def singular(word: str) -> str:
 # --- search filters -----------------------------------------------------------------
 
 _REFINEMENTS = ("brand", "color", "size", "min_price", "max_price")
+# "cheaper" / "something pricier": a price bound relative to what was just shown.
+_CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|cheapest|too expensive|too pricey)\b",
+                      re.IGNORECASE)
+_PRICIER = re.compile(r"\b(more expensive|pricier|higher[- ]end|premium|fancier|better quality)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -416,6 +421,25 @@ class ActionBrowseDepartments(Action):
         return []
 
 
+async def relative_price(tracker: Tracker, client: ShopClient) -> dict[str, Decimal | None]:
+    """Price bounds from "cheaper" or "more expensive", relative to the products just shown.
+
+    The opposite bound is dropped: "more expensive" after "cheaper" must not keep the old ceiling.
+    """
+    text = str(tracker.latest_message.get("text") or "")
+    cheaper, pricier = _CHEAPER.search(text), _PRICIER.search(text)
+    shown = [sku for sku in tracker.get_slot(SHOWN_SKUS) or [] if isinstance(sku, str)][:10]
+    if not (cheaper or pricier) or not shown:
+        return {}
+    products = await asyncio.gather(*(client.aget_product(sku) for sku in shown), return_exceptions=True)
+    prices = [p.price for p in products if not isinstance(p, BaseException)]
+    if not prices:
+        return {}
+    if cheaper:
+        return {"max_price": min(prices) - Decimal("0.01"), "min_price": None}
+    return {"min_price": max(prices) + Decimal("0.01"), "max_price": None}
+
+
 class ActionSearchProducts(Action):
     """Search the catalog with the filters the shopper named; page with "show more"."""
 
@@ -424,13 +448,20 @@ class ActionSearchProducts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         previous = SearchState.from_slot(tracker.get_slot(LAST_SEARCH))
-        query, is_next_page = plan_search(filters_from_message(tracker), previous)
+        try:
+            client = get_shop_client()
+            filters = filters_from_message(tracker)
+            if previous is not None:
+                filters.update(await relative_price(tracker, client))
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
+        query, is_next_page = plan_search(filters, previous)
         if is_next_page and previous is not None and not previous.has_more:
             responses.no_more_results(previous.query).send(dispatcher)
             return []
 
         try:
-            client = get_shop_client()
             page = await client.asearch_products(query)
             if page.total == 0 and query.q and singular(query.q) != query.q:
                 retry = replace(query, q=singular(query.q))

@@ -296,3 +296,29 @@ def _payload_entities(payload: str) -> dict[str, str]:
     """The entities of a button payload, /intent{"entity": "value"}."""
     entities: dict[str, str] = json.loads(payload[payload.index("{") :])
     return entities
+
+
+async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopClient, domain: dict[str, Any]) -> None:
+    first_messages, events = await _run(
+        ActionSearchProducts(), build_tracker("show me running trainers", "search_product",
+                                              [entity("product", "running trainers")]), domain
+    )
+    slots = slots_set(events)
+    shown_prices = [shop.get_product(sku).price for sku in slots["shown_skus"]]
+    assert len(shown_prices) >= 2
+
+    messages, events = await _run(
+        ActionSearchProducts(), build_tracker("any cheaper ones?", "refine_search", slots=slots), domain
+    )
+    cheaper_slots = {**slots, **slots_set(events)}
+    cheaper = [shop.get_product(sku).price for sku in cheaper_slots["shown_skus"]]
+    assert cheaper and max(cheaper) < min(shown_prices)
+    assert cheaper_slots["last_search"]["query"]["q"] == "running trainers"
+
+    # From the cheaper page, "more expensive" goes above the dearest product shown there.
+    messages, events = await _run(
+        ActionSearchProducts(), build_tracker("something more expensive", "refine_search", slots=cheaper_slots), domain
+    )
+    pricier = [shop.get_product(sku).price for sku in slots_set(events)["shown_skus"]]
+    assert pricier and min(pricier) > max(cheaper)
+    assert first_messages[0]["custom"]["cards"] and messages[0]["custom"]["cards"]
