@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import requests
 
+from actions.clients.shop_care import Consent, Promotion, Store, Ticket
 from actions.clients.shop_orders import (
     DeliveryOptions,
     Order,
@@ -455,6 +456,62 @@ class ShopClient:
         data = self._request("GET", f"/customers/{_segment(customer_id)}/refunds")
         return self._parse(lambda d: [Refund.from_json(item) for item in d["items"]], data)
 
+    # care: stores, promotions, consents, tickets, erasure
+
+    def find_stores(
+        self,
+        city: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        limit: int = 3,
+    ) -> list[Store]:
+        """A city's stores, or the nearest to (lat, lon) with `distance_km`, or the first `limit`."""
+        params: dict[str, str] = {"limit": str(limit)}
+        if city:
+            params["city"] = city
+        if lat is not None and lon is not None:
+            params["lat"], params["lon"] = str(lat), str(lon)
+        data = self._request("GET", "/stores", params=params)
+        return self._parse(lambda d: [Store.from_json(item) for item in d["items"]], data)
+
+    def list_promotions(self) -> list[Promotion]:
+        data = self._request("GET", "/promotions")
+        return self._parse(lambda d: [Promotion.from_json(item) for item in d["items"]], data)
+
+    def record_consent(self, customer_id: str, channel: str, topic: str, granted: bool) -> list[Consent]:
+        """Record a consent (or its withdrawal); returns the consents now in force."""
+        body = {"channel": channel, "topic": topic, "granted": granted}
+        data = self._request("POST", f"/customers/{_segment(customer_id)}/consents", json=body)
+        return self._parse(lambda d: [Consent.from_json(item) for item in d["items"]], data)
+
+    def list_consents(self, customer_id: str) -> list[Consent]:
+        data = self._request("GET", f"/customers/{_segment(customer_id)}/consents")
+        return self._parse(lambda d: [Consent.from_json(item) for item in d["items"]], data)
+
+    def open_ticket(
+        self,
+        customer_id: str,
+        kind: str,
+        subject: str,
+        body: str = "",
+        order_id: str | None = None,
+    ) -> Ticket:
+        """A ticket for the team (complaint, handoff, payment_issue, question) with its TK- reference."""
+        payload: dict[str, Any] = {"customer_id": customer_id, "kind": kind, "subject": subject, "body": body}
+        if order_id:
+            payload["order_id"] = order_id
+        data = self._request("POST", "/tickets", json=payload)
+        return self._parse(Ticket.from_json, data)
+
+    def get_ticket(self, customer_id: str, ticket_id: str) -> Ticket:
+        data = self._request("GET", f"/tickets/{_segment(ticket_id)}", params={"customer_id": customer_id})
+        return self._parse(Ticket.from_json, data)
+
+    def erase_customer(self, customer_id: str) -> bool:
+        """Right to erasure: the shop deletes the customer's carts, orders, consents and tickets."""
+        data = self._request("DELETE", f"/customers/{_segment(customer_id)}")
+        return self._parse(lambda d: bool(d["erased"]), data)
+
     # async twins: the blocking call runs in a worker thread
 
     async def asearch_products(self, query: ProductQuery) -> ProductPage:
@@ -536,6 +593,37 @@ class ShopClient:
 
     async def alist_refunds(self, customer_id: str) -> list[Refund]:
         return await asyncio.to_thread(self.list_refunds, customer_id)
+
+    async def afind_stores(
+        self,
+        city: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        limit: int = 3,
+    ) -> list[Store]:
+        return await asyncio.to_thread(self.find_stores, city, lat, lon, limit)
+
+    async def alist_promotions(self) -> list[Promotion]:
+        return await asyncio.to_thread(self.list_promotions)
+
+    async def arecord_consent(self, customer_id: str, channel: str, topic: str, granted: bool) -> list[Consent]:
+        return await asyncio.to_thread(self.record_consent, customer_id, channel, topic, granted)
+
+    async def alist_consents(self, customer_id: str) -> list[Consent]:
+        return await asyncio.to_thread(self.list_consents, customer_id)
+
+    async def aopen_ticket(
+        self,
+        customer_id: str,
+        kind: str,
+        subject: str,
+        body: str = "",
+        order_id: str | None = None,
+    ) -> Ticket:
+        return await asyncio.to_thread(self.open_ticket, customer_id, kind, subject, body, order_id)
+
+    async def aerase_customer(self, customer_id: str) -> bool:
+        return await asyncio.to_thread(self.erase_customer, customer_id)
 
     # plumbing
 

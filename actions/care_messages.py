@@ -1,0 +1,184 @@
+"""What the care actions say: promotions, stores, consents, tickets and erasure.
+
+Built on actions/responses.py like order_messages.py: plain text plus buttons, so every
+channel shows something readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from actions.clients.shop_care import Promotion, Store, Ticket
+from actions.responses import MAX_BUTTONS, BotMessage, button, format_price, text
+
+# The shop's currency: promotions carry amounts without one.
+SHOP_CURRENCY = "EUR"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
+
+HANDOFF_BUTTON = button("Talk to a person", "human_handoff")
+
+
+# --- promotions ---------------------------------------------------------------------
+
+
+def _promotion_line(promo: Promotion) -> str:
+    applies = f"on {promo.department}" if promo.department else "on everything"
+    details = [applies]
+    if promo.min_order is not None:
+        details.append(f"min. order {format_price(promo.min_order, SHOP_CURRENCY)}")
+    if promo.ends_at:
+        details.append(f"until {promo.ends_at[:10]}")
+    return f"- {promo.title} — code {promo.code} ({', '.join(details)})"
+
+
+def promotions(items: Sequence[Promotion]) -> BotMessage:
+    if not items:
+        return text(
+            "There are no promotions running right now. Ask me again soon, or subscribe to hear about the next one.",
+            [button("Subscribe to offers", "subscribe_news")],
+        )
+    lines = ["Here's what's on right now:"] + [_promotion_line(p) for p in items]
+    lines.append("Enter the code at checkout.")
+    return text("\n".join(lines), [button("Browse departments", "browse_catalog")])
+
+
+# --- stores -------------------------------------------------------------------------
+
+
+def _hours(hours: str) -> str:
+    return "closed" if hours.lower() == "closed" else hours.replace("-", "–")
+
+
+def _week(store: Store) -> str:
+    """ "Mon–Fri 09:00–20:00, Sat 09:00–20:00, Sun closed": days in a row with the same hours joined."""
+    runs: list[tuple[str, str, str]] = []  # (first day, last day, hours)
+    for day in (d for d in WEEKDAYS if d in store.opening_hours):
+        hours = _hours(store.opening_hours[day])
+        if runs and runs[-1][2] == hours and WEEKDAYS.index(runs[-1][1]) + 1 == WEEKDAYS.index(day):
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+    return ", ".join(
+        f"{WEEKDAY_NAMES[a] if a == b else WEEKDAY_NAMES[a] + '–' + WEEKDAY_NAMES[b]} {hours}" for a, b, hours in runs
+    )
+
+
+def _store_block(store: Store, today: date) -> str:
+    day = WEEKDAYS[today.weekday()]
+    distance = f" ({store.distance_km} km away)" if store.distance_km is not None else ""
+    lines = [f"{store.name}{distance}", f"{store.address}, {store.postcode} {store.city}"]
+    if day in store.opening_hours:
+        lines.append(f"Today: {_hours(store.opening_hours[day])}")
+    lines.append(f"Week: {_week(store)}")
+    if store.phone:
+        lines.append(f"Phone: {store.phone}")
+    return "\n".join(lines)
+
+
+def stores(items: Sequence[Store], today: date, intro: str) -> BotMessage:
+    return text("\n\n".join([intro] + [_store_block(s, today) for s in items]))
+
+
+def no_store_in(city: str, cities: Sequence[str]) -> BotMessage:
+    where = f" We're in {', '.join(cities)}." if cities else ""
+    return text(f"Sorry, we have no store in {city}.{where}", city_buttons(cities))
+
+
+def city_buttons(cities: Sequence[str]) -> list[dict[str, str]]:
+    return [button(city, "store_locator", city=city) for city in cities][:MAX_BUTTONS]
+
+
+def ask_where(cities: Sequence[str]) -> BotMessage:
+    return text(
+        "Which city are you in? Pick one below, write the city, or share your location and I'll find the "
+        "nearest store.",
+        city_buttons(cities),
+    )
+
+
+# --- consents -----------------------------------------------------------------------
+
+
+def subscribed() -> BotMessage:
+    return text(
+        "Done! You're signed up for our offers and promotions in this chat. "
+        'To stop, just write "unsubscribe" at any time.'
+    )
+
+
+def unsubscribed() -> BotMessage:
+    return text(
+        "Done: you won't get news or offers from us in this chat any more. "
+        "Messages about your own orders still come. You can subscribe again whenever you like.",
+    )
+
+
+# --- tickets ------------------------------------------------------------------------
+
+
+def complaint_opened(ticket: Ticket) -> BotMessage:
+    about = f" about order {ticket.order_id}" if ticket.order_id else ""
+    return text(
+        f"I'm really sorry about this. I've passed your complaint{about} to our customer care team: "
+        f"your reference is {ticket.ticket_id}. They'll get back to you in this chat. "
+        "If you'd rather talk to someone now, I can bring in a person.",
+        [HANDOFF_BUTTON],
+    )
+
+
+def payment_help(problem: str, ticket: Ticket) -> BotMessage:
+    if problem == "charged_twice":
+        advice = (
+            "Sorry about the double charge. Often the second one is only a hold that your bank releases "
+            "within a few days, but we'll check it: "
+        )
+    elif problem == "declined":
+        advice = (
+            "Sorry your payment didn't go through. Please try again with the pay link, check the card details "
+            "and limit, or choose another method (PayPal, Apple Pay or Google Pay). Nothing is charged for a "
+            "declined payment. We've noted it too: "
+        )
+    else:
+        advice = "Sorry about the trouble with your payment. Our team will look into it: "
+    return text(
+        f"{advice}your reference is {ticket.ticket_id} and the team will answer in this chat.",
+        [button("My orders", "order_status"), HANDOFF_BUTTON],
+    )
+
+
+def handoff(ticket: Ticket) -> BotMessage:
+    return text(
+        f"I've asked a member of the Bottega team to join (reference {ticket.ticket_id}). "
+        "They'll reply right here in this chat, usually within working hours (Monday to Saturday). "
+        "Meanwhile I'm still here if you need anything else."
+    )
+
+
+# --- erasure ------------------------------------------------------------------------
+
+
+def ask_erasure() -> BotMessage:
+    return text(
+        "I can delete everything the shop holds about you from this chat: your cart, your orders, your "
+        "marketing preferences and your support tickets. This can't be undone. Shall I delete it?",
+        [button("Yes, delete my data", "affirm"), button("No, keep it", "deny")],
+    )
+
+
+def erased() -> BotMessage:
+    return text(
+        "Done: your cart, orders, marketing preferences and support tickets are deleted. "
+        "If you write again, we start from scratch."
+    )
+
+
+def erasure_declined() -> BotMessage:
+    return text("OK, I haven't deleted anything: your cart, orders and preferences stay as they are.")
+
+
+def erasure_not_asked() -> BotMessage:
+    return text(
+        'To delete your data, write "delete my data" and I\'ll tell you what it covers first.'
+    )
