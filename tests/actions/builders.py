@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 Entity = dict[str, Any]
 
@@ -24,18 +26,54 @@ def build_tracker(
     slots: dict[str, Any] | None = None,
     sender_id: str = "alice",
     channel: str | None = "rest",
+    *,
+    message_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker whose latest event is the user message `text`, as Rasa sends it."""
-    latest = {
+    latest: dict[str, Any] = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": list(entities),
     }
-    events = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": text, "parse_data": latest, "input_channel": channel},
-    ]
+    user: dict[str, Any] = {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
+    if message_id is not None:
+        latest["message_id"] = user["message_id"] = message_id
+    if metadata is not None:
+        user["metadata"] = metadata
+    events = [{"event": "action", "name": "action_listen"}, user]
     return Tracker(sender_id, dict(slots or {}), latest, events, False, None, {}, "action_listen")
+
+
+def user_tracker(
+    sender: str,
+    text: str = "",
+    intent: str | None = None,
+    entities: Iterable[Entity] = (),
+    slots: dict[str, Any] | None = None,
+    *,
+    message_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    channel: str = "rest",
+) -> Tracker:
+    """`build_tracker` with the shopper first and a fresh message id, as every real message has."""
+    return build_tracker(
+        text,
+        intent,
+        entities,
+        slots,
+        sender_id=sender,
+        channel=channel,
+        message_id=message_id or uuid.uuid4().hex,
+        metadata=metadata,
+    )
+
+
+async def run_action(action: Any, tracker: Tracker, domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Runs an action the way the action server does; returns (messages sent, events returned)."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain)
+    return dispatcher.messages, list(events)
 
 
 def slots_set(events: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -15,51 +15,20 @@ Each test shops as its own new customer, so carts never collide.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from typing import Any
 
 import pytest
-import requests
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import ActionAddToCart, ActionRemoveFromCart, ActionViewCart
 from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
 from actions.clients.shop import (
-    DEFAULT_SHOP_URL,
     ProductDetails,
     ProductQuery,
     ShopClient,
-    get_shop_client,
 )
-from tests.actions.builders import build_tracker, entity, slots_set, texts
+from tests.actions.builders import build_tracker, entity, run_action, slots_set, texts
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
-
-
-@pytest.fixture
-def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
-    """The real shop's client; fails the test when the shop can't be used."""
-    url = os.environ.get("SHOP_URL") or DEFAULT_SHOP_URL
-    token = os.environ.get("SHOP_API_TOKEN")
-    if not token:
-        pytest.fail("SHOP_API_TOKEN is not set: the live action tests need the shop's token")
-    try:
-        answer = requests.get(
-            f"{url.rstrip('/')}/departments", timeout=(3, 10), headers={"Authorization": f"Bearer {token}"}
-        )
-    except requests.RequestException as exc:
-        pytest.fail(f"The shop at {url} is unreachable: {exc}")
-    if answer.status_code != 200:
-        pytest.fail(f"The shop at {url} answered {answer.status_code} to GET /departments")
-    monkeypatch.setenv("SHOP_URL", url)
-    get_shop_client.cache_clear()
-    return get_shop_client()
-
-
-@pytest.fixture
-def sender() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 def _products(shop: ShopClient, **filters: Any) -> list[ProductDetails]:
@@ -75,16 +44,10 @@ def _multi_variant_product(shop: ShopClient) -> ProductDetails:
     pytest.fail("The live catalog needs an in-stock product with several sizes or colours")
 
 
-async def _run(action: Any, tracker: Any, domain: dict[str, Any]) -> Any:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, domain)
-    return dispatcher.messages, events
-
-
 async def test_departments_become_search_buttons(shop: ShopClient, domain: dict[str, Any]) -> None:
     departments = shop.list_departments()
 
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionBrowseDepartments(), build_tracker("what do you sell", "browse_catalog"), domain
     )
 
@@ -96,7 +59,7 @@ async def test_departments_become_search_buttons(shop: ShopClient, domain: dict[
 
 
 async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClient, domain: dict[str, Any]) -> None:
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(), build_tracker("show me what you have", "search_product"), domain
     )
 
@@ -110,7 +73,7 @@ async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClien
     assert slots["focused_sku"] is None
 
     # "show more": no filters, so the next page of the same search.
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(), build_tracker("show me more", "search_product", slots=slots), domain
     )
 
@@ -122,7 +85,7 @@ async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClien
 async def test_search_by_name_finds_the_product(shop: ShopClient, domain: dict[str, Any]) -> None:
     product = shop.search_products(ProductQuery(limit=1)).items[0]
 
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(),
         build_tracker(f"do you have {product.name}", "search_product", [entity("product", product.name)]),
         domain,
@@ -132,7 +95,7 @@ async def test_search_by_name_finds_the_product(shop: ShopClient, domain: dict[s
 
 
 async def test_search_with_no_match_says_so(shop: ShopClient, domain: dict[str, Any]) -> None:
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(), build_tracker("any zqxjvw?", "search_product", [entity("product", "zqxjvw")]), domain
     )
 
@@ -144,7 +107,7 @@ async def test_details_of_a_position_in_the_last_results(shop: ShopClient, domai
     shown = [p.sku for p in shop.search_products(ProductQuery(limit=3)).items]
     product = shop.get_product(shown[1])
 
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionProductDetails(),
         build_tracker(
             "tell me more about the second one",
@@ -161,7 +124,7 @@ async def test_details_of_a_position_in_the_last_results(shop: ShopClient, domai
 
 
 async def test_details_of_an_unknown_sku(shop: ShopClient, domain: dict[str, Any]) -> None:
-    messages, _ = await _run(
+    messages, _ = await run_action(
         ActionProductDetails(),
         build_tracker('/product_details{"sku":"NO-SUCH-SKU"}', "product_details", [entity("sku", "NO-SUCH-SKU")]),
         domain,
@@ -176,7 +139,7 @@ async def test_add_asks_for_the_variant_then_view_and_remove(
     product = _multi_variant_product(shop)
 
     # 1. "add it" without size/colour: the shop wants a variant, the bot asks.
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionAddToCart(),
         build_tracker(
             f'/add_to_cart{{"sku":"{product.sku}"}}', "add_to_cart", [entity("sku", product.sku)], sender_id=sender
@@ -192,7 +155,7 @@ async def test_add_asks_for_the_variant_then_view_and_remove(
 
     # 2. The shopper picks the first offered variant (its button's entities).
     chosen = _payload_entities(choice)
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionAddToCart(),
         build_tracker(choice, "add_to_cart", [entity(k, v) for k, v in chosen.items()], slots=slots, sender_id=sender),
         domain,
@@ -204,14 +167,14 @@ async def test_add_asks_for_the_variant_then_view_and_remove(
     assert [line.sku for line in cart.items] == [product.sku]
 
     # 3. The cart shows it, with a remove button.
-    messages, _ = await _run(
+    messages, _ = await run_action(
         ActionViewCart(), build_tracker("what's in my cart", "view_cart", sender_id=sender), domain
     )
     assert product.name in messages[0]["text"]
     remove = messages[0]["buttons"][0]["payload"]
 
     # 4. Removing it by its button empties the cart.
-    messages, _ = await _run(
+    messages, _ = await run_action(
         ActionRemoveFromCart(),
         build_tracker(
             remove, "remove_from_cart", [entity(k, v) for k, v in _payload_entities(remove).items()], sender_id=sender
@@ -225,7 +188,7 @@ async def test_add_asks_for_the_variant_then_view_and_remove(
 async def test_a_typed_size_answers_the_variant_question(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
     product = _multi_variant_product(shop)
     variant = next(v for v in product.variants if v.stock > 0)
-    _, events = await _run(
+    _, events = await run_action(
         ActionAddToCart(),
         build_tracker(
             f'/add_to_cart{{"sku":"{product.sku}"}}', "add_to_cart", [entity("sku", product.sku)], sender_id=sender
@@ -236,7 +199,7 @@ async def test_a_typed_size_answers_the_variant_question(shop: ShopClient, domai
 
     answer = [entity("size", variant.size)] if variant.size else []
     answer += [entity("color", variant.color)] if variant.color else []
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionAddToCart(),
         build_tracker("that one please", "add_to_cart", answer, slots=slots, sender_id=sender),
         domain,
@@ -259,7 +222,7 @@ async def test_add_out_of_stock(shop: ShopClient, domain: dict[str, Any], sender
     if variant and variant.color:
         found.append(entity("color", variant.color))
 
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionAddToCart(), build_tracker("/add_to_cart", "add_to_cart", found, sender_id=sender), domain
     )
 
@@ -269,7 +232,7 @@ async def test_add_out_of_stock(shop: ShopClient, domain: dict[str, Any], sender
 
 
 async def test_add_unknown_sku(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
-    messages, _ = await _run(
+    messages, _ = await run_action(
         ActionAddToCart(),
         build_tracker(
             '/add_to_cart{"sku":"NO-SUCH-SKU"}', "add_to_cart", [entity("sku", "NO-SUCH-SKU")], sender_id=sender
@@ -281,10 +244,12 @@ async def test_add_unknown_sku(shop: ShopClient, domain: dict[str, Any], sender:
 
 
 async def test_empty_cart(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
-    messages, _ = await _run(ActionViewCart(), build_tracker("show my cart", "view_cart", sender_id=sender), domain)
+    messages, _ = await run_action(
+        ActionViewCart(), build_tracker("show my cart", "view_cart", sender_id=sender), domain
+    )
     assert texts(messages).startswith("Your cart is empty.")
 
-    messages, _ = await _run(
+    messages, _ = await run_action(
         ActionRemoveFromCart(),
         build_tracker("remove the first item", "remove_from_cart", [entity("product_index", "1")], sender_id=sender),
         domain,
@@ -299,15 +264,16 @@ def _payload_entities(payload: str) -> dict[str, str]:
 
 
 async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopClient, domain: dict[str, Any]) -> None:
-    first_messages, events = await _run(
-        ActionSearchProducts(), build_tracker("show me running trainers", "search_product",
-                                              [entity("product", "running trainers")]), domain
+    first_messages, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
+        domain,
     )
     slots = slots_set(events)
     shown_prices = [shop.get_product(sku).price for sku in slots["shown_skus"]]
     assert len(shown_prices) >= 2
 
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(), build_tracker("any cheaper ones?", "refine_search", slots=slots), domain
     )
     cheaper_slots = {**slots, **slots_set(events)}
@@ -316,7 +282,7 @@ async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopC
     assert cheaper_slots["last_search"]["query"]["q"] == "running trainers"
 
     # From the cheaper page, "more expensive" goes above the dearest product shown there.
-    messages, events = await _run(
+    messages, events = await run_action(
         ActionSearchProducts(), build_tracker("something more expensive", "refine_search", slots=cheaper_slots), domain
     )
     pricier = [shop.get_product(sku).price for sku in slots_set(events)["shown_skus"]]

@@ -8,13 +8,9 @@ its own new customer.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.care import (
     CONFIRMING_ERASURE,
@@ -29,51 +25,13 @@ from actions.care import (
     ActionSubscribe,
     ActionUnsubscribe,
 )
-from actions.clients.shop import DEFAULT_SHOP_URL, ProductQuery, ShopClient, get_shop_client
-from tests.actions.builders import Entity, entity, slots_set, texts
+from actions.clients.shop import ProductQuery, ShopClient, get_shop_client
+from tests.actions.builders import entity, run_action, slots_set, texts
+from tests.actions.builders import user_tracker as tracker
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
 MILAN_DUOMO = (45.4642, 9.19)
-
-
-def tracker(
-    sender: str,
-    text: str = "",
-    intent: str | None = None,
-    entities: Iterable[Entity] = (),
-    slots: dict[str, Any] | None = None,
-    metadata: dict[str, Any] | None = None,
-    channel: str = "rest",
-) -> Tracker:
-    """A tracker whose latest event is the user message `text` on `channel`."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": list(entities)}
-    user: dict[str, Any] = {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
-    if metadata is not None:
-        user["metadata"] = metadata
-    events = [{"event": "action", "name": "action_listen"}, user]
-    return Tracker(sender, dict(slots or {}), latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker_: Tracker, domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker_, domain)
-    return dispatcher.messages, events
-
-
-@pytest.fixture
-def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
-    url = os.environ.get("SHOP_URL") or DEFAULT_SHOP_URL
-    if not os.environ.get("SHOP_API_TOKEN"):
-        pytest.fail("SHOP_API_TOKEN is not set: the live action tests need the shop's token")
-    monkeypatch.setenv("SHOP_URL", url)
-    get_shop_client.cache_clear()
-    return get_shop_client()
-
-
-@pytest.fixture
-def sender() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 def _consents(shop: ShopClient, who: str) -> dict[tuple[str, str], bool]:
@@ -89,7 +47,7 @@ async def test_current_promotions_are_listed_with_code_scope_minimum_and_end(
     promotions = shop.list_promotions()
     assert promotions, "the seeded shop has promotions running"
 
-    messages, events = await run(ActionShowPromotions(), tracker(sender, "any discounts?", "promotions"), domain)
+    messages, events = await run_action(ActionShowPromotions(), tracker(sender, "any discounts?", "promotions"), domain)
 
     said = texts(messages)
     assert events == []
@@ -106,7 +64,7 @@ async def test_stores_of_a_named_city_with_today_and_the_week(
 ) -> None:
     said = tracker(sender, "stores in Milan", "store_locator", [entity("city", "Milan")])
 
-    messages, _ = await run(ActionFindStores(), said, domain)
+    messages, _ = await run_action(ActionFindStores(), said, domain)
 
     text = texts(messages)
     assert "Bottega Milano Centrale" in text and "Bottega Milano Brera" in text
@@ -120,7 +78,7 @@ async def test_a_city_without_a_store_offers_the_shop_cities(
 ) -> None:
     said = tracker(sender, "stores in Lisbon", "store_locator", [entity("city", "Lisbon")])
 
-    messages, _ = await run(ActionFindStores(), said, domain)
+    messages, _ = await run_action(ActionFindStores(), said, domain)
 
     assert "no store in Lisbon" in texts(messages)
     titles = [b["title"] for b in messages[0]["buttons"]]
@@ -138,7 +96,7 @@ async def test_a_shared_location_gives_the_nearest_stores_sorted_by_distance(
     else:
         said = tracker(sender, f'/store_locator{{"lat": {lat}, "lon": {lon}}}', "store_locator")
 
-    messages, _ = await run(ActionFindStores(), said, domain)
+    messages, _ = await run_action(ActionFindStores(), said, domain)
 
     text = texts(messages)
     assert text.startswith("The stores nearest to you:")
@@ -153,7 +111,7 @@ async def test_a_shared_location_gives_the_nearest_stores_sorted_by_distance(
 async def test_no_city_and_no_location_asks_with_city_buttons(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    messages, _ = await run(ActionFindStores(), tracker(sender, "nearest store pls", "store_locator"), domain)
+    messages, _ = await run_action(ActionFindStores(), tracker(sender, "nearest store pls", "store_locator"), domain)
 
     assert "Which city" in texts(messages)
     payloads = [b["payload"] for b in messages[0]["buttons"]]
@@ -168,17 +126,17 @@ async def test_subscribing_records_offers_on_the_conversation_channel(
 ) -> None:
     said = tracker(sender, "sign me up for offers", "subscribe_news", channel="whatsapp")
 
-    messages, _ = await run(ActionSubscribe(), said, domain)
+    messages, _ = await run_action(ActionSubscribe(), said, domain)
 
     assert _consents(shop, f"whatsapp:{sender}") == {("whatsapp", "offers"): True}
     assert "unsubscribe" in texts(messages)
 
 
 async def test_unsubscribing_revokes_news_and_offers(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
-    await run(ActionSubscribe(), tracker(sender, "subscribe me", "subscribe_news"), domain)
+    await run_action(ActionSubscribe(), tracker(sender, "subscribe me", "subscribe_news"), domain)
     assert _consents(shop, f"rest:{sender}")[("rest", "offers")] is True
 
-    messages, _ = await run(ActionUnsubscribe(), tracker(sender, "unsubscribe", "unsubscribe"), domain)
+    messages, _ = await run_action(ActionUnsubscribe(), tracker(sender, "unsubscribe", "unsubscribe"), domain)
 
     assert _consents(shop, f"rest:{sender}") == {("rest", "offers"): False, ("rest", "news"): False}
     assert "won't get news or offers" in texts(messages)
@@ -193,7 +151,7 @@ async def test_a_complaint_opens_a_ticket_with_the_message_and_order(
     words = "my order BT-7K3MZQ2P arrived broken and " + "nobody answers my emails " * 10
     said = tracker(sender, words, "complaint", [entity("order_id", "BT-7K3MZQ2P")])
 
-    messages, _ = await run(ActionOpenComplaint(), said, domain)
+    messages, _ = await run_action(ActionOpenComplaint(), said, domain)
 
     text = texts(messages)
     reference = next(word.rstrip(".:,") for word in text.split() if word.startswith("TK-"))
@@ -208,8 +166,10 @@ async def test_a_complaint_opens_a_ticket_with_the_message_and_order(
 async def test_payment_help_fits_the_problem_and_opens_a_ticket(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    twice, _ = await run(ActionPaymentHelp(), tracker(sender, "i was charged twice", "payment_issue"), domain)
-    declined, _ = await run(ActionPaymentHelp(), tracker(sender, "my card was declined", "payment_issue"), domain)
+    twice, _ = await run_action(ActionPaymentHelp(), tracker(sender, "i was charged twice", "payment_issue"), domain)
+    declined, _ = await run_action(
+        ActionPaymentHelp(), tracker(sender, "my card was declined", "payment_issue"), domain
+    )
 
     assert "double charge" in texts(twice)
     assert "another method" in texts(declined)
@@ -221,7 +181,7 @@ async def test_payment_help_fits_the_problem_and_opens_a_ticket(
 async def test_handoff_opens_a_ticket_and_keeps_the_conversation_going(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    messages, events = await run(ActionHandoff(), tracker(sender, "/human_handoff", "human_handoff"), domain)
+    messages, events = await run_action(ActionHandoff(), tracker(sender, "/human_handoff", "human_handoff"), domain)
 
     text = texts(messages)
     reference = next(w.rstrip(".:,()") for w in text.split() if w.startswith("(TK-") or w.startswith("TK-"))
@@ -250,15 +210,17 @@ async def test_confirmed_erasure_empties_the_cart_and_resets_the_slots(
 ) -> None:
     who = f"rest:{sender}"
     _add_something(shop, who)
-    await run(ActionSubscribe(), tracker(sender, "subscribe me", "subscribe_news"), domain)
+    await run_action(ActionSubscribe(), tracker(sender, "subscribe me", "subscribe_news"), domain)
     assert shop.get_cart(who).item_count == 1
 
-    asked, ask_events = await run(ActionAskErasure(), tracker(sender, "delete my data", "delete_my_data"), domain)
+    asked, ask_events = await run_action(
+        ActionAskErasure(), tracker(sender, "delete my data", "delete_my_data"), domain
+    )
     assert slots_set(ask_events) == {CONFIRMING_ERASURE: True}
     assert "cart" in texts(asked) and "tickets" in texts(asked)
 
     yes = tracker(sender, "yes", "affirm", slots={CONFIRMING_ERASURE: True, "focused_sku": "X"})
-    messages, events = await run(ActionDeleteMyData(), yes, domain)
+    messages, events = await run_action(ActionDeleteMyData(), yes, domain)
 
     assert events == [{"event": "reset_slots", "timestamp": None}]
     assert "deleted" in texts(messages)
@@ -272,8 +234,8 @@ async def test_erasure_needs_the_question_first_and_no_keeps_everything(
     who = f"rest:{sender}"
     _add_something(shop, who)
 
-    stray, stray_events = await run(ActionDeleteMyData(), tracker(sender, "yes", "affirm"), domain)
-    kept, kept_events = await run(
+    stray, stray_events = await run_action(ActionDeleteMyData(), tracker(sender, "yes", "affirm"), domain)
+    kept, kept_events = await run_action(
         ActionKeepMyData(), tracker(sender, "no", "deny", slots={CONFIRMING_ERASURE: True}), domain
     )
 
@@ -295,7 +257,7 @@ async def test_an_unreachable_shop_gets_a_plain_sentence(
     monkeypatch.setenv("SHOP_TIMEOUT_SECONDS", "1")
     get_shop_client.cache_clear()
 
-    messages, events = await run(ActionOpenComplaint(), tracker(sender, "this is awful", "complaint"), domain)
+    messages, events = await run_action(ActionOpenComplaint(), tracker(sender, "this is awful", "complaint"), domain)
 
     assert events == []
     assert len(messages) == 1 and "Traceback" not in texts(messages) and texts(messages)

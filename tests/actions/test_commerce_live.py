@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
 import requests
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import checkout, orders, returns
@@ -28,7 +26,7 @@ from actions.checkout import (
     ValidateCheckoutForm,
     order_idempotency_key,
 )
-from actions.clients.shop import DEFAULT_SHOP_URL, ProductQuery, ShopClient, get_shop_client
+from actions.clients.shop import ProductQuery, ShopClient, get_shop_client
 from actions.orders import (
     ActionCancelOrder,
     ActionChangeAddress,
@@ -46,7 +44,8 @@ from actions.returns import (
     ActionSubmitReturn,
     ValidateReturnForm,
 )
-from tests.actions.builders import Entity, entity, slots_set, texts
+from tests.actions.builders import entity, run_action, slots_set, texts
+from tests.actions.builders import user_tracker as tracker
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
@@ -55,50 +54,6 @@ CHECKOUT_SLOTS = {"shipping_address": ADDRESS, "delivery_option": "standard", "p
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def tracker(
-    sender: str,
-    text: str = "",
-    intent: str | None = None,
-    entities: Iterable[Entity] = (),
-    slots: dict[str, Any] | None = None,
-    message_id: str | None = None,
-) -> Tracker:
-    """A tracker whose latest event is the user message `text` (with its message id), on REST."""
-    message_id = message_id or uuid.uuid4().hex
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 1.0},
-        "entities": list(entities),
-        "message_id": message_id,
-    }
-    events = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest", "message_id": message_id},
-    ]
-    return Tracker(sender, dict(slots or {}), latest, events, False, None, {}, "action_listen")
-
-
-async def run(action: Any, tracker_: Tracker, domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker_, domain)
-    return dispatcher.messages, events
-
-
-@pytest.fixture
-def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
-    url = os.environ.get("SHOP_URL") or DEFAULT_SHOP_URL
-    if not os.environ.get("SHOP_API_TOKEN"):
-        pytest.fail("SHOP_API_TOKEN is not set: the live action tests need the shop's token")
-    monkeypatch.setenv("SHOP_URL", url)
-    get_shop_client.cache_clear()
-    return get_shop_client()
-
-
-@pytest.fixture
-def sender() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 def _admin(order_id: str, status: str) -> None:
@@ -155,7 +110,7 @@ def _delivered_order(shop: ShopClient, who: str, lines: int = 1) -> Any:
 
 
 async def test_checkout_with_an_empty_cart_says_so(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
-    messages, events = await run(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
+    messages, events = await run_action(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
 
     assert slots_set(events) == {"cart_ready": False}
     assert "cart is empty" in texts(messages)
@@ -195,10 +150,10 @@ async def test_checkout_places_exactly_one_order_even_when_the_turn_is_replayed(
     who = f"rest:{sender}"
     _fill_cart(shop, who, lines=2)
 
-    _, events = await run(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
+    _, events = await run_action(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
     assert slots_set(events)["cart_ready"] is True
 
-    summary, events = await run(ActionCheckoutSummary(), tracker(sender, slots=CHECKOUT_SLOTS), domain)
+    summary, events = await run_action(ActionCheckoutSummary(), tracker(sender, slots=CHECKOUT_SLOTS), domain)
     assert slots_set(events) == {"confirming": "order"}
     summary_text = texts(summary)
     for word in ("Subtotal:", "Delivery (Standard delivery)", "Total:", ADDRESS, "Credit or debit card"):
@@ -207,8 +162,8 @@ async def test_checkout_places_exactly_one_order_even_when_the_turn_is_replayed(
 
     # The confirming "yes", delivered twice (a channel retry, or a replayed turn).
     yes = tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}, message_id="m-yes-1")
-    first, first_events = await run(ActionPlaceOrder(), yes, domain)
-    again, _ = await run(ActionPlaceOrder(), yes, domain)
+    first, first_events = await run_action(ActionPlaceOrder(), yes, domain)
+    again, _ = await run_action(ActionPlaceOrder(), yes, domain)
 
     orders = shop.list_orders(who)
     assert len(orders) == 1
@@ -225,7 +180,7 @@ async def test_checkout_places_exactly_one_order_even_when_the_turn_is_replayed(
 
     # Another "yes" (a new message) finds the cart empty and points at the order already made.
     later = tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}, message_id="m-yes-2")
-    messages, _ = await run(ActionPlaceOrder(), later, domain)
+    messages, _ = await run_action(ActionPlaceOrder(), later, domain)
     assert f"order {order_id}" in texts(messages) and "already placed" in texts(messages)
     assert messages[0]["buttons"] == first[0]["buttons"]
     assert len(shop.list_orders(who)) == 1
@@ -235,7 +190,7 @@ async def test_no_to_the_summary_keeps_the_cart(shop: ShopClient, sender: str, d
     who = f"rest:{sender}"
     _fill_cart(shop, who)
 
-    messages, events = await run(ActionDeclineCheckout(), tracker(sender, "no", "deny"), domain)
+    messages, events = await run_action(ActionDeclineCheckout(), tracker(sender, "no", "deny"), domain)
 
     assert slots_set(events) == {"confirming": None}
     assert "cart is kept" in texts(messages)
@@ -252,7 +207,7 @@ async def test_an_item_sold_out_before_checkout_is_named_and_the_cart_kept(
     shop.add_to_cart(rival, sku, stock, size, color)
     shop.place_order(rival, f"rival-{uuid.uuid4().hex}", ADDRESS, "standard", "card")  # the last units go
 
-    messages, events = await run(
+    messages, events = await run_action(
         ActionPlaceOrder(), tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}), domain
     )
 
@@ -270,7 +225,7 @@ async def test_a_shop_that_is_down_places_nothing_and_says_so_plainly(
     monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
     get_shop_client.cache_clear()
 
-    messages, events = await run(
+    messages, events = await run_action(
         ActionPlaceOrder(), tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}), domain
     )
 
@@ -289,13 +244,13 @@ async def test_payment_notice_and_i_have_paid_are_answered_honestly(
     created = _order(shop, who)
 
     # "I've paid" before paying: not received yet, with the link again.
-    messages, _ = await run(ActionPaymentUpdate(), tracker(sender, "I've paid", "payment_received"), domain)
+    messages, _ = await run_action(ActionPaymentUpdate(), tracker(sender, "I've paid", "payment_received"), domain)
     assert f"haven't received the payment for {created.order_id}" in texts(messages)
     assert messages[0]["buttons"][0]["url"] == created.payment_url
 
     _pay(created.payment_url)
     notice = tracker(sender, "EXTERNAL: payment_received", "payment_received", [entity("order_id", created.order_id)])
-    messages, events = await run(ActionPaymentUpdate(), notice, domain)
+    messages, events = await run_action(ActionPaymentUpdate(), notice, domain)
     assert texts(messages) == f"Payment received for {created.order_id} — we'll let you know when it ships."
     assert slots_set(events) == {"order_id": created.order_id}
 
@@ -307,7 +262,7 @@ async def test_a_declined_payment_offers_the_link_again_and_help(
     _pay(created.payment_url, "decline")
 
     notice = tracker(sender, "EXTERNAL: payment_failed", "payment_failed", [entity("order_id", created.order_id)])
-    messages, _ = await run(ActionPaymentFailed(), notice, domain)
+    messages, _ = await run_action(ActionPaymentFailed(), notice, domain)
 
     assert "declined" in texts(messages)
     buttons = messages[0]["buttons"]
@@ -326,9 +281,10 @@ async def test_order_status_shows_own_orders_and_never_someone_elses(
     _admin(created.order_id, "shipped")
     order = shop.get_order(f"rest:{sender}", created.order_id)
 
-    asked = tracker(sender, f"where is {created.order_id.lower()}", "order_status",
-                    [entity("order_id", created.order_id.lower())])
-    messages, events = await run(ActionOrderStatus(), asked, domain)
+    asked = tracker(
+        sender, f"where is {created.order_id.lower()}", "order_status", [entity("order_id", created.order_id.lower())]
+    )
+    messages, events = await run_action(ActionOrderStatus(), asked, domain)
     said = texts(messages)
     assert f"Order {created.order_id}" in said and "on its way" in said
     assert order.lines[0].name in said
@@ -338,13 +294,14 @@ async def test_order_status_shows_own_orders_and_never_someone_elses(
     assert slots_set(events) == {"order_id": created.order_id}
 
     # Without an id: the recent orders as buttons.
-    messages, _ = await run(ActionOrderStatus(), tracker(sender, "where is my order", "order_status"), domain)
+    messages, _ = await run_action(ActionOrderStatus(), tracker(sender, "where is my order", "order_status"), domain)
     assert messages[0]["buttons"][0]["payload"] == f'/order_status{{"order_id":"{created.order_id}"}}'
 
     # Someone else asking for it: the shop answers 404, the shopper hears "not on your account".
-    stranger = tracker(f"{sender}-x", f"status of {created.order_id}", "order_status",
-                       [entity("order_id", created.order_id)])
-    messages, events = await run(ActionOrderStatus(), stranger, domain)
+    stranger = tracker(
+        f"{sender}-x", f"status of {created.order_id}", "order_status", [entity("order_id", created.order_id)]
+    )
+    messages, events = await run_action(ActionOrderStatus(), stranger, domain)
     assert "can't find order" in texts(messages) and "on your account" in texts(messages)
     assert order.lines[0].name not in texts(messages)
     assert events == []
@@ -353,14 +310,15 @@ async def test_order_status_shows_own_orders_and_never_someone_elses(
 async def test_cancel_asks_first_then_cancels(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
     created = _order(shop, f"rest:{sender}")
 
-    messages, events = await run(ActionReviewCancellation(), tracker(sender, "cancel my order", "cancel_order"),
-                                 domain)
+    messages, events = await run_action(
+        ActionReviewCancellation(), tracker(sender, "cancel my order", "cancel_order"), domain
+    )
     assert f"cancel order {created.order_id}" in texts(messages)
     slots = slots_set(events)
     assert slots == {"order_id": created.order_id, "confirming": "cancellation"}
     assert shop.get_order(f"rest:{sender}", created.order_id).status == "pending_payment"
 
-    messages, events = await run(ActionCancelOrder(), tracker(sender, "yes", "affirm", slots=slots), domain)
+    messages, events = await run_action(ActionCancelOrder(), tracker(sender, "yes", "affirm", slots=slots), domain)
     assert f"order {created.order_id} is cancelled" in texts(messages)
     assert slots_set(events) == {"confirming": None}
     assert shop.get_order(f"rest:{sender}", created.order_id).status == "cancelled"
@@ -372,13 +330,13 @@ async def test_a_shipped_order_cannot_be_cancelled(shop: ShopClient, sender: str
     _admin(created.order_id, "shipped")
 
     asked = tracker(sender, f"cancel {created.order_id}", "cancel_order", [entity("order_id", created.order_id)])
-    messages, events = await run(ActionReviewCancellation(), asked, domain)
+    messages, events = await run_action(ActionReviewCancellation(), asked, domain)
 
     assert "can't be cancelled" in texts(messages)
     assert slots_set(events)["confirming"] is None
     # Even a stray "yes" later can't cancel it: the shop refuses and the shopper hears why.
     yes = tracker(sender, "yes", "affirm", slots={"order_id": created.order_id, "confirming": "cancellation"})
-    messages, _ = await run(ActionCancelOrder(), yes, domain)
+    messages, _ = await run_action(ActionCancelOrder(), yes, domain)
     assert "can no longer be cancelled" in texts(messages)
     assert shop.get_order(f"rest:{sender}", created.order_id).status == "shipped"
 
@@ -386,21 +344,23 @@ async def test_a_shipped_order_cannot_be_cancelled(shop: ShopClient, sender: str
 async def test_the_address_changes_before_shipping(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
     created = _order(shop, f"rest:{sender}")
 
-    _, events = await run(ActionReviewAddressChange(), tracker(sender, "change my address",
-                                                               "change_shipping_address"), domain)
+    _, events = await run_action(
+        ActionReviewAddressChange(), tracker(sender, "change my address", "change_shipping_address"), domain
+    )
     slots = slots_set(events)
     assert slots["address_change_ready"] is True and slots["order_id"] == created.order_id
 
     new = "Corso Italia 5, 10100 Torino"
-    messages, _ = await run(ActionChangeAddress(), tracker(sender, new, slots={**slots, "new_shipping_address": new}),
-                            domain)
+    messages, _ = await run_action(
+        ActionChangeAddress(), tracker(sender, new, slots={**slots, "new_shipping_address": new}), domain
+    )
     assert f"now goes to {new}" in texts(messages)
 
 
 async def test_the_invoice_is_a_link(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
     created = _order(shop, f"rest:{sender}")
 
-    messages, _ = await run(ActionGetInvoice(), tracker(sender, "invoice please", "get_invoice"), domain)
+    messages, _ = await run_action(ActionGetInvoice(), tracker(sender, "invoice please", "get_invoice"), domain)
 
     order = shop.get_order(f"rest:{sender}", created.order_id)
     assert order.invoice_url, "the shop sends invoice_url with GET /orders/{id}"
@@ -420,13 +380,13 @@ async def test_a_return_is_refused_while_the_order_is_not_delivered(
     _pay(created.payment_url)
     asked = tracker(sender, f"return {created.order_id}", "return_item", [entity("order_id", created.order_id)])
 
-    messages, events = await run(ActionStartReturn(), asked, domain)
+    messages, events = await run_action(ActionStartReturn(), asked, domain)
 
     assert "hasn't been delivered yet" in texts(messages)
     assert slots_set(events)["return_ready"] is False
     # And if the form were submitted anyway, the shop refuses and the shopper hears it.
     filled = {"return_order_id": created.order_id, "return_line": "all", "return_reason": "Too small"}
-    messages, _ = await run(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
+    messages, _ = await run_action(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
     assert "only delivered orders can be returned" in texts(messages)
 
 
@@ -437,34 +397,37 @@ async def test_return_of_a_delivered_order_then_refund_status(
     created = _delivered_order(shop, who, lines=2)
     order = shop.get_order(who, created.order_id)
 
-    _, events = await run(ActionStartReturn(), tracker(sender, "I want to return something", "return_item"), domain)
+    _, events = await run_action(
+        ActionStartReturn(), tracker(sender, "I want to return something", "return_item"), domain
+    )
     slots = slots_set(events)
     assert slots["return_ready"] is True and slots["return_order_id"] == created.order_id
 
     form = ValidateReturnForm()
     dispatcher = CollectingDispatcher()
-    button = tracker(sender, '/return_item{"product_index":"2"}', "return_item", [entity("product_index", "2")],
-                     slots=slots)
+    button = tracker(
+        sender, '/return_item{"product_index":"2"}', "return_item", [entity("product_index", "2")], slots=slots
+    )
     assert await form.validate_return_line(button.latest_message["text"], dispatcher, button, domain) == {
         "return_line": order.lines[1].line_id
     }
 
     filled = {**slots, "return_line": order.lines[1].line_id, "return_reason": "Too small"}
-    messages, events = await run(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
+    messages, events = await run_action(ActionSubmitReturn(), tracker(sender, "Too small", slots=filled), domain)
     assert "is registered" in texts(messages)
     assert slots_set(events)["return_ready"] is False
     assert shop.get_order(who, created.order_id).status == "return_requested"
 
-    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    messages, _ = await run_action(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
     assert "no refunds" in texts(messages)
 
     _admin(created.order_id, "returned")
-    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    messages, _ = await run_action(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
     amount = f"{order.lines[1].line_total:.2f} {order.currency}"
     assert f"{amount} for order {created.order_id}: on its way" in texts(messages)
 
     _admin(created.order_id, "refunded")
-    messages, _ = await run(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
+    messages, _ = await run_action(ActionRefundStatus(), tracker(sender, "where is my refund", "refund_status"), domain)
     assert f"{amount} for order {created.order_id}: paid back on" in texts(messages)
 
 
@@ -472,15 +435,18 @@ async def test_a_refund_request_is_guided_to_cancel_or_return(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
     created = _order(shop, f"rest:{sender}")
-    messages, _ = await run(ActionRequestRefund(), tracker(sender, "I want my money back", "request_refund"), domain)
+    messages, _ = await run_action(
+        ActionRequestRefund(), tracker(sender, "I want my money back", "request_refund"), domain
+    )
     assert messages[0]["buttons"] == [
         {"title": "Cancel the order", "payload": f'/cancel_order{{"order_id":"{created.order_id}"}}'}
     ]
 
     delivered = _delivered_order(shop, f"rest:{sender}-2")
-    asked = tracker(f"{sender}-2", f"refund {delivered.order_id}", "request_refund",
-                    [entity("order_id", delivered.order_id)])
-    messages, _ = await run(ActionRequestRefund(), asked, domain)
+    asked = tracker(
+        f"{sender}-2", f"refund {delivered.order_id}", "request_refund", [entity("order_id", delivered.order_id)]
+    )
+    messages, _ = await run_action(ActionRequestRefund(), asked, domain)
     assert messages[0]["buttons"][0]["payload"] == f'/return_item{{"order_id":"{delivered.order_id}"}}'
 
 
@@ -531,7 +497,7 @@ async def test_every_commerce_action_says_plainly_when_the_shop_is_down(
     monkeypatch.setenv("SHOP_API_TOKEN", "irrelevant")
     get_shop_client.cache_clear()
 
-    messages, _ = await run(action_class(), tracker(sender, "hello", "greet", slots=EVERY_SLOT), domain)
+    messages, _ = await run_action(action_class(), tracker(sender, "hello", "greet", slots=EVERY_SLOT), domain)
 
     assert "can't reach the shop" in texts(messages)
 
@@ -539,7 +505,7 @@ async def test_every_commerce_action_says_plainly_when_the_shop_is_down(
 async def test_change_order_offers_what_can_change(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
     created = _order(shop, f"rest:{sender}")
 
-    messages, events = await run(
+    messages, events = await run_action(
         orders.ActionReviewOrderChange(), tracker(sender, "can I re-order my stuff", "change_order"), domain
     )
 
