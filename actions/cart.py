@@ -16,7 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions import responses
 from actions.catalog import (
     FOCUSED_SKU,
+    LAST_SEARCH,
     ActionSearchProducts,
+    SearchState,
     entity_value,
     message_quantity,
     message_size,
@@ -169,6 +171,23 @@ def _missing_attributes(product: ProductDetails, size: str | None, color: str | 
     return missing or [a for a in ATTRIBUTES if chosen[a] is None] or list(ATTRIBUTES)
 
 
+async def _with_search_choices(request: CartRequest, tracker: Tracker, client: ShopClient) -> CartRequest:
+    """Size and colour the shopper already searched by ("red ... size 42"), when this product has them.
+
+    "add the first one" after that search means the red one in 42: asking again would be the
+    question a shop assistant never asks twice. A value the product lacks is simply not used.
+    """
+    search = SearchState.from_slot(tracker.get_slot(LAST_SEARCH))
+    wanted_size = search.query.size if search and request.size is None else None
+    wanted_color = search.query.color if search and request.color is None else None
+    if not wanted_size and not wanted_color:
+        return request
+    variants = (await client.aget_product(request.sku)).variants
+    size = request.size or next((v.size for v in variants if wanted_size and _same(v.size, wanted_size)), None)
+    color = request.color or next((v.color for v in variants if wanted_color and _same(v.color, wanted_color)), None)
+    return replace(request, size=size, color=color)
+
+
 class ActionAddToCart(Action):
     """Add the product the shopper means; ask for size/colour when the shop needs it."""
 
@@ -211,6 +230,11 @@ class ActionAddToCart(Action):
             size=message_size(tracker) or (earlier.size if earlier else None),
             color=color or (earlier.color if earlier else None),
         )
+        try:
+            request = await _with_search_choices(request, tracker, client)
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return []
         return await self._add(dispatcher, tracker, client, request)
 
     async def _answer(

@@ -288,3 +288,25 @@ async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopC
     pricier = [shop.get_product(sku).price for sku in slots_set(events)["shown_skus"]]
     assert pricier and min(pricier) > max(cheaper)
     assert first_messages[0]["custom"]["cards"] and messages[0]["custom"]["cards"]
+
+
+async def test_adding_from_a_filtered_search_uses_its_size_and_colour(
+    shop: ShopClient, domain: dict[str, Any], sender: str
+) -> None:
+    searched = [entity("color", "red"), entity("product", "running shoes"), entity("size", "42")]
+    _, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("red running shoes size 42", "search_product", searched, sender_id=sender),
+        domain,
+    )
+    slots = slots_set(events)
+    assert slots["shown_skus"], "the seed catalogue has red running trainers in size 42"
+
+    messages, events = await run_action(
+        ActionAddToCart(),
+        build_tracker("add the first one", "add_to_cart", [entity("product_index", "1")], slots, sender_id=sender),
+        domain,
+    )
+    assert not slots_set(events).get("awaiting_variant"), texts(messages)
+    [line] = shop.get_cart(f"rest:{sender}").items
+    assert (line.sku, line.size, line.color) == (slots["shown_skus"][0], "42", "Red")
