@@ -61,9 +61,11 @@ async def choose_order(
     intent: str,
     question: str,
     none_left: responses.BotMessage,
+    no_orders: responses.BotMessage | None = None,
 ) -> OrderChoice:
     """The order named in the message; else the only recent order in `statuses`; else
-    buttons (`/intent{"order_id": ...}`) for those orders. Raises ShopError."""
+    buttons (`/intent{"order_id": ...}`) for those orders. `no_orders` replaces the
+    "you have no orders" answer. Raises ShopError."""
     who = customer_id(tracker)
     named = order_id_in_message(tracker)
     if named:
@@ -74,7 +76,7 @@ async def choose_order(
             return OrderChoice(message=messages.order_not_found(named))
     recent = await client.alist_orders(who, RECENT_ORDERS)
     if not recent:
-        return OrderChoice(message=messages.no_orders())
+        return OrderChoice(message=no_orders or messages.no_orders())
     fitting = [o for o in recent if o.status in statuses]
     if not fitting:
         return OrderChoice(message=none_left)

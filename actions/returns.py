@@ -23,7 +23,7 @@ from actions.checkout import stop_form, wants_to_stop
 from actions.clients.shop import ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
 from actions.clients.shop_orders import Order
 from actions.identity import customer_id
-from actions.orders import ORDER_ID_PATTERN, RECENT_ORDERS, order_id_in_message
+from actions.orders import ORDER_ID_PATTERN, RECENT_ORDERS, choose_order, order_id_in_message
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +256,10 @@ class ActionSubmitReturn(Action):
         return done
 
 
+# Every order but a cancelled one may still be the subject of a refund request.
+REFUNDABLE = ("pending_payment", "paid", "shipped", "delivered", "return_requested", "returned", "refunded")
+
+
 class ActionRequestRefund(Action):
     """ "I want my money back": cancel if it hasn't shipped, return if it's delivered."""
 
@@ -263,33 +267,27 @@ class ActionRequestRefund(Action):
         return "action_request_refund"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        who = customer_id(tracker)
-        named = order_id_in_message(tracker)
+        nothing_to_refund = responses.text("I can't see an order of yours to refund. Here's how refunds work:")
         try:
-            client = get_shop_client()
-            if named:
-                order = await client.aget_order(who, named)
-            else:
-                recent = await client.alist_orders(who, RECENT_ORDERS)
-                current = [o for o in recent if o.status != "cancelled"]
-                if not current:
-                    responses.text(
-                        "I can't see an order of yours to refund. Here's how refunds work:"
-                    ).send(dispatcher)
-                    dispatcher.utter_message(response="utter_refund_policy")
-                    return []
-                if len(current) > 1:
-                    messages.pick_order("Which order would you like a refund for?", current, "request_refund").send(
-                        dispatcher
-                    )
-                    return []
-                order = await client.aget_order(who, current[0].order_id)
-        except (ShopNotFound, ShopRejected):
-            messages.order_not_found(named or "").send(dispatcher)
-            return []
+            choice = await choose_order(
+                tracker,
+                get_shop_client(),
+                REFUNDABLE,
+                "request_refund",
+                "Which order would you like a refund for?",
+                nothing_to_refund,
+                no_orders=nothing_to_refund,
+            )
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
+        if choice.order is None:
+            if choice.message:
+                choice.message.send(dispatcher)
+            if choice.message is nothing_to_refund:
+                dispatcher.utter_message(response="utter_refund_policy")
+            return []
+        order = choice.order
         if order.can_cancel:
             messages.refund_by_cancelling(order).send(dispatcher)
         elif order.can_return:
