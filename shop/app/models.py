@@ -108,6 +108,11 @@ class TicketStatus(str, enum.Enum):
     closed = "closed"
 
 
+class FeedbackRating(str, enum.Enum):
+    good = "good"
+    bad = "bad"
+
+
 def _enum(kind: type[enum.Enum]) -> Enum:
     # Stored as plain strings with a CHECK, so adding a value is a small migration on both backends.
     return Enum(kind, native_enum=False, length=32, validate_strings=True)
@@ -367,6 +372,19 @@ class Ticket(Base):
     order_id: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """What a shopper thought of the help: a rating of a care answer ("did that help?") and/or words."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    # What was rated: the care flow that answered (delivery_options, store_locator, ...); None for free words.
+    topic: Mapped[str | None] = mapped_column(String(40))
+    rating: Mapped[FeedbackRating | None] = mapped_column(_enum(FeedbackRating))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 Index("ix_variants_product_stock", Variant.product_id, Variant.stock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # <channel>:<sender id>, e.g. messenger:1254459154682919, whatsapp:393331234567, rest:alice
 CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_.@+=\-]{1,128}$"
@@ -353,6 +353,50 @@ class TicketPublic(BaseModel):
     subject: str
     order_id: str | None
     created_at: datetime
+
+
+class TicketsPublic(BaseModel):
+    """The desk's queue: oldest first, `total` counting beyond the page."""
+
+    items: list[TicketPublic]
+    total: int
+
+
+class FeedbackCreate(StrictModel):
+    """A rating of a care answer ("did that help?"), the shopper's own words, or both."""
+
+    customer_id: CustomerId
+    rating: Literal["good", "bad"] | None = None
+    topic: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")] | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+    @model_validator(mode="after")
+    def says_something(self) -> FeedbackCreate:
+        if self.rating is None and not self.comment:
+            raise ValueError("Give a rating, a comment, or both.")
+        return self
+
+
+class FeedbackPublic(BaseModel):
+    customer_id: str
+    rating: str | None
+    topic: str | None
+    comment: str
+    created_at: datetime
+
+
+class TopicSatisfaction(BaseModel):
+    topic: str
+    good: int
+    bad: int
+    satisfaction: float = Field(description="good / (good + bad), 0 to 1")
+
+
+class FeedbackSummary(BaseModel):
+    """Satisfaction per care topic, and how many shoppers left words, since `since` (all time if unset)."""
+
+    topics: list[TopicSatisfaction]
+    comments: int
 
 
 class ErasureResult(BaseModel):

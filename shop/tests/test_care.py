@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from tests.utils.api import Api
 
 MILAN_DUOMO = (45.4642, 9.1900)
@@ -60,6 +62,59 @@ def test_tickets_have_references_and_stay_private(api: Api, customer: str) -> No
     assert api.get(f"/tickets/{ticket['ticket_id']}", params={"customer_id": "rest:other"}).status_code == 404
     assert api.post(f"/admin/tickets/{ticket['ticket_id']}/close").status_code == 204
     assert api.get(f"/tickets/{ticket['ticket_id']}", params={"customer_id": customer}).json()["status"] == "closed"
+
+
+def test_the_desk_queue_lists_open_handoffs_oldest_first(api: Api, customer: str) -> None:
+    def opened(kind: str, subject: str) -> str:
+        answer = api.post("/tickets", json={"customer_id": customer, "kind": kind, "subject": subject})
+        assert answer.status_code == 201
+        return str(answer.json()["ticket_id"])
+
+    first, complaint, second = opened("handoff", "Agent please"), opened("complaint", "Late"), opened("handoff", "Hi")
+
+    def queue() -> list[str]:
+        page = api.get("/admin/tickets", params={"status": "open", "kind": "handoff", "limit": 200}).json()
+        assert page["total"] >= len(page["items"])
+        assert all(t["kind"] == "handoff" and t["status"] == "open" for t in page["items"])
+        return [t["ticket_id"] for t in page["items"] if t["customer_id"] == customer]
+
+    assert queue() == [first, second]
+    assert complaint not in queue()
+    assert api.post(f"/admin/tickets/{first}/close").status_code == 204
+    assert queue() == [second]
+    closed = api.get("/admin/tickets", params={"status": "closed", "limit": 200}).json()["items"]
+    assert first in [t["ticket_id"] for t in closed]
+    assert api.get("/admin/tickets", params={"kind": "gossip"}).status_code == 422
+    assert api.get("/admin/tickets", params={"limit": 0}).status_code == 422
+
+
+def test_feedback_is_recorded_and_summed_up_per_topic(api: Api, customer: str) -> None:
+    topic = f"t_{secrets.token_hex(4)}"  # the database is shared by the session's tests
+
+    def rate(rating: str | None, comment: str = "") -> int:
+        body = {"customer_id": customer, "rating": rating, "topic": topic, "comment": comment}
+        return api.post("/feedback", json=body).status_code
+
+    assert [rate("good"), rate("good"), rate("bad", "  The store was closed  ")] == [201, 201, 201]
+    words = api.post("/feedback", json={"customer_id": customer, "comment": "Lovely chat"})
+    assert words.status_code == 201 and words.json()["rating"] is None
+
+    def ours() -> list[dict[str, object]]:
+        summary = api.get("/admin/feedback/summary").json()
+        return [t for t in summary["topics"] if t["topic"] == topic]
+
+    assert ours() == [{"topic": topic, "good": 2, "bad": 1, "satisfaction": 0.667}]
+    assert api.get("/admin/feedback/summary").json()["comments"] >= 2
+    future = api.get("/admin/feedback/summary", params={"since": "2999-01-01T00:00:00Z"}).json()
+    assert future == {"topics": [], "comments": 0}
+    # Nothing to say, or something the desk can't use, is refused.
+    assert rate(None) == 422
+    assert rate("meh") == 422
+    for refused in ({"topic": "Bad Topic!"}, {"extra": 1}):
+        assert api.post("/feedback", json={"customer_id": customer, "rating": "good", **refused}).status_code == 422
+    # Erasing the shopper erases what they said.
+    assert api.delete(f"/customers/{customer}").json()["erased"] is True
+    assert ours() == []
 
 
 def test_erasure_removes_everything_about_a_customer(api: Api, customer: str) -> None:

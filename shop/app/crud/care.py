@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from app import models, schemas
 from app.crud import customers
 from app.crud.orders import new_public_id
 from app.errors import NotFound
-from app.models import TicketKind, TicketStatus, utcnow
+from app.models import FeedbackRating, TicketKind, TicketStatus, utcnow
 from app.search.index import compact
 
 EARTH_RADIUS_KM = 6371.0088
@@ -104,6 +105,54 @@ def get_ticket(session: Session, ticket_id: str, customer_id: str) -> schemas.Ti
     if ticket is None:
         raise NotFound(f"No ticket {ticket_id} was found for you.")
     return _ticket(ticket, customer_id)
+
+
+def list_tickets(session: Session, status: TicketStatus | None, kind: TicketKind | None,
+                 limit: int) -> schemas.TicketsPublic:
+    """Tickets for the care desk, oldest first: the order a queue is worked in."""
+    conditions = []
+    if status is not None:
+        conditions.append(models.Ticket.status == status)
+    if kind is not None:
+        conditions.append(models.Ticket.kind == kind)
+    total = session.scalar(select(func.count()).select_from(models.Ticket).where(*conditions)) or 0
+    rows = session.execute(
+        select(models.Ticket, models.Customer.customer_id).join(models.Customer).where(*conditions)
+        .order_by(models.Ticket.created_at, models.Ticket.id).limit(limit)
+    ).all()
+    return schemas.TicketsPublic(items=[_ticket(ticket, who) for ticket, who in rows], total=total)
+
+
+def record_feedback(session: Session, feedback_in: schemas.FeedbackCreate) -> schemas.FeedbackPublic:
+    customer = customers.get_or_create(session, feedback_in.customer_id)
+    feedback = models.Feedback(customer_pk=customer.id, topic=feedback_in.topic,
+                               rating=FeedbackRating(feedback_in.rating) if feedback_in.rating else None,
+                               comment=feedback_in.comment)
+    session.add(feedback)
+    session.commit()
+    return schemas.FeedbackPublic(customer_id=customer.customer_id, rating=feedback_in.rating,
+                                  topic=feedback.topic, comment=feedback.comment, created_at=feedback.created_at)
+
+
+def feedback_summary(session: Session, since: datetime | None) -> schemas.FeedbackSummary:
+    """Good and bad ratings per topic, and the number of comments, for the merchant."""
+    window = [models.Feedback.created_at >= since] if since is not None else []
+    rated = session.execute(
+        select(models.Feedback.topic, models.Feedback.rating, func.count())
+        .where(models.Feedback.rating.is_not(None), *window)
+        .group_by(models.Feedback.topic, models.Feedback.rating)
+    ).all()
+    counts: dict[str, dict[FeedbackRating, int]] = {}
+    for topic, rating, count in rated:
+        counts.setdefault(topic or "other", {})[rating] = count
+    topics = []
+    for topic, by_rating in sorted(counts.items()):
+        good, bad = by_rating.get(FeedbackRating.good, 0), by_rating.get(FeedbackRating.bad, 0)
+        topics.append(schemas.TopicSatisfaction(topic=topic, good=good, bad=bad,
+                                                satisfaction=round(good / (good + bad), 3)))
+    comments = session.scalar(select(func.count()).select_from(models.Feedback)
+                              .where(models.Feedback.comment != "", *window)) or 0
+    return schemas.FeedbackSummary(topics=topics, comments=comments)
 
 
 def close_ticket(session: Session, ticket_id: str) -> None:

@@ -52,6 +52,12 @@ def get_ticket(ticket_id: Annotated[str, Path(max_length=20)], customer_id: Cust
     return care.get_ticket(db, ticket_id, customer_id)
 
 
+@router.post("/feedback", response_model=schemas.FeedbackPublic, status_code=status.HTTP_201_CREATED)
+def record_feedback(feedback: schemas.FeedbackCreate, db: WriteDB) -> schemas.FeedbackPublic:
+    """A shopper's rating of a care answer and/or their comment (erased with the customer)."""
+    return care.record_feedback(db, feedback)
+
+
 @router.delete("/customers/{customer_id}", response_model=schemas.ErasureResult)
 def erase_customer(customer_id: CustomerPath, db: WriteDB) -> schemas.ErasureResult:
     """Right to erasure: the customer's carts, orders, consents and tickets are deleted."""
