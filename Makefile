@@ -21,7 +21,7 @@ export UV_NO_PROGRESS := 1
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test shop chat setup lint validate train test-shop test-assistant test-dialogue test-webchat browser bench lock clean
+.PHONY: help run test shop chat agent setup lint validate train test-shop test-assistant test-dialogue test-webchat browser bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ shop: $(SHOP)/.installed .env ## run the shop service alone (migrates and seeds 
 
 chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (start `make run` first)
 	@$(SHOP)/bin/python scripts/chat.py
+
+agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a person (ARGS="list|show|reply|takeover|handback ...")
+	@$(SHOP)/bin/python scripts/agent.py $(ARGS)
 
 setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env ## install both environments and the web chat's socket.io client from their locks
 

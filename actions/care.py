@@ -1,5 +1,5 @@
-"""Customer care: promotions, stores, marketing consent, complaints, payment trouble,
-hand-off to a person and erasure of the shopper's data.
+"""Customer care: promotions, stores, marketing consent, complaints, payment trouble and
+erasure of the shopper's data (hand-off to a person: actions/handoff.py).
 
 Tickets carry the shopper's own words to the shop (which stores them); the logs never do.
 """
@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
 from actions.catalog import entity_value, tell_shop_error
+from actions.clients.desk import DeskError, get_desk_client
 from actions.clients.shop import ShopClient, ShopError, get_shop_client
 from actions.identity import DEFAULT_CHANNEL, customer_id
 from actions.orders import order_id_in_message
@@ -237,27 +238,6 @@ class ActionPaymentHelp(Action):
         return []
 
 
-class ActionHandoff(Action):
-    """Ask for a person: a handoff ticket. The conversation is not paused: the agent side
-    doesn't exist yet, and a paused bot with no agent would leave the shopper stranded."""
-
-    def name(self) -> str:
-        return "action_handoff"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        subject, body = ticket_subject(tracker, "Shopper asked for a person")
-        try:
-            ticket = await get_shop_client().aopen_ticket(
-                customer_id(tracker), "handoff", subject, body, order_id_in_message(tracker)
-            )
-        except ShopError as exc:
-            tell_shop_error(dispatcher, exc, self.name())
-            return []
-        logger.info("Handoff ticket %s opened", ticket.ticket_id)
-        messages.handoff(ticket).send(dispatcher)
-        return []
-
-
 class ActionAskErasure(Action):
     """Say what erasure covers and ask to confirm; the rules branch on `confirming_erasure`."""
 
@@ -270,7 +250,8 @@ class ActionAskErasure(Action):
 
 
 class ActionDeleteMyData(Action):
-    """The shopper confirmed: erase them in the shop and forget this conversation's slots."""
+    """The shopper confirmed: erase them in the shop, then this conversation's history in Rasa
+    (the care desk deletes it once this turn has ended), and forget the slots."""
 
     def name(self) -> str:
         return "action_delete_my_data"
@@ -286,7 +267,13 @@ class ActionDeleteMyData(Action):
             tell_shop_error(dispatcher, exc, self.name())
             return [SlotSet(CONFIRMING_ERASURE, False)]
         logger.info("Customer erased on request")
-        messages.erased().send(dispatcher)
+        try:
+            await get_desk_client().aerase_conversation(tracker.sender_id)
+            history_erased = True
+        except DeskError as exc:
+            logger.error("The conversation's history could not be erased: %s", exc)
+            history_erased = False
+        messages.erased(history_erased).send(dispatcher)
         return [AllSlotsReset()]
 
 

@@ -148,12 +148,49 @@ def payment_help(problem: str, ticket: Ticket) -> BotMessage:
     )
 
 
-def handoff(ticket: Ticket) -> BotMessage:
+def handoff(ticket: Ticket, reason: str = "asked") -> BotMessage:
+    """The bot pauses after this: it says why, who comes, and that they answer right here."""
+    opening = {
+        "angry": "I'm really sorry, this clearly hasn't gone the way it should. I've asked a person from "
+                 "the Bottega team to take over",
+        "not_understood": "Sorry, I'm not getting this right. I've asked a person from the Bottega team to "
+                          "take over",
+    }.get(reason, "I've asked a member of the Bottega team to join")
     return text(
-        f"I've asked a member of the Bottega team to join (reference {ticket.ticket_id}). "
-        "They'll reply right here in this chat, usually within working hours (Monday to Saturday). "
-        "Meanwhile I'm still here if you need anything else."
+        f"{opening} (reference {ticket.ticket_id}). They'll reply right here in this chat, usually within "
+        "working hours (Monday to Saturday, 9:00–18:00). Your cart and everything we talked about stay as "
+        "they are; I'll be back once they're done."
     )
+
+
+def not_understood() -> BotMessage:
+    """A first turn the bot could not follow (Rasa's default fallback)."""
+    return text(
+        "Sorry, I didn't quite get that. Could you say it in other words? You can say e.g. "
+        '"show me running shoes", "where is my order?" or "talk to a person".'
+    )
+
+
+def handoff_unavailable() -> BotMessage:
+    return text(
+        "I'm sorry, I can't reach our team right now. Please try again in a few minutes — or tell me "
+        "what you need and I'll do my best.",
+        [button("What can you do?", "help")],
+    )
+
+
+def handed_back(cart_items: int | None, payment_orders: Sequence[str]) -> BotMessage:
+    parts = ["You're back with Bottega's assistant."]
+    buttons = []
+    if payment_orders:
+        orders = ", ".join(payment_orders)
+        parts.append(f"While you were with our team, there was news about the payment for {orders}.")
+        buttons.extend(button(f"Check {order_id}", "order_status", order_id=order_id) for order_id in payment_orders)
+    if cart_items:
+        parts.append(f"Your cart still has {cart_items} item{'s' if cart_items != 1 else ''} in it.")
+        buttons.append(button("View my cart", "view_cart"))
+    parts.append("What can I do for you?")
+    return text(" ".join(parts), buttons[:MAX_BUTTONS])
 
 
 # --- erasure ------------------------------------------------------------------------
@@ -167,10 +204,16 @@ def ask_erasure() -> BotMessage:
     )
 
 
-def erased() -> BotMessage:
+def erased(history_erased: bool = True) -> BotMessage:
+    if history_erased:
+        return text(
+            "Done: your cart, orders, marketing preferences and support tickets are deleted, and so is "
+            "the history of this chat. If you write again, we start from scratch."
+        )
     return text(
-        "Done: your cart, orders, marketing preferences and support tickets are deleted. "
-        "If you write again, we start from scratch."
+        "Your cart, orders, marketing preferences and support tickets are deleted, but I couldn't delete "
+        "the history of this chat just now. Please say \"delete my data\" again in a little while to "
+        "finish; nothing else is kept."
     )
 
 

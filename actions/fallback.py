@@ -3,8 +3,9 @@
 Rasa runs `action_two_stage_fallback` when NLU is unsure (FallbackClassifier → nlu_fallback); it
 asks through `action_default_ask_affirmation`, which this module replaces so the buttons are the
 two or three most likely intents in words a shopper understands — each button re-sends the
-message as that intent with its entities — plus "Something else", which leads to the rephrase
-question and, on a second miss, to the default answer.
+message as that intent with its entities — plus "Something else". Refusing the suggestions, or
+a second message it can't understand, is a second failed turn in a row: the shopper is handed
+to a person (actions/handoff.py).
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ INTENT_DESCRIPTIONS: dict[str, str] = {
     "faq": "A question about our policies",
     "chitchat": "Just chatting",
 }
-# Never offered: they are what the fallback is about, or answers without a question.
-NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny"}
+# Never offered: what the fallback is about, answers without a question, the desk's own intent, and
+# the retrieval intents, whose answer depends on words a button can't carry ("/faq" answers nothing).
+NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "handback", "faq", "chitchat"}
 MAX_SUGGESTIONS = 3
 MIN_CONFIDENCE = 0.05
 
@@ -93,7 +95,8 @@ class ActionDefaultAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         buttons = suggestions(tracker.latest_message)
-        buttons.append({"title": "Something else", "payload": "/deny"})
+        # out_of_scope is what Rasa's two-stage fallback reads as "none of these".
+        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
         text = ("Sorry, I'm not sure I understood. Did you want to:" if len(buttons) > 1
                 else "Sorry, I'm not sure I understood. Could you say it another way?")
         dispatcher.utter_message(text=text, buttons=buttons)

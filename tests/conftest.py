@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from actions.clients.desk import get_desk_client
 from actions.clients.shop import get_shop_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,14 +25,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "shop: needs a running shop at $SHOP_URL with $SHOP_API_TOKEN; fails (never skips) when it is unreachable",
     )
+    for server in ("postgresql", "redis"):
+        config.addinivalue_line(
+            "markers",
+            f"{server}: needs the local {server} server; fails where BOTTEGA_REQUIRE_SERVICES=1, "
+            "elsewhere skipped with the reason in the summary",
+        )
 
 
 @pytest.fixture(autouse=True)
-def fresh_shop_client() -> Iterator[None]:
-    """Each test builds the shared client from its own environment."""
+def fresh_clients() -> Iterator[None]:
+    """Each test builds the shared clients (shop, care desk) from its own environment."""
     get_shop_client.cache_clear()
+    get_desk_client.cache_clear()
     yield
     get_shop_client.cache_clear()
+    get_desk_client.cache_clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -507,6 +507,10 @@ class ShopClient:
         data = self._request("GET", f"/tickets/{_segment(ticket_id)}", params={"customer_id": customer_id})
         return self._parse(Ticket.from_json, data)
 
+    def close_ticket(self, ticket_id: str) -> None:
+        """The desk is done with a ticket (the operators' route: a hand-off ends when the bot resumes)."""
+        self._exchange("POST", f"/admin/tickets/{_segment(ticket_id)}/close")
+
     def erase_customer(self, customer_id: str) -> bool:
         """Right to erasure: the shop deletes the customer's carts, orders, consents and tickets."""
         data = self._request("DELETE", f"/customers/{_segment(customer_id)}")
@@ -622,6 +626,9 @@ class ShopClient:
     ) -> Ticket:
         return await asyncio.to_thread(self.open_ticket, customer_id, kind, subject, body, order_id)
 
+    async def aclose_ticket(self, ticket_id: str) -> None:
+        await asyncio.to_thread(self.close_ticket, ticket_id)
+
     async def aerase_customer(self, customer_id: str) -> bool:
         return await asyncio.to_thread(self.erase_customer, customer_id)
 
@@ -665,6 +672,8 @@ class ShopClient:
     def _check(where: str, response: requests.Response) -> Any:
         status = response.status_code
         if 200 <= status < 300:
+            if status == 204:
+                return None
             try:
                 return response.json(parse_float=Decimal)
             except ValueError as exc:

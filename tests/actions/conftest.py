@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +15,7 @@ import pytest
 import requests
 import yaml
 
+from actions.clients.desk import get_desk_client
 from actions.clients.shop import DEFAULT_SHOP_URL, ShopClient, get_shop_client
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -48,3 +53,45 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
 def sender() -> str:
     """A new shopper for each test: carts and orders never collide."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class DeskRecorder:
+    """A stand-in for the Rasa server's care desk: records each request and answers 202."""
+
+    url: str
+    token: str
+    requests: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[DeskRecorder]:
+    """The actions reach the desk at RASA_URL with DESK_API_TOKEN; this one only records."""
+    recorded: list[tuple[str, str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_DELETE(self) -> None:
+            recorded.append(("DELETE", self.path, self.headers.get("Authorization", "")))
+            body = b'{"erasing": true}'
+            self.send_response(202)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    recorder = DeskRecorder(f"http://127.0.0.1:{server.server_address[1]}", "desk-" + uuid.uuid4().hex, recorded)
+    monkeypatch.setenv("RASA_URL", recorder.url)
+    monkeypatch.setenv("DESK_API_TOKEN", recorder.token)
+    get_desk_client.cache_clear()
+    try:
+        yield recorder
+    finally:
+        server.shutdown()
+        server.server_close()
+        get_desk_client.cache_clear()

@@ -17,7 +17,6 @@ from actions.care import (
     ActionAskErasure,
     ActionDeleteMyData,
     ActionFindStores,
-    ActionHandoff,
     ActionKeepMyData,
     ActionOpenComplaint,
     ActionPaymentHelp,
@@ -25,9 +24,11 @@ from actions.care import (
     ActionSubscribe,
     ActionUnsubscribe,
 )
+from actions.clients.desk import get_desk_client
 from actions.clients.shop import ProductQuery, ShopClient, get_shop_client
 from tests.actions.builders import entity, run_action, slots_set, texts
 from tests.actions.builders import user_tracker as tracker
+from tests.actions.conftest import DeskRecorder
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
@@ -178,20 +179,6 @@ async def test_payment_help_fits_the_problem_and_opens_a_ticket(
         assert shop.get_ticket(f"rest:{sender}", reference).kind == "payment_issue"
 
 
-async def test_handoff_opens_a_ticket_and_keeps_the_conversation_going(
-    shop: ShopClient, sender: str, domain: dict[str, Any]
-) -> None:
-    messages, events = await run_action(ActionHandoff(), tracker(sender, "/human_handoff", "human_handoff"), domain)
-
-    text = texts(messages)
-    reference = next(w.rstrip(".:,()") for w in text.split() if w.startswith("(TK-") or w.startswith("TK-"))
-    reference = reference.lstrip("(")
-    ticket = shop.get_ticket(f"rest:{sender}", reference)
-    assert ticket.kind == "handoff" and ticket.subject == "Shopper asked for a person"
-    assert "in this chat" in text
-    assert events == []  # no ConversationPaused: nobody could resume it yet
-
-
 # --- erasure ------------------------------------------------------------------------
 
 
@@ -206,7 +193,7 @@ def _add_something(shop: ShopClient, who: str) -> None:
 
 
 async def test_confirmed_erasure_empties_the_cart_and_resets_the_slots(
-    shop: ShopClient, sender: str, domain: dict[str, Any]
+    shop: ShopClient, sender: str, domain: dict[str, Any], desk: DeskRecorder
 ) -> None:
     who = f"rest:{sender}"
     _add_something(shop, who)
@@ -223,9 +210,29 @@ async def test_confirmed_erasure_empties_the_cart_and_resets_the_slots(
     messages, events = await run_action(ActionDeleteMyData(), yes, domain)
 
     assert events == [{"event": "reset_slots", "timestamp": None}]
-    assert "deleted" in texts(messages)
+    assert "deleted, and so is the history of this chat" in texts(messages)
     assert shop.get_cart(who).items == []
     assert shop.list_consents(who) == []
+    # The conversation's history is erased by the care desk on the Rasa server, once this turn ends.
+    assert desk.requests == [("DELETE", f"/webhooks/desk/conversations/{sender}", f"Bearer {desk.token}")]
+
+
+async def test_erasure_says_so_when_the_chat_history_could_not_be_erased(
+    shop: ShopClient, sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESK_API_TOKEN", "a-token-of-a-desk-that-is-not-running")
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")
+    get_desk_client.cache_clear()
+    who = f"rest:{sender}"
+    _add_something(shop, who)
+
+    yes = tracker(sender, "yes", "affirm", slots={CONFIRMING_ERASURE: True})
+    messages, events = await run_action(ActionDeleteMyData(), yes, domain)
+
+    assert events == [{"event": "reset_slots", "timestamp": None}]
+    assert shop.get_cart(who).items == []  # the shop's part is done regardless
+    assert "couldn't delete the history of this chat" in texts(messages)
+    assert "delete my data" in texts(messages)
 
 
 async def test_erasure_needs_the_question_first_and_no_keeps_everything(

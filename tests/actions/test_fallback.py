@@ -19,7 +19,7 @@ def ranking(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
 
 def test_every_domain_intent_has_a_description() -> None:
     domain = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
-    assert set(domain["intents"]) <= set(INTENT_DESCRIPTIONS) | {"out_of_scope", "affirm", "deny"}
+    assert set(domain["intents"]) <= set(INTENT_DESCRIPTIONS) | {"out_of_scope", "affirm", "deny", "handback"}
 
 
 def test_buttons_are_the_likeliest_intents_with_their_entities() -> None:
@@ -40,6 +40,12 @@ def test_unlikely_intents_are_not_offered() -> None:
     assert [b["payload"] for b in suggestions(message)] == ["/search_product"]
 
 
+def test_retrieval_intents_are_not_offered_as_buttons() -> None:
+    # "/faq" carries no question: the answer would be a guess.
+    message = {"intent_ranking": ranking(("chitchat", 0.3), ("faq", 0.2), ("promotions", 0.1)), "entities": []}
+    assert [b["payload"] for b in suggestions(message)] == ["/promotions"]
+
+
 @pytest.mark.asyncio
 async def test_the_question_always_offers_something_else(domain: dict[str, Any]) -> None:
     tracker = build_tracker("wat abt the thing", "nlu_fallback")
@@ -49,4 +55,4 @@ async def test_the_question_always_offers_something_else(domain: dict[str, Any])
     [message] = dispatcher.messages
     assert message["text"].startswith("Sorry, I'm not sure I understood.")
     assert [b["title"] for b in message["buttons"]] == ["Find a product", "Something else"]
-    assert message["buttons"][-1]["payload"] == "/deny"
+    assert message["buttons"][-1]["payload"] == "/out_of_scope"  # Rasa's "none of these"

@@ -49,6 +49,10 @@ class Stack:
     rasa_url: str
     rasa_token: str
     log: Path
+    desk_token: str
+    shop_url: str
+    shop_token: str
+    env: dict[str, str]
 
 
 def _free_ports(count: int) -> list[int]:
@@ -75,6 +79,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     shop_port, action_port, rasa_port, webchat_port = _free_ports(4)
     workdir = tmp_path_factory.mktemp("stack")
     rasa_token = "test-" + secrets.token_urlsafe(24)
+    desk_token = "test-desk-" + secrets.token_urlsafe(24)
+    shop_token = "test-" + secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
@@ -82,7 +88,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ACTION_PORT": str(action_port), "RASA_PORT": str(rasa_port), "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
-        "SHOP_API_TOKEN": "test-" + secrets.token_urlsafe(24), "RASA_API_TOKEN": rasa_token,
+        "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
     }
     log = workdir / "stack.log"
     with log.open("w") as output:
@@ -96,7 +102,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the stack was not up after {STACK_TIMEOUT:.0f} s:\n{_tail(log)}")
             time.sleep(1)
-        yield Stack(f"http://127.0.0.1:{webchat_port}", f"http://127.0.0.1:{rasa_port}", rasa_token, log)
+        yield Stack(f"http://127.0.0.1:{webchat_port}", f"http://127.0.0.1:{rasa_port}", rasa_token, log,
+                    desk_token, f"http://127.0.0.1:{shop_port}", shop_token, env)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)  # run_stack stops its four services itself
@@ -132,14 +139,28 @@ def page(browser: Browser, stack: Stack) -> Iterator[Page]:
     context.close()
 
 
+def http_json(method: str, url: str, token: str | None = None,
+              body: object = None) -> tuple[int, dict[str, object]]:
+    """(status, JSON body) of one request; errors are answers too, never exceptions."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, raw = int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except ValueError:
+        parsed = {"raw": raw.decode(errors="replace")}
+    return status, parsed if isinstance(parsed, dict) else {"items": parsed}
+
+
 def trigger_intent(stack: Stack, conversation: str, intent: str) -> int:
     """What the shop does to tell a shopper about a payment: Rasa answers on the latest channel."""
     query = urllib.parse.urlencode({"output_channel": "latest", "token": stack.rasa_token})
     url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/trigger_intent?{query}"
-    request = urllib.request.Request(url, data=json.dumps({"name": intent}).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return error.code
+    return http_json("POST", url, body={"name": intent})[0]

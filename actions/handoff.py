@@ -1,0 +1,173 @@
+"""Handing a conversation to a person, and taking it back.
+
+A hand-off happens when the shopper asks for a person, when the bot failed two turns in a row
+(the two-stage fallback found nothing twice), or when a message is clearly angry (the
+HandoffPolicy, components/handoff_policy.py, predicts `action_handoff` then). Each opens a
+`handoff` ticket in the shop — the desk's queue — and pauses the bot (ConversationPaused): the
+shopper's messages are still recorded, but only the agent answers, through the care desk
+(channels/desk.py). When the agent hands back, the desk triggers the `handback` intent and
+`action_handback` tells the shopper the bot is back, with their cart and any payment news.
+
+If the shop cannot take the ticket, nothing is paused: a paused bot that no one will answer
+would leave the shopper alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import care_messages as messages
+from actions.care import ticket_subject
+from actions.clients.shop import ShopError, get_shop_client
+from actions.identity import customer_id
+from actions.orders import order_id_in_message
+from components.anger import is_clearly_angry
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_TICKET = "handoff_ticket"
+# The bot's answers that mean it did not understand the turn.
+FALLBACK_ACTIONS = {"action_two_stage_fallback", "action_default_fallback"}
+PAYMENT_INTENTS = {"payment_received", "payment_failed"}
+# Questions left open when the agent took over: their yes/no can't be answered after hand-back.
+PENDING_QUESTIONS = {"confirming": None, "confirming_erasure": False, "awaiting_variant": False,
+                     "pending_cart_item": None}
+SUBJECTS = {
+    "asked": "Shopper asked for a person",
+    "angry": "Angry shopper: handed to a person",
+    "not_understood": "The bot did not understand twice",
+}
+
+
+def previous_turn_failed(tracker: Tracker) -> bool:
+    """True when the bot's answer to the shopper's previous message was a fallback."""
+    user_turns = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(user_turns) < 2:
+        return False
+    previous, current = user_turns[-2], user_turns[-1]
+    return any(
+        e.get("event") == "action" and e.get("name") in FALLBACK_ACTIONS
+        for e in tracker.events[previous + 1:current]
+    )
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if is_clearly_angry(tracker.latest_message.get("text")):
+        return "angry"
+    if intent in ("human_handoff", "complaint", "payment_issue"):
+        return "asked"
+    return "not_understood"
+
+
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
+    """Opens the hand-off ticket, tells the shopper and pauses the bot (not paused if the shop fails)."""
+    subject, body = ticket_subject(tracker, SUBJECTS[reason])
+    if reason != "asked":
+        subject = f"{SUBJECTS[reason]}: {subject}" if body else subject
+    try:
+        ticket = await get_shop_client().aopen_ticket(
+            customer_id(tracker), "handoff", subject[:200], body, order_id_in_message(tracker)
+        )
+    except ShopError as exc:
+        logger.warning("Hand-off ticket could not be opened (%s): the bot keeps answering", type(exc).__name__)
+        messages.handoff_unavailable().send(dispatcher)
+        return []
+    logger.info("Hand-off ticket %s opened (%s); the bot pauses", ticket.ticket_id, reason)
+    messages.handoff(ticket, reason).send(dispatcher)
+    return [SlotSet(HANDOFF_TICKET, ticket.ticket_id), ConversationPaused()]
+
+
+class ActionHandoff(Action):
+    """A person was asked for, or the HandoffPolicy heard clear anger."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return await hand_off(dispatcher, tracker, handoff_reason(tracker))
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's last resort (the two-stage fallback gave up, or no policy was sure).
+
+    A second failed turn in a row goes to a person; a first one asks to rephrase and forgets the
+    message, as Rasa's own fallback does.
+    """
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if previous_turn_failed(tracker):
+            return await hand_off(dispatcher, tracker, "not_understood")
+        messages.not_understood().send(dispatcher)
+        return [UserUtteranceReverted()]
+
+
+class ActionDefaultAskRephrase(Action):
+    """The shopper answered "none of these" to the two-stage fallback's suggestions.
+
+    That is the second failed turn in a row (the suggestions were the first): a person takes
+    over instead of a third attempt. Without a failed turn before, it asks to rephrase.
+    """
+
+    def name(self) -> str:
+        return "action_default_ask_rephrase"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if previous_turn_failed(tracker):
+            events = await hand_off(dispatcher, tracker, "not_understood")
+            # The fallback loop ends with the hand-off; after hand-back the bot starts afresh.
+            return [*events, ActiveLoop(None)] if events else events
+        messages.not_understood().send(dispatcher)
+        return []
+
+
+class ActionHandback(Action):
+    """The agent handed the conversation back (the desk triggered `handback`)."""
+
+    def name(self) -> str:
+        return "action_handback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        client = get_shop_client()
+        ticket_id = tracker.get_slot(HANDOFF_TICKET)
+        if ticket_id:
+            try:
+                await client.aclose_ticket(str(ticket_id))
+            except ShopError as exc:
+                logger.warning("Hand-off ticket %s could not be closed: %s", ticket_id, type(exc).__name__)
+        try:
+            cart = await client.aget_cart(customer_id(tracker))
+            cart_items: int | None = cart.item_count
+        except ShopError:
+            cart_items = None  # the greeting still works without the count
+        messages.handed_back(cart_items, payment_news_while_paused(tracker)).send(dispatcher)
+        events: list[EventType] = [SlotSet(HANDOFF_TICKET, None)]
+        events += [SlotSet(slot, value) for slot, value in PENDING_QUESTIONS.items()
+                   if tracker.get_slot(slot) not in (None, value)]
+        return events
+
+
+def payment_news_while_paused(tracker: Tracker) -> list[str]:
+    """Order ids of the payment notices the shop sent while the bot was paused (unanswered then)."""
+    paused_at = max((i for i, e in enumerate(tracker.events) if e.get("event") == "pause"), default=None)
+    if paused_at is None:
+        return []
+    found: list[str] = []
+    for event in tracker.events[paused_at + 1:]:
+        parse: dict[str, Any] = event.get("parse_data") or {}
+        if event.get("event") != "user" or (parse.get("intent") or {}).get("name") not in PAYMENT_INTENTS:
+            continue
+        for entity in parse.get("entities") or []:
+            value = entity.get("value")
+            if entity.get("entity") == "order_id" and isinstance(value, str) and value not in found:
+                found.append(value)
+    return found

@@ -1,0 +1,315 @@
+"""The care desk's door into Rasa: human agents take over conversations, and histories are erased.
+
+Not a channel shoppers talk on: an HTTP interface, registered like a channel (credentials.yml)
+because a channel's routes run inside the Rasa server, next to the tracker store, the lock store
+and the shoppers' own channels. Every route needs the desk token (`Authorization: Bearer <token>`).
+
+    GET    /webhooks/desk/conversations/<id>           the conversation: paused or not, its channel, the transcript
+    POST   /webhooks/desk/conversations/<id>/takeover  an agent joins: the bot pauses
+    POST   /webhooks/desk/conversations/<id>/messages  {"text", "agent"}: the agent's reply, on the shopper's channel
+    POST   /webhooks/desk/conversations/<id>/handback  the bot resumes (it says so and carries on where it was)
+    DELETE /webhooks/desk/conversations/<id>           erase the conversation's history (the shopper asked)
+
+`<id>` is Rasa's conversation id, the sender id: the part after the channel in the shop's customer
+id (`socketio:<id>`, `rest:<id>`). A reply reaches the shopper through the channel they last wrote
+on, which must be able to send on its own (the web chat, Messenger, WhatsApp); the REST channel
+only ever answers a request, so the desk refuses to reply there (409) rather than lose the text.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.lock_store import LockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX, IS_EXTERNAL
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+HANDBACK_INTENT = "handback"
+TRANSCRIPT_LENGTH = 50
+MAX_TEXT = 2000
+MAX_AGENT_NAME = 60
+TAKEOVER_NOTICE = "A member of the Bottega team has joined the chat and will reply here."
+
+
+class DeskError(Exception):
+    """A request the desk refuses, with the HTTP status and a code an agent's tool can act on."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+# --- pure helpers (tested without a server) --------------------------------------------
+
+
+def token_matches(header: str | None, query_token: str | None, expected: str) -> bool:
+    """Bearer header or `?token=`, compared in constant time."""
+    given = ""
+    if header and header.lower().startswith("bearer "):
+        given = header[7:].strip()
+    elif query_token:
+        given = query_token
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def agent_reply(body: Any) -> tuple[str, str]:
+    """(text, agent name) from a reply's JSON body; DeskError 400 when it is unusable."""
+    if not isinstance(body, dict):
+        raise DeskError(400, "bad_body", 'The body must be a JSON object: {"text": "...", "agent": "..."}.')
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise DeskError(400, "missing_text", '"text" must be a non-empty string.')
+    if len(text) > MAX_TEXT:
+        raise DeskError(400, "text_too_long", f'"text" has more than {MAX_TEXT} characters.')
+    agent = body.get("agent", "")
+    if not isinstance(agent, str) or len(agent) > MAX_AGENT_NAME:
+        raise DeskError(400, "bad_agent", f'"agent" must be a name of at most {MAX_AGENT_NAME} characters.')
+    return text.strip(), agent.strip() or "agent"
+
+
+def _when(timestamp: float | None) -> str | None:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat() if timestamp else None
+
+
+def transcript(tracker: DialogueStateTracker, length: int = TRANSCRIPT_LENGTH) -> list[dict[str, Any]]:
+    """The conversation's last `length` messages and hand-over marks, oldest first.
+
+    `from` is "shopper", "bot", "agent" (with the agent's name), or "system" for what the shop
+    triggered (a payment notice) and for the moments the bot paused and resumed.
+    """
+    lines: list[dict[str, Any]] = []
+    for event in tracker.events:
+        line: dict[str, Any] | None = None
+        if isinstance(event, UserUttered):
+            external = (event.metadata or {}).get(IS_EXTERNAL) or (event.text or "").startswith(EXTERNAL_MESSAGE_PREFIX)
+            if external and event.intent_name == HANDBACK_INTENT:
+                continue  # the "handed back" mark says it
+            if external:
+                entities = ", ".join(f"{e.get('entity')}={e.get('value')}" for e in event.entities or [])
+                line = {"from": "system", "text": f"{event.intent_name}" + (f" ({entities})" if entities else "")}
+            else:
+                line = {"from": "shopper", "text": event.text or ""}
+        elif isinstance(event, BotUttered):
+            agent = (event.metadata or {}).get("agent")
+            line = {"from": "agent", "agent": agent} if agent else {"from": "bot"}
+            line["text"] = event.text or ""
+            buttons = (event.data or {}).get("buttons") or []
+            if buttons:
+                line["buttons"] = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
+        elif isinstance(event, ConversationPaused):
+            line = {"from": "system", "text": "handed to a person: the bot is paused"}
+        elif isinstance(event, ConversationResumed):
+            line = {"from": "system", "text": "handed back: the bot answers again"}
+        if line is not None:
+            line["time"] = _when(event.timestamp)
+            lines.append(line)
+    return lines[-length:]
+
+
+async def delete_conversation(store: TrackerStore, conversation_id: str) -> bool:
+    """Deletes every stored event of the conversation; False when there was none.
+
+    Rasa 3.6's tracker stores have no delete, so each kind Bottega supports is handled here;
+    any other kind raises NotImplementedError rather than pretend.
+    """
+    while hasattr(store, "_tracker_store"):  # AwaitableTrackerStore, FailSafeTrackerStore
+        store = store._tracker_store
+    if isinstance(store, InMemoryTrackerStore):
+        return store.store.pop(conversation_id, None) is not None
+    if isinstance(store, RedisTrackerStore):
+        return bool(store.red.delete(store.key_prefix + conversation_id))
+    if isinstance(store, SQLTrackerStore):
+        with store.session_scope() as session:
+            deleted = (
+                session.query(SQLTrackerStore.SQLEvent)
+                .filter(SQLTrackerStore.SQLEvent.sender_id == conversation_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return bool(deleted)
+    raise NotImplementedError(f"erasing a conversation from a {type(store).__name__} is not supported")
+
+
+# --- the channel --------------------------------------------------------------------------
+
+
+def push_channel(input_channels: list[InputChannel], name: str | None) -> OutputChannel | None:
+    """An output channel that can reach the shopper unprompted on channel `name`, if any."""
+    for channel in input_channels:
+        if channel.name() == name:
+            output = channel.get_output_channel()
+            if output is not None and not isinstance(output, CollectingOutputChannel):
+                return output
+    return None
+
+
+class DeskInput(InputChannel):
+    """The care desk's HTTP routes (module docstring). In credentials.yml:
+
+        channels.desk.DeskInput:
+          token: ${DESK_API_TOKEN}
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "desk"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> DeskInput:
+        token = str((credentials or {}).get("token") or "").strip()
+        if len(token) < 16:
+            raise ValueError(
+                "channels.desk.DeskInput needs `token` (at least 16 characters) in credentials.yml, "
+                "e.g. `token: ${DESK_API_TOKEN}`; `make run` generates DESK_API_TOKEN into .env."
+            )
+        return cls(token)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        desk = Blueprint("desk_webhook", __name__)
+
+        @desk.on_request
+        async def authenticate(request: Request) -> HTTPResponse | None:
+            if not token_matches(request.headers.get("Authorization"), request.args.get("token"), self.token):
+                return response.json({"code": "unauthorized", "detail": "A valid desk token is required."}, 401)
+            return None
+
+        @desk.exception(DeskError)
+        async def refused(request: Request, error: DeskError) -> HTTPResponse:
+            return response.json({"code": error.code, "detail": error.detail}, error.status)
+
+        @desk.route("/conversations/<conversation_id>", methods=["GET"])
+        async def show(request: Request, conversation_id: str) -> HTTPResponse:
+            tracker = await _existing(request, conversation_id)
+            return response.json(_state(tracker))
+
+        @desk.route("/conversations/<conversation_id>/takeover", methods=["POST"])
+        async def takeover(request: Request, conversation_id: str) -> HTTPResponse:
+            async with _lock_store(request).lock(conversation_id):
+                tracker = await _existing(request, conversation_id)
+                if not tracker.is_paused():
+                    output = _shopper_channel(request, tracker)
+                    await output.send_response(conversation_id, {"text": TAKEOVER_NOTICE})
+                    tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": "desk"}))
+                    tracker.update(ConversationPaused())
+                    await _store(request).save(tracker)
+                    logger.info("An agent took over a conversation")
+            return response.json(_state(tracker))
+
+        @desk.route("/conversations/<conversation_id>/messages", methods=["POST"])
+        async def reply(request: Request, conversation_id: str) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # Sanic raises InvalidUsage for a body that is not JSON
+                body = None
+            text, agent = agent_reply(body)
+            async with _lock_store(request).lock(conversation_id):
+                tracker = await _existing(request, conversation_id)
+                if not tracker.is_paused():
+                    raise DeskError(409, "not_handed_off",
+                                    "The bot is answering this conversation: take it over first (POST .../takeover).")
+                output = _shopper_channel(request, tracker)
+                await output.send_response(conversation_id, {"text": text})
+                tracker.update(BotUttered(text, metadata={"agent": agent}))
+                await _store(request).save(tracker)
+            return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})
+
+        @desk.route("/conversations/<conversation_id>/handback", methods=["POST"])
+        async def handback(request: Request, conversation_id: str) -> HTTPResponse:
+            processor = request.app.ctx.agent.processor
+            async with _lock_store(request).lock(conversation_id):
+                tracker = await _existing(request, conversation_id)
+                if not tracker.is_paused():
+                    raise DeskError(409, "not_handed_off", "The bot is already answering this conversation.")
+                output: OutputChannel = (
+                    push_channel(_input_channels(request), tracker.get_latest_input_channel())
+                    or CollectingOutputChannel()
+                )
+                tracker.update(ConversationResumed())
+                # The pause cut the hand-off turn short of its action_listen; without it the
+                # dialogue would read the hand-back as the rest of that turn.
+                if tracker.latest_action_name != ACTION_LISTEN_NAME:
+                    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                # The bot picks up through its dialogue: the `handback` intent's rule says so to the
+                # shopper and carries on from the slots and cart as they were.
+                await processor.trigger_external_user_uttered(HANDBACK_INTENT, None, tracker, output)
+                tracker = await _existing(request, conversation_id)
+            logger.info("A conversation was handed back to the bot")
+            return response.json(_state(tracker))
+
+        @desk.route("/conversations/<conversation_id>", methods=["DELETE"])
+        async def erase(request: Request, conversation_id: str) -> HTTPResponse:
+            store, locks = _store(request), _lock_store(request)
+            # The erasure is asked for from inside the shopper's own turn, which holds the
+            # conversation's lock and saves the tracker when it ends: wait for it, then delete.
+            request.app.add_task(_erase_when_free(store, locks, conversation_id))
+            return response.json({"conversation_id": conversation_id, "erasing": True}, 202)
+
+        return desk
+
+
+async def _erase_when_free(store: TrackerStore, locks: LockStore, conversation_id: str) -> None:
+    try:
+        async with locks.lock(conversation_id):
+            found = await delete_conversation(store, conversation_id)
+        logger.info("Conversation history erased on request (%s)", "found" if found else "nothing stored")
+    except Exception:
+        logger.exception("Erasing a conversation's history failed")
+
+
+def _store(request: Request) -> TrackerStore:
+    return request.app.ctx.agent.tracker_store  # type: ignore[no-any-return]
+
+
+def _lock_store(request: Request) -> LockStore:
+    return request.app.ctx.agent.lock_store  # type: ignore[no-any-return]
+
+
+def _input_channels(request: Request) -> list[InputChannel]:
+    return list(getattr(request.app.ctx, "input_channels", None) or [])
+
+
+async def _existing(request: Request, conversation_id: str) -> DialogueStateTracker:
+    tracker = await _store(request).retrieve(conversation_id)
+    if tracker is None:
+        raise DeskError(404, "unknown_conversation", f"No conversation {conversation_id!r}.")
+    return tracker
+
+
+def _shopper_channel(request: Request, tracker: DialogueStateTracker) -> OutputChannel:
+    name = tracker.get_latest_input_channel()
+    output = push_channel(_input_channels(request), name)
+    if output is None:
+        raise DeskError(409, "channel_cannot_push",
+                        f"The shopper writes on the {name or 'unknown'} channel, which only answers the shopper's "
+                        "own messages; a reply cannot reach them there.")
+    return output
+
+
+def _state(tracker: DialogueStateTracker) -> dict[str, Any]:
+    return {
+        "conversation_id": tracker.sender_id,
+        "channel": tracker.get_latest_input_channel(),
+        "paused": tracker.is_paused(),
+        "messages": transcript(tracker),
+    }

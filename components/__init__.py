@@ -1,0 +1,1 @@
+"""Bottega's own Rasa graph components (NLU and dialogue) and the text analysis they share."""

@@ -1,0 +1,75 @@
+"""Clear anger in a shopper's message: the signal that hands a conversation to a person.
+
+A small, explainable scorer rather than a model: anger words and insults, profanity (also
+half-masked: "f***ing"), angry emoji, words in capitals and runs of "!" each add to a score,
+and only a message that both names its anger and is loud enough counts. "I'm disappointed"
+or "this is ridiculous" alone is a complaint the bot can still handle; "this is RIDICULOUS!!!"
+or "worst shop ever, absolutely unacceptable 😡" is a shopper who wants a human.
+
+Pure functions of the text, used by the dialogue policy (components/handoff_policy.py) and by
+the hand-off action (which words the apology), so both read a message the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that say the shopper is angry or that the shop failed them badly (stems: "furious*").
+_ANGER = re.compile(
+    r"\b(furious|angry|angrier|mad at|pissed|livid|outraged|outrageous|fed up|sick (and tired )?of|"
+    r"ridiculous|unacceptable|disgust\w*|disgrace\w*|appall\w*|scam\w*|rip[- ]?off|fraud\w*|thie(f|ves)|"
+    r"worst|terrible|horrible|awful|pathetic|useless|incompetent|joke|clowns?|idiots?|morons?|stupid|"
+    r"hate (you|this|bottega)|never again|sue you|lawyer|report you)\b",
+    re.IGNORECASE,
+)
+# Profanity, whole or masked with * or # ("f*ck", "sh#t", "wtf").
+_PROFANITY = re.compile(
+    r"\b(f+u+c+k+\w*|f[*#@]+\w*|sh[i*#]t+\w*|bullshit|crap+y?|damn(ed|it)?|hell no|bloody|bastards?|wtf|ffs|stfu)\b",
+    re.IGNORECASE,
+)
+_ANGRY_EMOJI = re.compile("[\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F4A2\U0001F595]")  # 😠😡😤🤬💢🖕
+_SHOUTED_WORD = re.compile(r"\b[A-Z]{3,}\b")
+_EXCLAMATIONS = re.compile(r"[!?]*![!?]*!+[!?]*")  # "!!", "?!!", "!!!"
+# Capitals that are names, not shouting.
+_NOT_SHOUTING = {"EUR", "USD", "GBP", "XXL", "XXS", "DHL", "UPS", "TNT", "GLS", "SMS", "PDF", "FAQ", "LED", "USB",
+                 "HDMI", "SSD", "TV", "BT", "ID", "OK", "ASAP", "LOL", "PSA", "NIKE", "ASUS", "LG", "HP"}
+
+# A message is clearly angry from this score on, and only if it names its anger (word, profanity or emoji).
+CLEAR_ANGER_SCORE = 4
+
+
+@dataclass(frozen=True)
+class Anger:
+    score: int
+    names_it: bool
+
+    @property
+    def clear(self) -> bool:
+        return self.names_it and self.score >= CLEAR_ANGER_SCORE
+
+
+def anger(text: str | None) -> Anger:
+    """How angry the message sounds (see the module docstring)."""
+    if not text or text.startswith("/"):  # button payloads carry no mood
+        return Anger(0, False)
+    words = len(_ANGER.findall(text))
+    profanity = len(_PROFANITY.findall(text))
+    emoji = len(_ANGRY_EMOJI.findall(text))
+    shouted = [w for w in _SHOUTED_WORD.findall(text) if w not in _NOT_SHOUTING]
+    # A whole message in capitals is shouting even when its words are short.
+    letters = [c for c in text if c.isalpha()]
+    all_caps = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+    score = (
+        2 * min(words, 3)
+        + 2 * min(profanity, 2)
+        + 2 * min(emoji, 2)
+        + min(len(shouted), 2)
+        + (2 if all_caps else 0)
+        + min(len(_EXCLAMATIONS.findall(text)), 2)
+    )
+    return Anger(score, bool(words or profanity or emoji))
+
+
+def is_clearly_angry(text: str | None) -> bool:
+    return anger(text).clear

@@ -1,0 +1,104 @@
+"""A dialogue policy that hands a clearly angry shopper to a person, whatever they asked.
+
+Rules and stories are keyed on intents, and anger comes with any of them ("WHERE IS MY ORDER?!
+this is a joke"). This policy looks at the latest message itself: when it is clearly angry
+(components/anger.py) it predicts the hand-off action, with a priority above the RulePolicy's,
+so the shopper gets an apology and a person instead of another automated answer. After the
+hand-off it predicts `action_listen`, which ends the turn (the hand-off pauses the bot).
+
+It stays out of the way inside a form (there the form judges each answer) and never fires on
+a button press, on a message the shop triggered, or on the hand-back itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX, IS_EXTERNAL
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.anger import is_clearly_angry
+
+logger = logging.getLogger(__name__)
+
+# Loops during which an angry message still goes to a person: the fallback is not a form.
+_INTERRUPTIBLE_LOOPS = {None, "action_two_stage_fallback"}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class HandoffPolicy(Policy):
+    """Predicts `handoff_action` after a clearly angry message (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # Above the RulePolicy (6): an angry "where is my order?!" goes to a person first.
+            "priority": 7,
+            # The action that opens the ticket and pauses the bot (actions/handoff.py).
+            "handoff_action": "action_handoff",
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self.handoff_action = str(config["handoff_action"])
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        # Nothing to learn: the decision is the anger scorer's. The resource exists so the
+        # policy loads like any other.
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> HandoffPolicy:
+        return cls(config, model_storage, resource, execution_context)
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        result = self._default_predictions(domain)
+        if self.handoff_action in domain.action_names_or_texts:
+            if tracker.latest_action_name == self.handoff_action and self._angry_turn(tracker):
+                result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+            elif tracker.latest_action_name == ACTION_LISTEN_NAME and self._angry_turn(tracker):
+                logger.debug("Clear anger in the latest message: handing off")
+                result[domain.index_for_action(self.handoff_action)] = 1.0
+        return self._prediction(result)
+
+    @staticmethod
+    def _angry_turn(tracker: DialogueStateTracker) -> bool:
+        if tracker.active_loop_name not in _INTERRUPTIBLE_LOOPS:
+            return False
+        message = tracker.latest_message
+        if not isinstance(message, UserUttered) or not message.text:
+            return False
+        if (message.metadata or {}).get(IS_EXTERNAL) or message.text.startswith(EXTERNAL_MESSAGE_PREFIX):
+            return False
+        return is_clearly_angry(message.text)

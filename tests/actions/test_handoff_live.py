@@ -1,0 +1,188 @@
+"""Hand-off to a person and back, against the real shop (tickets are the desk's queue).
+
+The pause itself is Rasa's (ConversationPaused); what the care desk does with it is tested with a
+whole stack in tests/webchat/test_handoff.py.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.clients.shop import ShopClient, get_shop_client
+from actions.handoff import (
+    HANDOFF_TICKET,
+    ActionDefaultAskRephrase,
+    ActionDefaultFallback,
+    ActionHandback,
+    ActionHandoff,
+    payment_news_while_paused,
+    previous_turn_failed,
+)
+from tests.actions.builders import run_action, slots_set, texts
+from tests.actions.builders import user_tracker as tracker
+from tests.actions.test_care_live import _add_something
+
+pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
+
+
+def _reference(messages: list[dict[str, Any]]) -> str:
+    return next(w.strip("().:,") for w in texts(messages).split() if w.strip("(").startswith("TK-"))
+
+
+def _paused(events: list[dict[str, Any]]) -> bool:
+    return any(e.get("event") == "pause" for e in events)
+
+
+def _after_a_failed_turn(sender: str, text: str, intent: str) -> Tracker:
+    """A conversation whose previous message got the two-stage fallback's "did you mean …?"."""
+    current = tracker(sender, text, intent)
+    earlier: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "blorp zzk", "parse_data": {"intent": {"name": "nlu_fallback"}},
+         "input_channel": "rest"},
+        {"event": "action", "name": "action_two_stage_fallback"},
+        {"event": "bot", "text": "Sorry, I'm not sure I understood. Did you want to:"},
+    ]
+    current.events[:0] = earlier
+    return current
+
+
+# --- asked for, and back -----------------------------------------------------------
+
+
+async def test_asking_for_a_person_opens_a_ticket_and_pauses_the_bot(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    messages, events = await run_action(
+        ActionHandoff(), tracker(sender, "can i talk to a real person please", "human_handoff"), domain
+    )
+
+    reference = _reference(messages)
+    ticket = shop.get_ticket(f"rest:{sender}", reference)
+    assert ticket.kind == "handoff" and ticket.status == "open"
+    assert ticket.subject == "can i talk to a real person please"
+    assert slots_set(events) == {HANDOFF_TICKET: reference}
+    assert _paused(events)
+    assert "reply right here" in texts(messages)
+
+
+async def test_clear_anger_is_apologised_for_and_handed_to_a_person(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    angry = "WHERE IS MY ORDER??? two weeks of waiting, this is unacceptable!!!"
+    messages, events = await run_action(ActionHandoff(), tracker(sender, angry, "order_status"), domain)
+
+    ticket = shop.get_ticket(f"rest:{sender}", _reference(messages))
+    assert ticket.subject.startswith("Angry shopper: handed to a person: WHERE IS MY ORDER")
+    assert "really sorry" in texts(messages)
+    assert _paused(events)
+
+
+async def test_handback_closes_the_ticket_and_comes_back_with_the_cart(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    _add_something(shop, who)
+    _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    reference = slots_set(asked_events)[HANDOFF_TICKET]
+
+    back = tracker(sender, "EXTERNAL: handback", "handback",
+                   slots={HANDOFF_TICKET: reference, "confirming": "order", "awaiting_variant": True})
+    messages, events = await run_action(ActionHandback(), back, domain)
+
+    assert shop.get_ticket(who, reference).status == "closed"
+    assert "You're back with Bottega's assistant" in texts(messages)
+    assert "Your cart still has 1 item in it" in texts(messages)
+    assert {"title": "View my cart", "payload": "/view_cart"} in messages[0]["buttons"]
+    # Questions left open before the agent took over are dropped: a later "yes" can't answer them.
+    assert slots_set(events) == {HANDOFF_TICKET: None, "confirming": None, "awaiting_variant": False}
+    assert not _paused(events)
+
+
+async def test_handback_tells_of_a_payment_notice_that_arrived_during_the_pause(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    back = tracker(sender, "EXTERNAL: handback", "handback")
+    back.events[:0] = [
+        {"event": "pause"},
+        {"event": "user", "text": "EXTERNAL: payment_received",
+         "parse_data": {"intent": {"name": "payment_received"},
+                        "entities": [{"entity": "order_id", "value": "BT-7K3MZQ2P"}]}},
+        {"event": "resume"},
+    ]
+
+    messages, _ = await run_action(ActionHandback(), back, domain)
+
+    assert payment_news_while_paused(back) == ["BT-7K3MZQ2P"]
+    assert "news about the payment for BT-7K3MZQ2P" in texts(messages)
+    check = {"title": "Check BT-7K3MZQ2P", "payload": '/order_status{"order_id":"BT-7K3MZQ2P"}'}
+    assert check in messages[0]["buttons"]
+
+
+# --- two failed turns in a row -------------------------------------------------------
+
+
+async def test_a_failed_turn_is_one_the_fallback_answered(sender: str) -> None:
+    assert not previous_turn_failed(tracker(sender, "hello", "greet"))
+    assert previous_turn_failed(_after_a_failed_turn(sender, "qwxz plonk", "nlu_fallback"))
+
+
+async def test_a_first_failed_turn_asks_to_rephrase_and_forgets_the_message(
+    sender: str, domain: dict[str, Any]
+) -> None:
+    messages, events = await run_action(ActionDefaultFallback(), tracker(sender, "qwxz plonk", "nlu_fallback"),
+                                        domain)
+
+    assert events == [{"event": "rewind", "timestamp": None}]
+    assert "in other words" in texts(messages)
+
+
+async def test_a_second_failed_turn_in_a_row_goes_to_a_person(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    messages, events = await run_action(
+        ActionDefaultFallback(), _after_a_failed_turn(sender, "qwxz plonk", "nlu_fallback"), domain
+    )
+
+    ticket = shop.get_ticket(f"rest:{sender}", _reference(messages))
+    assert ticket.subject.startswith("The bot did not understand twice")
+    assert "not getting this right" in texts(messages)
+    assert _paused(events)
+
+
+async def test_refusing_the_suggestions_is_the_second_failed_turn(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    first, first_events = await run_action(
+        ActionDefaultAskRephrase(), tracker(sender, "/out_of_scope", "out_of_scope"), domain
+    )
+    second, second_events = await run_action(
+        ActionDefaultAskRephrase(), _after_a_failed_turn(sender, "/out_of_scope", "out_of_scope"), domain
+    )
+
+    assert first_events == [] and "in other words" in texts(first)
+    assert _paused(second_events)
+    assert {"event": "active_loop", "name": None, "timestamp": None} in second_events
+    assert shop.get_ticket(f"rest:{sender}", _reference(second)).kind == "handoff"
+
+
+# --- the shop is down: no pause without a ticket -------------------------------------
+
+
+async def test_without_the_shop_the_bot_keeps_answering(
+    monkeypatch: pytest.MonkeyPatch, sender: str, domain: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SHOP_API_TOKEN", os.environ.get("SHOP_API_TOKEN") or "token")
+    monkeypatch.setenv("SHOP_TIMEOUT_SECONDS", "1")
+    get_shop_client.cache_clear()
+
+    messages, events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+
+    assert events == []  # not paused: nobody would know to answer
+    assert "can't reach our team right now" in texts(messages)
+    assert "Traceback" not in texts(messages)

@@ -1,0 +1,198 @@
+"""The care desk's pieces without a Rasa server: token check, reply bodies, transcripts, and erasing
+a conversation from each kind of tracker store, on the real servers (Redis, PostgreSQL).
+
+The routes themselves run against a whole stack in tests/webchat/test_handoff.py.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+import redis
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.channels.rest import RestInput
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels.desk import (
+    DeskError,
+    DeskInput,
+    agent_reply,
+    delete_conversation,
+    push_channel,
+    token_matches,
+    transcript,
+)
+from channels.webchat import WebChatInput, WebChatOutput
+
+REQUIRE_SERVICES = os.environ.get("BOTTEGA_REQUIRE_SERVICES") == "1"
+POSTGRES_ADMIN = os.environ.get("BOTTEGA_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received"], "actions": []})
+
+
+def _service_missing(name: str, problem: Exception) -> None:
+    message = f"{name} is not reachable ({type(problem).__name__}: {problem})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} and BOTTEGA_REQUIRE_SERVICES=1 requires it", pytrace=False)
+    pytest.skip(f"{message}: its tracker-store test NOT RUN")
+
+
+def _conversation(sender: str) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, [
+        ActionExecuted("action_listen"),
+        UserUttered("hi there", {"name": "greet"}, input_channel="socketio"),
+        BotUttered("Hi! What are you looking for?", {"buttons": [{"title": "Browse", "payload": "/browse_catalog"}]}),
+        ConversationPaused(),
+        UserUttered("EXTERNAL: payment_received", {"name": "payment_received"},
+                    entities=[{"entity": "order_id", "value": "BT-7K3MZQ2P"}], metadata={"is_external": True}),
+        BotUttered("Hello, I'm Giulia from the team", metadata={"agent": "Giulia"}),
+        ConversationResumed(),
+    ])
+
+
+# --- pure pieces ------------------------------------------------------------------------
+
+
+def test_the_token_is_required_and_compared_exactly() -> None:
+    assert token_matches("Bearer s3cret-token-of-the-desk", None, "s3cret-token-of-the-desk")
+    assert token_matches(None, "s3cret-token-of-the-desk", "s3cret-token-of-the-desk")
+    assert not token_matches("Bearer wrong", None, "s3cret-token-of-the-desk")
+    assert not token_matches(None, None, "s3cret-token-of-the-desk")
+    assert not token_matches("Bearer ", "", "s3cret-token-of-the-desk")
+
+
+def test_the_desk_refuses_to_start_without_a_real_token() -> None:
+    for credentials in (None, {}, {"token": ""}, {"token": "short"}):
+        with pytest.raises(ValueError, match="DESK_API_TOKEN"):
+            DeskInput.from_credentials(credentials)
+    assert DeskInput.from_credentials({"token": "x" * 32}).token == "x" * 32
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (None, "bad_body"), (["hi"], "bad_body"), ({}, "missing_text"), ({"text": "   "}, "missing_text"),
+    ({"text": 42}, "missing_text"), ({"text": "x" * 2001}, "text_too_long"), ({"text": "hi", "agent": 7}, "bad_agent"),
+])
+def test_unusable_replies_are_refused_with_a_reason(body: Any, code: str) -> None:
+    with pytest.raises(DeskError) as refused:
+        agent_reply(body)
+    assert refused.value.status == 400 and refused.value.code == code
+
+
+def test_a_reply_is_trimmed_and_signed() -> None:
+    reply = agent_reply({"text": "  Your parcel left today.  ", "agent": "Giulia"})
+    assert reply == ("Your parcel left today.", "Giulia")
+    assert agent_reply({"text": "On it"}) == ("On it", "agent")
+
+
+def test_the_transcript_says_who_said_what() -> None:
+    lines = transcript(_conversation("abc"))
+
+    assert [(line["from"], line["text"]) for line in lines] == [
+        ("shopper", "hi there"),
+        ("bot", "Hi! What are you looking for?"),
+        ("system", "handed to a person: the bot is paused"),
+        ("system", "payment_received (order_id=BT-7K3MZQ2P)"),
+        ("agent", "Hello, I'm Giulia from the team"),
+        ("system", "handed back: the bot answers again"),
+    ]
+    assert lines[1]["buttons"] == ["Browse"]
+    assert lines[4]["agent"] == "Giulia"
+    assert all(line["time"] for line in lines)
+    assert len(transcript(_conversation("abc"), length=2)) == 2
+
+
+def test_only_a_channel_that_can_send_unprompted_carries_an_agent_reply() -> None:
+    webchat = WebChatInput("user_uttered", "bot_uttered", session_persistence=True)
+    webchat.sio = object()  # type: ignore[assignment]  # what blueprint() sets when Rasa serves it
+    channels = [RestInput(), webchat]
+
+    assert isinstance(push_channel(channels, "socketio"), WebChatOutput)
+    assert push_channel(channels, "rest") is None  # request/response only
+    assert push_channel(channels, "messenger") is None  # not served here
+    assert not isinstance(push_channel(channels, "socketio"), CollectingOutputChannel)
+
+
+# --- erasing a conversation from each tracker store ----------------------------------------
+
+
+async def _erase_roundtrip(store: TrackerStore) -> None:
+    sender, other = f"erase-{secrets.token_hex(4)}", f"keep-{secrets.token_hex(4)}"
+    await store.save(_conversation(sender))
+    await store.save(_conversation(other))
+    assert await store.retrieve(sender) is not None
+
+    assert await delete_conversation(store, sender) is True
+
+    assert await store.retrieve(sender) is None
+    assert await store.retrieve_full_tracker(sender) is None
+    assert await store.retrieve(other) is not None  # only that shopper's history goes
+    assert await delete_conversation(store, sender) is False
+
+
+@pytest.mark.asyncio
+async def test_erasing_from_the_in_memory_store() -> None:
+    await _erase_roundtrip(InMemoryTrackerStore(DOMAIN))
+
+
+@pytest.mark.asyncio
+async def test_erasing_from_an_sql_store_on_sqlite(tmp_path: Any) -> None:
+    await _erase_roundtrip(SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "trackers.db")))
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    try:
+        admin = psycopg2.connect(POSTGRES_ADMIN, connect_timeout=3)
+    except psycopg2.Error as problem:
+        _service_missing("PostgreSQL", problem)
+    admin.autocommit = True
+    name = f"bottega_trackers_{secrets.token_hex(4)}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')  # name is ours: hex only
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.postgresql
+async def test_erasing_from_an_sql_store_on_postgresql(postgres_database: str) -> None:
+    store = SQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, username="postgres",
+                            db=postgres_database)
+    try:
+        await _erase_roundtrip(store)
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.asyncio
+@pytest.mark.redis
+async def test_erasing_from_a_redis_store() -> None:
+    try:
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
+    except redis.RedisError as problem:
+        _service_missing("Redis", problem)
+    prefix = f"bottegatest{secrets.token_hex(4)}"
+    store = RedisTrackerStore(DOMAIN, host=REDIS_HOST, port=REDIS_PORT, key_prefix=prefix)
+    try:
+        await _erase_roundtrip(store)
+    finally:
+        for key in store.red.scan_iter(f"{prefix}:*"):
+            store.red.delete(key)

@@ -1,0 +1,137 @@
+"""A person takes over a web-chat conversation and hands it back, against a whole stack.
+
+One shopper in one tab, step by step (the tests run in file order and share the tab): asks for a
+person, the bot pauses, the agent answers through the care desk (once with `make agent`'s
+script) and the reply appears in the browser, the agent hands back and the bot carries on, and
+at the end the shopper's data and chat history are erased. The desk's refusals (no token, a
+conversation the bot still answers, a REST shopper who cannot be written to) are checked on the
+same server.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from .conftest import ROOT, Stack, http_json
+from .test_webchat import bot_rows, say, session_id, texts
+
+QUIET_SECONDS = 4.0  # how long a paused bot is watched for a reply it must not give
+
+
+def desk_url(stack: Stack, conversation: str, action: str = "") -> str:
+    url = f"{stack.rasa_url}/webhooks/desk/conversations/{urllib.parse.quote(conversation, safe='')}"
+    return f"{url}/{action}" if action else url
+
+
+def desk(stack: Stack, method: str, conversation: str, action: str = "",
+         body: object = None) -> tuple[int, dict[str, object]]:
+    return http_json(method, desk_url(stack, conversation, action), stack.desk_token, body)
+
+
+def transcript(stack: Stack, conversation: str) -> list[tuple[str, str]]:
+    status, state = desk(stack, "GET", conversation)
+    assert status == 200, state
+    return [(str(line["from"]), str(line["text"])) for line in state["messages"]]  # type: ignore[attr-defined]
+
+
+def test_asking_for_a_person_pauses_the_bot(page: Page, stack: Stack) -> None:
+    page.goto(stack.webchat_url)
+    expect(page.locator("#status")).to_have_text("online", timeout=30_000)
+    reply = say(page, "can I talk to a real person please?")
+
+    assert "TK-" in texts(reply), f"no ticket reference; the bot said:\n{texts(reply)}"
+    status, state = desk(stack, "GET", session_id(page))
+    assert status == 200 and state["paused"] is True and state["channel"] == "socketio"
+    # The ticket is in the shop's desk queue, under this shopper.
+    status, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    assert status == 200
+    assert f"socketio:{session_id(page)}" in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
+
+
+def test_while_paused_the_bot_is_silent_and_the_agent_sees_the_shopper(page: Page, stack: Stack) -> None:
+    before = bot_rows(page).count()
+    page.locator("#input").fill("hello? is anyone there")
+    page.locator("#input").press("Enter")
+    time.sleep(QUIET_SECONDS)
+
+    assert bot_rows(page).count() == before, "the bot answered while a person had the conversation"
+    assert ("shopper", "hello? is anyone there") in transcript(stack, session_id(page))
+
+
+def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
+    before = bot_rows(page).count()
+    status, _ = desk(stack, "POST", session_id(page), "messages",
+                     {"text": "Hi, I'm Giulia from the Bottega team. How can I help?", "agent": "Giulia"})
+    assert status == 200
+    expect(bot_rows(page).nth(before)).to_contain_text("I'm Giulia from the Bottega team", timeout=15_000)
+
+    # The same through the agents' command (`make agent ARGS="reply ..."`), as a person would.
+    sent = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "agent.py"), "--as", "Giulia", "reply",
+         f"socketio:{session_id(page)}", "Your", "parcel", "left", "our", "warehouse", "today."],
+        env=stack.env, capture_output=True, text=True, timeout=60, check=False)
+    assert sent.returncode == 0, sent.stderr
+    expect(bot_rows(page).nth(before + 1)).to_have_text("Your parcel left our warehouse today.", timeout=15_000)
+    assert ("agent", "Your parcel left our warehouse today.") in transcript(stack, session_id(page))
+
+
+def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> None:
+    before = bot_rows(page).count()
+    status, state = desk(stack, "POST", session_id(page), "handback")
+
+    assert status == 200 and state["paused"] is False
+    expect(bot_rows(page).nth(before)).to_contain_text("You're back with Bottega's assistant", timeout=30_000)
+    reply = say(page, "what's in my cart?")
+    assert "cart" in texts(reply).lower(), texts(reply)
+    # The hand-off ticket is closed: the desk's queue no longer has this shopper.
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
+
+
+def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
+    conversation = session_id(page)
+    assert http_json("GET", desk_url(stack, conversation))[0] == 401
+    assert http_json("GET", desk_url(stack, conversation), "wrong-token")[0] == 401
+    assert desk(stack, "GET", f"nobody-{uuid.uuid4().hex}")[0] == 404
+    assert desk(stack, "POST", conversation, "messages", {"text": "hi"})[0] == 409  # take over first
+    assert desk(stack, "POST", conversation, "handback")[0] == 409
+    status, refused = desk(stack, "POST", conversation, "messages", {"text": ""})
+    assert status == 400 and refused["code"] == "missing_text"
+
+    # A REST shopper can only be answered, never written to: the desk says so instead of losing the reply.
+    rest_shopper = f"rest-{uuid.uuid4().hex[:8]}"
+    status, _ = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
+                          body={"sender": rest_shopper, "message": "I want to talk to a human"})
+    assert status == 200
+    assert desk(stack, "GET", rest_shopper)[1]["paused"] is True
+    status, refused = desk(stack, "POST", rest_shopper, "messages", {"text": "Hello from the team"})
+    assert status == 409 and refused["code"] == "channel_cannot_push"
+
+
+def test_taking_over_a_conversation_the_bot_is_handling(page: Page, stack: Stack) -> None:
+    before = bot_rows(page).count()
+    status, state = desk(stack, "POST", session_id(page), "takeover")
+
+    assert status == 200 and state["paused"] is True
+    expect(bot_rows(page).nth(before)).to_contain_text("has joined the chat", timeout=15_000)
+    status, state = desk(stack, "POST", session_id(page), "handback")
+    assert status == 200 and state["paused"] is False
+
+
+def test_deleting_my_data_erases_the_chat_history(page: Page, stack: Stack) -> None:
+    conversation = session_id(page)
+    asked = say(page, "please delete my data")
+    assert "Shall I delete it?" in texts(asked), texts(asked)
+    done = say(page, "yes")
+
+    assert "and so is the history of this chat" in texts(done), texts(done)
+    deadline = time.monotonic() + 15
+    while desk(stack, "GET", conversation)[0] != 404:  # erased once the turn has ended
+        assert time.monotonic() < deadline, "the conversation's history was not erased"
+        time.sleep(0.5)
