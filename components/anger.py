@@ -1,8 +1,9 @@
 """Clear anger in a shopper's message: the signal that hands a conversation to a person.
 
-A small, explainable scorer rather than a model: anger words and insults, profanity (also
-half-masked: "f***ing"), angry emoji, words in capitals and runs of "!" each add to a score,
-and only a message that both names its anger and is loud enough counts. "I'm disappointed"
+A small, explainable scorer rather than a model: a shopper saying they are angry ("I'm
+furious") is enough; otherwise words of failure and insults, profanity (also half-masked:
+"f***ing"), angry emoji, words in capitals and runs of "!" each add to a score, and only a
+message that both names its anger and is loud enough counts. "I'm disappointed"
 or "this is ridiculous" alone is a complaint the bot can still handle; "this is RIDICULOUS!!!"
 or "worst shop ever, absolutely unacceptable 😡" is a shopper who wants a human.
 
@@ -15,12 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words that say the shopper is angry or that the shop failed them badly (stems: "furious*").
+# The shopper says they are angry: enough on its own.
+_DECLARED = re.compile(
+    r"\b(furious|angry|angrier|mad at|pissed( off)?|livid|outraged|fed up|sick (and tired )?of|"
+    r"hate (you|this|bottega))\b",
+    re.IGNORECASE,
+)
+# Words that say the shop failed them badly: anger once something else makes it loud.
 _ANGER = re.compile(
-    r"\b(furious|angry|angrier|mad at|pissed|livid|outraged|outrageous|fed up|sick (and tired )?of|"
-    r"ridiculous|unacceptable|disgust\w*|disgrace\w*|appall\w*|scam\w*|rip[- ]?off|fraud\w*|thie(f|ves)|"
-    r"worst|terrible|horrible|awful|pathetic|useless|incompetent|joke|clowns?|idiots?|morons?|stupid|"
-    r"hate (you|this|bottega)|never again|sue you|lawyer|report you)\b",
+    r"\b(outrageous|ridiculous|unacceptable|disgust\w*|disgrace\w*|appall\w*|scam\w*|rip[- ]?off|fraud\w*|thie(f|ves)|"
+    r"worst|terrible|horrible|awful|pathetic|useless|incompetent|clowns?|idiots?|morons?|stupid|"
+    r"(this is|what|you('re| are)( such)?) a joke|"
+    r"never again|sue you|lawyer|report you)\b",
     re.IGNORECASE,
 )
 # Profanity, whole or masked with * or # ("f*ck", "sh#t", "wtf").
@@ -53,6 +60,7 @@ def anger(text: str | None) -> Anger:
     """How angry the message sounds (see the module docstring)."""
     if not text or text.startswith("/"):  # button payloads carry no mood
         return Anger(0, False)
+    declared = len(_DECLARED.findall(text))
     words = len(_ANGER.findall(text))
     profanity = len(_PROFANITY.findall(text))
     emoji = len(_ANGRY_EMOJI.findall(text))
@@ -61,14 +69,15 @@ def anger(text: str | None) -> Anger:
     letters = [c for c in text if c.isalpha()]
     all_caps = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
     score = (
-        2 * min(words, 3)
+        CLEAR_ANGER_SCORE * min(declared, 1)
+        + 2 * min(words, 3)
         + 2 * min(profanity, 2)
         + 2 * min(emoji, 2)
         + min(len(shouted), 2)
         + (2 if all_caps else 0)
         + min(len(_EXCLAMATIONS.findall(text)), 2)
     )
-    return Anger(score, bool(words or profanity or emoji))
+    return Anger(score, bool(declared or words or profanity or emoji))
 
 
 def is_clearly_angry(text: str | None) -> bool:
