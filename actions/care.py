@@ -26,6 +26,7 @@ from actions.clients.desk import DeskError, get_desk_client
 from actions.clients.shop import ShopClient, ShopError, get_shop_client
 from actions.identity import DEFAULT_CHANNEL, customer_id
 from actions.orders import order_id_in_message
+from actions.satisfaction import answered
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class ActionShowPromotions(Action):
             tell_shop_error(dispatcher, exc, self.name())
             return []
         messages.promotions(items).send(dispatcher)
-        return []
+        return [answered("promotions")]
 
 
 class ActionFindStores(Action):
@@ -151,11 +152,13 @@ class ActionFindStores(Action):
                 if found:
                     intro = f"Our store in {found[0].city}:" if len(found) == 1 else f"Our stores in {found[0].city}:"
                     messages.stores(found, today, intro).send(dispatcher)
+                    return [answered("store_locator")]
                 else:
                     messages.no_store_in(city, await _shop_cities(client)).send(dispatcher)
             elif location:
                 nearest = await client.afind_stores(lat=location.lat, lon=location.lon)
                 messages.stores(nearest, today, "The stores nearest to you:").send(dispatcher)
+                return [answered("store_locator")]
             else:
                 messages.ask_where(await _shop_cities(client)).send(dispatcher)
         except ShopError as exc:

@@ -193,6 +193,36 @@ def handed_back(cart_items: int | None, payment_orders: Sequence[str]) -> BotMes
     return text(" ".join(parts), buttons[:MAX_BUTTONS])
 
 
+# --- satisfaction ---------------------------------------------------------------------
+
+
+def did_that_help() -> BotMessage:
+    return text(
+        "Did that answer your question?",
+        [button("👍 Yes, thanks", "feedback", rating="good"), button("👎 Not really", "feedback", rating="bad")],
+    )
+
+
+def glad_it_helped() -> BotMessage:
+    return text("Great, glad I could help! Anything else I can do for you?")
+
+
+def sorry_it_did_not_help() -> BotMessage:
+    return text(
+        "Sorry that didn't help. Tell me what you're looking for in other words, or a person from our "
+        "team can take it from here.",
+        [HANDOFF_BUTTON],
+    )
+
+
+def thanks_for_feedback() -> BotMessage:
+    return text("Thanks for telling us — it goes straight to the team.")
+
+
+def feedback_unclear() -> BotMessage:
+    return text('Thanks! If you have feedback for the team, just write it here, e.g. "the delivery was quick".')
+
+
 # --- erasure ------------------------------------------------------------------------
 
 

@@ -280,15 +280,38 @@ def invoice(order: Order) -> BotMessage:
     )
 
 
-def change_choices(order: Order) -> BotMessage:
+def change_choices(order: Order, options: Sequence[DeliveryOption] = ()) -> BotMessage:
     buttons = [button("Delivery address", "change_shipping_address", order_id=order.order_id)]
-    lines = [f"What would you like to change on order {order.order_id}? I can change the delivery address"]
+    said = f"What would you like to change on order {order.order_id}? I can change the delivery address"
     if order.status == "pending_payment":
-        lines[0] += ", or the delivery option while it's unpaid"
-    lines[0] += ". To change the items, cancel it and order again."
+        said += ", or the delivery option while it's unpaid"
+        buttons += [button(f"Switch to {o.name}", "change_order", order_id=order.order_id, delivery_code=o.code)
+                    for o in options if o.code != order.delivery_option]
+    said += ". To change the items, cancel it and order again."
     if order.can_cancel:
         buttons.append(button("Cancel the order", "cancel_order", order_id=order.order_id))
-    return text(" ".join(lines), buttons)
+    return text(said, buttons[:MAX_BUTTONS])
+
+
+def delivery_changed(order: Order, option: DeliveryOption) -> BotMessage:
+    pay = [url_button("Pay now", order.payment_url)] if order.payment_url else []
+    return text(
+        f"Done: order {order.order_id} now comes by {delivery_option_title(option, order.currency)}. "
+        f"The new total is {format_price(order.total, order.currency)}; pay with the same link.",
+        pay,
+    )
+
+
+def delivery_unchanged(order: Order, option: DeliveryOption) -> BotMessage:
+    return text(f"Order {order.order_id} already comes by {option.name}.")
+
+
+def delivery_fixed_once_paid(order: Order) -> BotMessage:
+    return text(
+        f"Order {order.order_id} is paid, so its delivery option can't change any more. I can still "
+        "change its delivery address.",
+        [button("Delivery address", "change_shipping_address", order_id=order.order_id)],
+    )
 
 
 # --- payments -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,10 +19,11 @@ from rasa_sdk.types import DomainDict
 from actions import order_messages as messages
 from actions import responses
 from actions.catalog import entity_value, tell_shop_error
-from actions.checkout import CONFIRMING, ORDER_ID, address_problem, stop_form, wants_to_stop
+from actions.checkout import CONFIRMING, ORDER_ID, address_problem, pick_delivery, stop_form, wants_to_stop
 from actions.clients.shop import ShopClient, ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
-from actions.clients.shop_orders import Order, OrderSummary
+from actions.clients.shop_orders import DeliveryOption, Order, OrderSummary
 from actions.identity import customer_id
+from actions.satisfaction import answered
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +203,9 @@ _NOT_CHANGEABLE = responses.text(
 
 
 class ActionReviewOrderChange(Action):
-    """"Change my order": say what can change (address; items only by cancelling)."""
+    """"Change my order": say what can change (address, the delivery while unpaid; items only by
+    cancelling) — or make the delivery change the message asks for ("switch it to express", or
+    the button `/change_order{"order_id", "delivery_code"}`)."""
 
     def name(self) -> str:
         return "action_review_order_change"
@@ -221,9 +224,40 @@ class ActionReviewOrderChange(Action):
         order = choice.order
         if order.status not in CHANGEABLE:
             messages.cannot_change(order).send(dispatcher)
+            return [SlotSet(ORDER_ID, order.order_id)]
+        client = get_shop_client()
+        try:
+            options = (await client.adelivery_options()).items
+        except ShopError as exc:
+            tell_shop_error(dispatcher, exc, self.name())
+            return [SlotSet(ORDER_ID, order.order_id)]
+        wanted = _wanted_delivery(tracker, options)
+        if wanted is None:
+            messages.change_choices(order, options).send(dispatcher)
+        elif wanted.code == order.delivery_option:
+            messages.delivery_unchanged(order, wanted).send(dispatcher)
+        elif order.status != "pending_payment":
+            messages.delivery_fixed_once_paid(order).send(dispatcher)
         else:
-            messages.change_choices(order).send(dispatcher)
+            try:
+                changed = await client.achange_order(customer_id(tracker), order.order_id, delivery_option=wanted.code)
+            except (ShopConflict, ShopRejected) as exc:
+                responses.text(exc.detail_text or "The shop refused that change.").send(dispatcher)
+            except ShopError as exc:
+                tell_shop_error(dispatcher, exc, self.name())
+            else:
+                logger.info("Order %s now ships by %s", changed.order_id, wanted.code)
+                messages.delivery_changed(changed, wanted).send(dispatcher)
         return [SlotSet(ORDER_ID, order.order_id)]
+
+
+def _wanted_delivery(tracker: Tracker, options: Sequence[DeliveryOption]) -> DeliveryOption | None:
+    """The delivery option the message asks for: a button's `delivery_code`, or named in words."""
+    code = entity_value(tracker, "delivery_code")
+    if code:
+        return next((o for o in options if o.code == code), None)
+    said = str(tracker.latest_message.get("text") or "")
+    return None if said.startswith("/") else pick_delivery(said, options)
 
 
 class ActionReviewAddressChange(Action):
@@ -418,7 +452,8 @@ class ActionShowDeliveryOptions(Action):
             lines.append(f"- {messages.delivery_option_title(option, options.currency)}{free}")
         lines.append("You choose at checkout. For an order you've placed, ask me \"where is my order?\".")
         responses.text("\n".join(lines), [responses.button("Track my order", "order_status")]).send(dispatcher)
-        return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return [answered("delivery_time" if intent == "delivery_time" else "delivery_options")]
 
 
 class ActionShowPaymentMethods(Action):
@@ -437,4 +472,4 @@ class ActionShowPaymentMethods(Action):
         responses.text(f"You can pay with {names}. You choose at checkout and pay with a secure link.").send(
             dispatcher
         )
-        return []
+        return [answered("payment_methods")]

@@ -24,6 +24,7 @@ from actions.clients.shop import ShopConflict, ShopError, ShopNotFound, ShopReje
 from actions.clients.shop_orders import Order
 from actions.identity import customer_id
 from actions.orders import ORDER_ID_PATTERN, RECENT_ORDERS, choose_order, order_id_in_message
+from actions.satisfaction import answered
 
 logger = logging.getLogger(__name__)
 
@@ -314,4 +315,4 @@ class ActionRefundStatus(Action):
             tell_shop_error(dispatcher, exc, self.name())
             return []
         messages.refunds(refunds).send(dispatcher)
-        return []
+        return [answered("refund_status")]

@@ -507,6 +507,11 @@ class ShopClient:
         data = self._request("GET", f"/tickets/{_segment(ticket_id)}", params={"customer_id": customer_id})
         return self._parse(Ticket.from_json, data)
 
+    def record_feedback(self, customer_id: str, rating: str | None, topic: str | None, comment: str = "") -> None:
+        """A rating of a care answer ("good"/"bad", with its topic) and/or the shopper's words."""
+        body = {"customer_id": customer_id, "rating": rating, "topic": topic, "comment": comment}
+        self._request("POST", "/feedback", json=body)
+
     def close_ticket(self, ticket_id: str) -> None:
         """The desk is done with a ticket (the operators' route: a hand-off ends when the bot resumes)."""
         self._exchange("POST", f"/admin/tickets/{_segment(ticket_id)}/close")
@@ -625,6 +630,11 @@ class ShopClient:
         order_id: str | None = None,
     ) -> Ticket:
         return await asyncio.to_thread(self.open_ticket, customer_id, kind, subject, body, order_id)
+
+    async def arecord_feedback(
+        self, customer_id: str, rating: str | None, topic: str | None, comment: str = ""
+    ) -> None:
+        await asyncio.to_thread(self.record_feedback, customer_id, rating, topic, comment)
 
     async def aclose_ticket(self, ticket_id: str) -> None:
         await asyncio.to_thread(self.close_ticket, ticket_id)

@@ -50,6 +50,15 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> ShopClient:
 
 
 @pytest.fixture
+def shop_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop's address refuses every connection: how actions behave when the shop is down."""
+    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SHOP_API_TOKEN", os.environ.get("SHOP_API_TOKEN") or "token-of-a-shop-that-is-down")
+    monkeypatch.setenv("SHOP_TIMEOUT_SECONDS", "1")
+    get_shop_client.cache_clear()
+
+
+@pytest.fixture
 def sender() -> str:
     """A new shopper for each test: carts and orders never collide."""
     return f"test-{uuid.uuid4().hex[:12]}"

@@ -490,13 +490,10 @@ EVERY_SLOT = {
         ActionRefundStatus,
     ],
 )
+@pytest.mark.usefixtures("shop_down")
 async def test_every_commerce_action_says_plainly_when_the_shop_is_down(
-    action_class: type, sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    action_class: type, sender: str, domain: dict[str, Any]
 ) -> None:
-    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("SHOP_API_TOKEN", "irrelevant")
-    get_shop_client.cache_clear()
-
     messages, _ = await run_action(action_class(), tracker(sender, "hello", "greet", slots=EVERY_SLOT), domain)
 
     assert "can't reach the shop" in texts(messages)
@@ -513,3 +510,45 @@ async def test_change_order_offers_what_can_change(shop: ShopClient, sender: str
     assert f'/change_shipping_address{{"order_id":"{created.order_id}"}}' in payloads
     assert f'/cancel_order{{"order_id":"{created.order_id}"}}' in payloads
     assert slots_set(events) == {"order_id": created.order_id}
+
+
+async def test_an_unpaid_orders_delivery_changes_from_a_button_or_in_words(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    created = _order(shop, who)  # standard delivery, waiting for payment
+
+    offered, _ = await run_action(orders.ActionReviewOrderChange(), tracker(sender, "change my order", "change_order"),
+                                  domain)
+    payloads = [b["payload"] for b in offered[0]["buttons"]]
+    express = f'/change_order{{"order_id":"{created.order_id}","delivery_code":"express"}}'
+    assert express in payloads
+    assert not any('"delivery_code":"standard"' in p for p in payloads)  # not the one it already has
+
+    pressed = tracker(sender, express, "change_order",
+                      [entity("order_id", created.order_id), entity("delivery_code", "express")])
+    changed, events = await run_action(orders.ActionReviewOrderChange(), pressed, domain)
+
+    order = shop.get_order(who, created.order_id)
+    assert order.delivery_option == "express"
+    assert order.total != created.total  # express costs more than the free standard delivery
+    assert f"order {created.order_id} now comes by Express" in texts(changed)
+    assert slots_set(events) == {"order_id": created.order_id}
+
+    typed = tracker(sender, f"switch order {created.order_id} to next day delivery", "change_order",
+                    [entity("order_id", created.order_id)])
+    await run_action(orders.ActionReviewOrderChange(), typed, domain)
+    assert shop.get_order(who, created.order_id).delivery_option == "next_day"
+
+
+async def test_a_paid_orders_delivery_stays(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    who = f"rest:{sender}"
+    created = _order(shop, who)
+    _pay(created.payment_url)
+
+    pressed = tracker(sender, "/change_order", "change_order",
+                      [entity("order_id", created.order_id), entity("delivery_code", "express")])
+    messages, _ = await run_action(orders.ActionReviewOrderChange(), pressed, domain)
+
+    assert "is paid, so its delivery option can't change" in texts(messages)
+    assert shop.get_order(who, created.order_id).delivery_option == "standard"

@@ -6,13 +6,12 @@ whole stack in tests/webchat/test_handoff.py.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 
-from actions.clients.shop import ShopClient, get_shop_client
+from actions.clients.shop import ShopClient
 from actions.handoff import (
     HANDOFF_TICKET,
     ActionDefaultAskRephrase,
@@ -173,14 +172,8 @@ async def test_refusing_the_suggestions_is_the_second_failed_turn(
 # --- the shop is down: no pause without a ticket -------------------------------------
 
 
-async def test_without_the_shop_the_bot_keeps_answering(
-    monkeypatch: pytest.MonkeyPatch, sender: str, domain: dict[str, Any]
-) -> None:
-    monkeypatch.setenv("SHOP_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("SHOP_API_TOKEN", os.environ.get("SHOP_API_TOKEN") or "token")
-    monkeypatch.setenv("SHOP_TIMEOUT_SECONDS", "1")
-    get_shop_client.cache_clear()
-
+@pytest.mark.usefixtures("shop_down")
+async def test_without_the_shop_the_bot_keeps_answering(sender: str, domain: dict[str, Any]) -> None:
     messages, events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
 
     assert events == []  # not paused: nobody would know to answer
