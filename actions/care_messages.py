@@ -159,7 +159,7 @@ def handoff(ticket: Ticket, reason: str = "asked") -> BotMessage:
     return text(
         f"{opening} (reference {ticket.ticket_id}). They'll reply right here in this chat, usually within "
         "working hours (Monday to Saturday, 9:00–18:00). Your cart and everything we talked about stay as "
-        "they are; I'll be back once they're done."
+        "they are; I'll be back once they're done, or say \"back to the bot\" to carry on with me."
     )
 
 
@@ -179,8 +179,9 @@ def handoff_unavailable() -> BotMessage:
     )
 
 
-def handed_back(cart_items: int | None, payment_orders: Sequence[str]) -> BotMessage:
-    parts = ["You're back with Bottega's assistant."]
+def handed_back(cart_items: int | None, payment_orders: Sequence[str], by_shopper: bool = False) -> BotMessage:
+    parts = ["OK, I'm back, and I've told our team you don't need them any more." if by_shopper
+             else "You're back with Bottega's assistant."]
     buttons = []
     if payment_orders:
         orders = ", ".join(payment_orders)

@@ -18,7 +18,14 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import (
+    ActiveLoop,
+    ConversationPaused,
+    ConversationResumed,
+    EventType,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -131,7 +138,8 @@ class ActionDefaultAskRephrase(Action):
 
 
 class ActionHandback(Action):
-    """The agent handed the conversation back (the desk triggered `handback`)."""
+    """The agent handed the conversation back (the desk triggered `handback`), or the shopper
+    asked for the bot again — also while paused, when this action resumes the conversation."""
 
     def name(self) -> str:
         return "action_handback"
@@ -149,8 +157,11 @@ class ActionHandback(Action):
             cart_items: int | None = cart.item_count
         except ShopError:
             cart_items = None  # the greeting still works without the count
-        messages.handed_back(cart_items, payment_news_while_paused(tracker)).send(dispatcher)
-        events: list[EventType] = [SlotSet(HANDOFF_TICKET, None)]
+        # Paused still: the shopper asked for the bot themselves (server/pause.py let it through).
+        by_shopper = tracker.is_paused()
+        messages.handed_back(cart_items, payment_news_while_paused(tracker), by_shopper).send(dispatcher)
+        events: list[EventType] = [ConversationResumed()] if by_shopper else []
+        events.append(SlotSet(HANDOFF_TICKET, None))
         events += [SlotSet(slot, value) for slot, value in PENDING_QUESTIONS.items()
                    if tracker.get_slot(slot) not in (None, value)]
         return events

@@ -8,6 +8,10 @@ hand-off it predicts `action_listen`, which ends the turn (the hand-off pauses t
 
 It stays out of the way inside a form (there the form judges each answer) and never fires on
 a button press, on a message the shop triggered, or on the hand-back itself.
+
+It also owns the one decision rules cannot make: while a person has the conversation (paused),
+a shopper's "back to the bot" is answered with `action_handback` (server/pause.py lets that one
+message through Rasa's pause).
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class HandoffPolicy(Policy):
             "priority": 7,
             # The action that opens the ticket and pauses the bot (actions/handoff.py).
             "handoff_action": "action_handoff",
+            # The action that resumes it, and the intent that asks for it.
+            "handback_action": "action_handback",
+            "handback_intent": "handback",
         }
 
     def __init__(
@@ -57,6 +64,8 @@ class HandoffPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.handoff_action = str(config["handoff_action"])
+        self.handback_action = str(config["handback_action"])
+        self.handback_intent = str(config["handback_intent"])
 
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         # Nothing to learn: the decision is the anger scorer's. The resource exists so the
@@ -84,13 +93,26 @@ class HandoffPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         result = self._default_predictions(domain)
-        if self.handoff_action in domain.action_names_or_texts:
+        if self._paused_shopper_wants_the_bot(tracker, domain):
+            # Rules can't see that the conversation is paused, nor where the pause cut it short.
+            result[domain.index_for_action(self.handback_action)] = 1.0
+        elif tracker.latest_action_name == self.handback_action:
+            result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        elif self.handoff_action in domain.action_names_or_texts:
             if tracker.latest_action_name == self.handoff_action and self._angry_turn(tracker):
                 result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
             elif tracker.latest_action_name == ACTION_LISTEN_NAME and self._angry_turn(tracker):
                 logger.debug("Clear anger in the latest message: handing off")
                 result[domain.index_for_action(self.handoff_action)] = 1.0
         return self._prediction(result)
+
+    def _paused_shopper_wants_the_bot(self, tracker: DialogueStateTracker, domain: Domain) -> bool:
+        """Paused, and the shopper's latest message asks for the bot (server/pause.py lets it through)."""
+        if not tracker.is_paused() or self.handback_action not in domain.action_names_or_texts:
+            return False
+        message = tracker.latest_message
+        return (isinstance(message, UserUttered) and message.intent_name == self.handback_intent
+                and tracker.latest_action_name != self.handback_action)
 
     @staticmethod
     def _angry_turn(tracker: DialogueStateTracker) -> bool:

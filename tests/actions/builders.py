@@ -29,6 +29,7 @@ def build_tracker(
     *,
     message_id: str | None = None,
     metadata: dict[str, Any] | None = None,
+    paused: bool = False,
 ) -> Tracker:
     """A tracker whose latest event is the user message `text`, as Rasa sends it."""
     latest: dict[str, Any] = {
@@ -42,7 +43,7 @@ def build_tracker(
     if metadata is not None:
         user["metadata"] = metadata
     events = [{"event": "action", "name": "action_listen"}, user]
-    return Tracker(sender_id, dict(slots or {}), latest, events, False, None, {}, "action_listen")
+    return Tracker(sender_id, dict(slots or {}), latest, events, paused, None, {}, "action_listen")
 
 
 def user_tracker(
@@ -55,6 +56,7 @@ def user_tracker(
     message_id: str | None = None,
     metadata: dict[str, Any] | None = None,
     channel: str = "rest",
+    paused: bool = False,
 ) -> Tracker:
     """`build_tracker` with the shopper first and a fresh message id, as every real message has."""
     return build_tracker(
@@ -66,6 +68,7 @@ def user_tracker(
         channel=channel,
         message_id=message_id or uuid.uuid4().hex,
         metadata=metadata,
+        paused=paused,
     )
 
 

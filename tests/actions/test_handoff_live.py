@@ -102,6 +102,20 @@ async def test_handback_closes_the_ticket_and_comes_back_with_the_cart(
     assert not _paused(events)
 
 
+async def test_the_shopper_can_take_the_bot_back_while_paused(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    reference = slots_set(asked_events)[HANDOFF_TICKET]
+
+    back = tracker(sender, "back to the bot please", "handback", slots={HANDOFF_TICKET: reference}, paused=True)
+    messages, events = await run_action(ActionHandback(), back, domain)
+
+    assert {"event": "resume", "timestamp": None} in events  # the bot answers again
+    assert "told our team you don't need them any more" in texts(messages)
+    assert shop.get_ticket(f"rest:{sender}", reference).status == "closed"
+
+
 async def test_handback_tells_of_a_payment_notice_that_arrived_during_the_pause(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:

@@ -2,8 +2,8 @@
 
 One shopper in one tab, step by step (the tests run in file order and share the tab): asks for a
 person, the bot pauses, the agent answers through the care desk (once with `make agent`'s
-script) and the reply appears in the browser, the agent hands back and the bot carries on, and
-at the end the shopper's data and chat history are erased. The desk's refusals (no token, a
+script) and the reply appears in the browser, the agent hands back and the bot carries on; the
+shopper takes the bot back by themselves; at the end their data and chat history are erased. The desk's refusals (no token, a
 conversation the bot still answers, a REST shopper who cannot be written to) are checked on the
 same server.
 """
@@ -122,6 +122,19 @@ def test_taking_over_a_conversation_the_bot_is_handling(page: Page, stack: Stack
     expect(bot_rows(page).nth(before)).to_contain_text("has joined the chat", timeout=15_000)
     status, state = desk(stack, "POST", session_id(page), "handback")
     assert status == 200 and state["paused"] is False
+
+
+def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack: Stack) -> None:
+    asked = say(page, "i need to speak to someone from customer service")
+    assert "back to the bot" in texts(asked), texts(asked)
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is True
+
+    back = say(page, "back to the bot please")
+
+    assert "told our team you don't need them any more" in texts(back), texts(back)
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is False
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
 def test_deleting_my_data_erases_the_chat_history(page: Page, stack: Stack) -> None:
