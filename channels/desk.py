@@ -47,6 +47,7 @@ TRANSCRIPT_LENGTH = 50
 MAX_TEXT = 2000
 MAX_AGENT_NAME = 60
 TAKEOVER_NOTICE = "A member of the Bottega team has joined the chat and will reply here."
+DESK_NAME = "Bottega team"
 
 
 class DeskError(Exception):
@@ -60,13 +61,10 @@ class DeskError(Exception):
 # --- pure helpers (tested without a server) --------------------------------------------
 
 
-def token_matches(header: str | None, query_token: str | None, expected: str) -> bool:
-    """Bearer header or `?token=`, compared in constant time."""
-    given = ""
-    if header and header.lower().startswith("bearer "):
-        given = header[7:].strip()
-    elif query_token:
-        given = query_token
+def token_matches(header: str | None, expected: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time. Never a `?token=`: URLs end up
+    in access logs and browser histories."""
+    given = header[7:].strip() if header and header.lower().startswith("bearer ") else ""
     return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -190,7 +188,7 @@ class DeskInput(InputChannel):
 
         @desk.on_request
         async def authenticate(request: Request) -> HTTPResponse | None:
-            if not token_matches(request.headers.get("Authorization"), request.args.get("token"), self.token):
+            if not token_matches(request.headers.get("Authorization"), self.token):
                 return response.json({"code": "unauthorized", "detail": "A valid desk token is required."}, 401)
             return None
 
@@ -209,8 +207,8 @@ class DeskInput(InputChannel):
                 tracker = await _existing(request, conversation_id)
                 if not tracker.is_paused():
                     output = _shopper_channel(request, tracker)
-                    await output.send_response(conversation_id, {"text": TAKEOVER_NOTICE})
-                    tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": "desk"}))
+                    await output.send_response(conversation_id, {"text": TAKEOVER_NOTICE, "agent": DESK_NAME})
+                    tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
                     tracker.update(ConversationPaused())
                     await _store(request).save(tracker)
                     logger.info("An agent took over a conversation")
@@ -229,7 +227,9 @@ class DeskInput(InputChannel):
                     raise DeskError(409, "not_handed_off",
                                     "The bot is answering this conversation: take it over first (POST .../takeover).")
                 output = _shopper_channel(request, tracker)
-                await output.send_response(conversation_id, {"text": text})
+                # `agent` tells the shopper's channel a person wrote this (channels ignore keys they
+                # don't know; the web chat labels the bubble).
+                await output.send_response(conversation_id, {"text": text, "agent": agent})
                 tracker.update(BotUttered(text, metadata={"agent": agent}))
                 await _store(request).save(tracker)
             return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})

@@ -11,7 +11,7 @@ Rasa 3.6's built-in `socketio` channel cannot carry our messages as they are:
 
 This channel keeps everything else of the built-in one (events, session persistence,
 `name()` "socketio", so customer ids stay `socketio:<session id>`) and emits each bot
-message once, as `{"text", "buttons", "quick_replies", "image", "attachment", "custom"}`
+message once, as `{"text", "buttons", "quick_replies", "image", "attachment", "custom", "agent"}`
 with only the keys it has. Messages the shop triggers (`trigger_intent` with
 `output_channel=latest`) reach the browser through `get_output_channel`.
 """
@@ -33,8 +33,9 @@ from socketio import AsyncServer
 
 logger = logging.getLogger(__name__)
 
-# Keys of Rasa's bot message that the page renders, copied as they are.
-_PASSED_THROUGH = ("text", "image", "attachment", "elements", "custom")
+# Keys of Rasa's bot message that the page renders, copied as they are. `agent` is the name of the
+# person writing, on the care desk's messages (channels/desk.py): the page labels their bubbles.
+_PASSED_THROUGH = ("text", "image", "attachment", "elements", "custom", "agent")
 
 
 def _button(button: dict[str, Any]) -> dict[str, Any]:

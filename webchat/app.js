@@ -1,7 +1,8 @@
 // Bottega's browser chat: talks to Rasa's socket.io channel (channels/webchat.py).
 // One bot message arrives as one `bot_uttered` event:
 //   {text?, buttons?: [{title, payload} | {title, url}], quick_replies?, image?, attachment?, custom?}
-// where custom may be {type: "product_cards", cards: [{sku, title, subtitle, image_url, buttons}]}.
+// where custom may be {type: "product_cards", cards: [{sku, title, subtitle, image_url, buttons}]},
+// and agent, on a person's messages from the care desk, is their name.
 (function () {
   "use strict";
 
@@ -189,6 +190,10 @@
     if (hasCards && text) {
       // The cards say what the numbered text lines say: keep only the intro line.
       text = text.split("\n")[0];
+    }
+    if (message.agent) {
+      // A person from the shop's team wrote this (the care desk), not the bot.
+      item.appendChild(el("div", "agent-name", `${message.agent} · Bottega team`));
     }
     if (text) {
       const bubble = el("div", "bubble");

@@ -68,11 +68,12 @@ def _conversation(sender: str) -> DialogueStateTracker:
 
 
 def test_the_token_is_required_and_compared_exactly() -> None:
-    assert token_matches("Bearer s3cret-token-of-the-desk", None, "s3cret-token-of-the-desk")
-    assert token_matches(None, "s3cret-token-of-the-desk", "s3cret-token-of-the-desk")
-    assert not token_matches("Bearer wrong", None, "s3cret-token-of-the-desk")
-    assert not token_matches(None, None, "s3cret-token-of-the-desk")
-    assert not token_matches("Bearer ", "", "s3cret-token-of-the-desk")
+    assert token_matches("Bearer s3cret-token-of-the-desk", "s3cret-token-of-the-desk")
+    assert token_matches("bearer s3cret-token-of-the-desk", "s3cret-token-of-the-desk")
+    assert not token_matches("Bearer wrong", "s3cret-token-of-the-desk")
+    assert not token_matches("s3cret-token-of-the-desk", "s3cret-token-of-the-desk")  # not a bearer header
+    assert not token_matches(None, "s3cret-token-of-the-desk")
+    assert not token_matches("Bearer ", "s3cret-token-of-the-desk")
 
 
 def test_the_desk_refuses_to_start_without_a_real_token() -> None:

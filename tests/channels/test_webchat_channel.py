@@ -53,6 +53,10 @@ def test_an_empty_message_sends_nothing() -> None:
     assert send({"recipient_id": "session-1"}) == []
 
 
+def test_a_persons_name_goes_with_their_message() -> None:
+    assert web_message({"text": "Hi, I'm Giulia", "agent": "Giulia"}) == {"text": "Hi, I'm Giulia", "agent": "Giulia"}
+
+
 def test_custom_payload_alone() -> None:
     assert web_message({"custom": CARDS}) == {"custom": CARDS}
 

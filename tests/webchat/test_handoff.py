@@ -3,9 +3,9 @@
 One shopper in one tab, step by step (the tests run in file order and share the tab): asks for a
 person, the bot pauses, the agent answers through the care desk (once with `make agent`'s
 script) and the reply appears in the browser, the agent hands back and the bot carries on; the
-shopper takes the bot back by themselves; at the end their data and chat history are erased. The desk's refusals (no token, a
-conversation the bot still answers, a REST shopper who cannot be written to) are checked on the
-same server.
+shopper takes the bot back by themselves; at the end their data and chat history are erased.
+The desk's refusals (no token, a conversation the bot still answers, a REST shopper who cannot
+be written to) are checked on the same server.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .conftest import ROOT, Stack, http_json
 from .test_webchat import bot_rows, say, session_id, texts
 
 QUIET_SECONDS = 4.0  # how long a paused bot is watched for a reply it must not give
+SCREENSHOT = ROOT / "docs" / "handoff.png"
 
 
 def desk_url(stack: Stack, conversation: str, action: str = "") -> str:
@@ -70,6 +71,8 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
                      {"text": "Hi, I'm Giulia from the Bottega team. How can I help?", "agent": "Giulia"})
     assert status == 200
     expect(bot_rows(page).nth(before)).to_contain_text("I'm Giulia from the Bottega team", timeout=15_000)
+    # Labelled as a person's message, not the bot's.
+    expect(bot_rows(page).nth(before).locator(".agent-name")).to_have_text("Giulia · Bottega team")
 
     # The same through the agents' command (`make agent ARGS="reply ..."`), as a person would.
     sent = subprocess.run(
@@ -77,8 +80,11 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
          f"socketio:{session_id(page)}", "Your", "parcel", "left", "our", "warehouse", "today."],
         env=stack.env, capture_output=True, text=True, timeout=60, check=False)
     assert sent.returncode == 0, sent.stderr
-    expect(bot_rows(page).nth(before + 1)).to_have_text("Your parcel left our warehouse today.", timeout=15_000)
+    reply = bot_rows(page).nth(before + 1)
+    expect(reply.locator(".bubble")).to_have_text("Your parcel left our warehouse today.", timeout=15_000)
+    expect(reply.locator(".agent-name")).to_have_text("Giulia · Bottega team")
     assert ("agent", "Your parcel left our warehouse today.") in transcript(stack, session_id(page))
+    page.screenshot(path=str(SCREENSHOT))  # docs/handoff.md shows it
 
 
 def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> None:
@@ -98,6 +104,7 @@ def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     conversation = session_id(page)
     assert http_json("GET", desk_url(stack, conversation))[0] == 401
     assert http_json("GET", desk_url(stack, conversation), "wrong-token")[0] == 401
+    assert http_json("GET", desk_url(stack, conversation) + f"?token={stack.desk_token}")[0] == 401  # header only
     assert desk(stack, "GET", f"nobody-{uuid.uuid4().hex}")[0] == 404
     assert desk(stack, "POST", conversation, "messages", {"text": "hi"})[0] == 409  # take over first
     assert desk(stack, "POST", conversation, "handback")[0] == 409
