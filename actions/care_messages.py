@@ -171,6 +171,16 @@ def not_understood() -> BotMessage:
     )
 
 
+def handoff_reply_only(ticket: Ticket, reason: str = "asked") -> BotMessage:
+    """On a channel a person can't write to: the request is passed on, the bot stays."""
+    sorry = "I'm really sorry this hasn't gone well. " if reason == "angry" else ""
+    return text(
+        f"{sorry}I've passed this to the Bottega team (reference {ticket.ticket_id}), but a person can't "
+        "write to you in this chat. To talk to someone, use our web chat, Messenger or WhatsApp, or visit "
+        "a store; meanwhile I'm still here."
+    )
+
+
 def handoff_unavailable() -> BotMessage:
     return text(
         "I'm sorry, I can't reach our team right now. Please try again in a few minutes — or tell me "

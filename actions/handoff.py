@@ -9,7 +9,8 @@ shopper's messages are still recorded, but only the agent answers, through the c
 `action_handback` tells the shopper the bot is back, with their cart and any payment news.
 
 If the shop cannot take the ticket, nothing is paused: a paused bot that no one will answer
-would leave the shopper alone.
+would leave the shopper alone. Nor on a channel a person cannot write to (REST): the ticket goes
+to the desk and the bot keeps answering.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from rasa_sdk.types import DomainDict
 from actions import care_messages as messages
 from actions.care import ticket_subject
 from actions.clients.shop import ShopError, get_shop_client
-from actions.identity import customer_id
+from actions.identity import DEFAULT_CHANNEL, customer_id
 from actions.orders import order_id_in_message
 from components.anger import is_clearly_angry
 
@@ -42,6 +43,9 @@ HANDOFF_TICKET = "handoff_ticket"
 # The bot's answers that mean it did not understand the turn.
 FALLBACK_ACTIONS = {"action_two_stage_fallback", "action_default_fallback"}
 PAYMENT_INTENTS = {"payment_received", "payment_failed"}
+# Channels that only ever answer the shopper's own request: a person could not write there, so
+# the bot does not pause on them (the ticket still reaches the desk).
+REPLY_ONLY_CHANNELS = {"rest", "cmdline", "callback"}
 # Questions left open when the agent took over: their yes/no can't be answered after hand-back.
 PENDING_QUESTIONS = {"confirming": None, "confirming_erasure": False, "awaiting_variant": False,
                      "pending_cart_item": None}
@@ -85,6 +89,11 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     except ShopError as exc:
         logger.warning("Hand-off ticket could not be opened (%s): the bot keeps answering", type(exc).__name__)
         messages.handoff_unavailable().send(dispatcher)
+        return []
+    if (tracker.get_latest_input_channel() or DEFAULT_CHANNEL) in REPLY_ONLY_CHANNELS:
+        logger.info("Hand-off ticket %s opened (%s) on a reply-only channel; the bot keeps answering",
+                    ticket.ticket_id, reason)
+        messages.handoff_reply_only(ticket, reason).send(dispatcher)
         return []
     logger.info("Hand-off ticket %s opened (%s); the bot pauses", ticket.ticket_id, reason)
     messages.handoff(ticket, reason).send(dispatcher)

@@ -6,6 +6,7 @@ whole stack in tests/webchat/test_handoff.py.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -21,11 +22,14 @@ from actions.handoff import (
     payment_news_while_paused,
     previous_turn_failed,
 )
-from tests.actions.builders import run_action, slots_set, texts
-from tests.actions.builders import user_tracker as tracker
+from tests.actions.builders import run_action, slots_set, texts, user_tracker
 from tests.actions.test_care_live import _add_something
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
+
+# The web chat: a channel a person can write to, where the bot pauses for them.
+CHANNEL = "socketio"
+tracker = functools.partial(user_tracker, channel=CHANNEL)
 
 
 def _reference(messages: list[dict[str, Any]]) -> str:
@@ -42,7 +46,7 @@ def _after_a_failed_turn(sender: str, text: str, intent: str) -> Tracker:
     earlier: list[dict[str, Any]] = [
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "blorp zzk", "parse_data": {"intent": {"name": "nlu_fallback"}},
-         "input_channel": "rest"},
+         "input_channel": CHANNEL},
         {"event": "action", "name": "action_two_stage_fallback"},
         {"event": "bot", "text": "Sorry, I'm not sure I understood. Did you want to:"},
     ]
@@ -61,7 +65,7 @@ async def test_asking_for_a_person_opens_a_ticket_and_pauses_the_bot(
     )
 
     reference = _reference(messages)
-    ticket = shop.get_ticket(f"rest:{sender}", reference)
+    ticket = shop.get_ticket(f"{CHANNEL}:{sender}", reference)
     assert ticket.kind == "handoff" and ticket.status == "open"
     assert ticket.subject == "can i talk to a real person please"
     assert slots_set(events) == {HANDOFF_TICKET: reference}
@@ -75,7 +79,7 @@ async def test_clear_anger_is_apologised_for_and_handed_to_a_person(
     angry = "WHERE IS MY ORDER??? two weeks of waiting, this is unacceptable!!!"
     messages, events = await run_action(ActionHandoff(), tracker(sender, angry, "order_status"), domain)
 
-    ticket = shop.get_ticket(f"rest:{sender}", _reference(messages))
+    ticket = shop.get_ticket(f"{CHANNEL}:{sender}", _reference(messages))
     assert ticket.subject.startswith("Angry shopper: handed to a person: WHERE IS MY ORDER")
     assert "really sorry" in texts(messages)
     assert _paused(events)
@@ -84,7 +88,7 @@ async def test_clear_anger_is_apologised_for_and_handed_to_a_person(
 async def test_handback_closes_the_ticket_and_comes_back_with_the_cart(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    who = f"rest:{sender}"
+    who = f"{CHANNEL}:{sender}"
     _add_something(shop, who)
     _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
     reference = slots_set(asked_events)[HANDOFF_TICKET]
@@ -113,7 +117,7 @@ async def test_the_shopper_can_take_the_bot_back_while_paused(
 
     assert {"event": "resume", "timestamp": None} in events  # the bot answers again
     assert "told our team you don't need them any more" in texts(messages)
-    assert shop.get_ticket(f"rest:{sender}", reference).status == "closed"
+    assert shop.get_ticket(f"{CHANNEL}:{sender}", reference).status == "closed"
 
 
 async def test_handback_tells_of_a_payment_notice_that_arrived_during_the_pause(
@@ -161,7 +165,7 @@ async def test_a_second_failed_turn_in_a_row_goes_to_a_person(
         ActionDefaultFallback(), _after_a_failed_turn(sender, "qwxz plonk", "nlu_fallback"), domain
     )
 
-    ticket = shop.get_ticket(f"rest:{sender}", _reference(messages))
+    ticket = shop.get_ticket(f"{CHANNEL}:{sender}", _reference(messages))
     assert ticket.subject.startswith("The bot did not understand twice")
     assert "not getting this right" in texts(messages)
     assert _paused(events)
@@ -180,7 +184,7 @@ async def test_refusing_the_suggestions_is_the_second_failed_turn(
     assert first_events == [] and "in other words" in texts(first)
     assert _paused(second_events)
     assert {"event": "active_loop", "name": None, "timestamp": None} in second_events
-    assert shop.get_ticket(f"rest:{sender}", _reference(second)).kind == "handoff"
+    assert shop.get_ticket(f"{CHANNEL}:{sender}", _reference(second)).kind == "handoff"
 
 
 # --- the shop is down: no pause without a ticket -------------------------------------
@@ -193,3 +197,15 @@ async def test_without_the_shop_the_bot_keeps_answering(sender: str, domain: dic
     assert events == []  # not paused: nobody would know to answer
     assert "can't reach our team right now" in texts(messages)
     assert "Traceback" not in texts(messages)
+
+
+async def test_on_a_reply_only_channel_the_ticket_goes_out_but_the_bot_stays(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    rest = user_tracker(sender, "can i talk to a real person please", "human_handoff", channel="rest")
+
+    messages, events = await run_action(ActionHandoff(), rest, domain)
+
+    assert events == []  # not paused: nobody could write to this shopper here
+    assert shop.get_ticket(f"rest:{sender}", _reference(messages)).kind == "handoff"
+    assert "a person can't write to you in this chat" in texts(messages)

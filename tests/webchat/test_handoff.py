@@ -111,13 +111,14 @@ def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     status, refused = desk(stack, "POST", conversation, "messages", {"text": ""})
     assert status == 400 and refused["code"] == "missing_text"
 
-    # A REST shopper can only be answered, never written to: the desk says so instead of losing the reply.
+    # A REST shopper can only be answered, never written to: the bot does not pause for a person
+    # there, and the desk says so instead of losing a reply.
     rest_shopper = f"rest-{uuid.uuid4().hex[:8]}"
-    status, _ = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
-                          body={"sender": rest_shopper, "message": "I want to talk to a human"})
-    assert status == 200
-    assert desk(stack, "GET", rest_shopper)[1]["paused"] is True
-    status, refused = desk(stack, "POST", rest_shopper, "messages", {"text": "Hello from the team"})
+    status, answer = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
+                               body={"sender": rest_shopper, "message": "I want to talk to a human"})
+    assert status == 200 and "can't write to you in this chat" in str(answer)
+    assert desk(stack, "GET", rest_shopper)[1]["paused"] is False
+    status, refused = desk(stack, "POST", rest_shopper, "takeover")
     assert status == 409 and refused["code"] == "channel_cannot_push"
 
 
