@@ -183,6 +183,8 @@ def payment_news_while_paused(tracker: Tracker) -> list[str]:
         return []
     found: list[str] = []
     for event in tracker.events[paused_at + 1:]:
+        if event.get("event") == "resume":
+            break  # notices after that were answered as they came
         parse: dict[str, Any] = event.get("parse_data") or {}
         if event.get("event") != "user" or (parse.get("intent") or {}).get("name") not in PAYMENT_INTENTS:
             continue

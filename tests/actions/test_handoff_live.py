@@ -130,6 +130,9 @@ async def test_handback_tells_of_a_payment_notice_that_arrived_during_the_pause(
          "parse_data": {"intent": {"name": "payment_received"},
                         "entities": [{"entity": "order_id", "value": "BT-7K3MZQ2P"}]}},
         {"event": "resume"},
+        {"event": "user", "text": "EXTERNAL: payment_received",  # after the pause: answered then
+         "parse_data": {"intent": {"name": "payment_received"},
+                        "entities": [{"entity": "order_id", "value": "BT-ANSWERED1"}]}},
     ]
 
     messages, _ = await run_action(ActionHandback(), back, domain)
