@@ -245,11 +245,17 @@ def ask_erasure() -> BotMessage:
     )
 
 
+# Tells a channel that keeps its own copy of the conversation (the web chat's browser storage)
+# to forget it too; channels that keep nothing ignore it.
+CONVERSATION_ERASED = {"type": "conversation_erased"}
+
+
 def erased(history_erased: bool = True) -> BotMessage:
     if history_erased:
-        return text(
-            "Done: your cart, orders, marketing preferences and support tickets are deleted, and so is "
-            "the history of this chat. If you write again, we start from scratch."
+        return BotMessage(
+            text="Done: your cart, orders, marketing preferences and support tickets are deleted, and so is "
+            "the history of this chat. If you write again, we start from scratch.",
+            custom=CONVERSATION_ERASED,
         )
     return text(
         "Your cart, orders, marketing preferences and support tickets are deleted, but I couldn't delete "

@@ -2,7 +2,8 @@
 // One bot message arrives as one `bot_uttered` event:
 //   {text?, buttons?: [{title, payload} | {title, url}], quick_replies?, image?, attachment?, custom?}
 // where custom may be {type: "product_cards", cards: [{sku, title, subtitle, image_url, buttons}]},
-// and agent, on a person's messages from the care desk, is their name.
+// and agent, on a person's messages from the care desk, is their name. A custom
+// {type: "conversation_erased"} ("delete my data" done) makes the page forget its stored copy.
 (function () {
   "use strict";
 
@@ -273,7 +274,18 @@
     const entry = { who: "bot", message };
     remember(entry);
     render(entry);
+    if (message.custom && message.custom.type === "conversation_erased") forgetConversation();
   });
+
+  // "Delete my data" done: the server erased this conversation, so the browser forgets its copy
+  // and its session id too (what is on screen stays until the page is closed or reloaded).
+  function forgetConversation() {
+    sessionId = newSessionId();
+    store(SESSION_KEY, sessionId);
+    history = { session: sessionId, entries: [] };
+    store(HISTORY_KEY, history);
+    socket.emit("session_request", { session_id: sessionId });
+  }
 
   function send(payload, shown) {
     const message = String(payload || "").trim();

@@ -211,6 +211,7 @@ async def test_confirmed_erasure_empties_the_cart_and_resets_the_slots(
 
     assert events == [{"event": "reset_slots", "timestamp": None}]
     assert "deleted, and so is the history of this chat" in texts(messages)
+    assert messages[-1]["custom"] == {"type": "conversation_erased"}  # the web chat forgets its copy
     assert shop.get_cart(who).items == []
     assert shop.list_consents(who) == []
     # The conversation's history is erased by the care desk on the Rasa server, once this turn ends.
@@ -232,6 +233,7 @@ async def test_erasure_says_so_when_the_chat_history_could_not_be_erased(
     assert events == [{"event": "reset_slots", "timestamp": None}]
     assert shop.get_cart(who).items == []  # the shop's part is done regardless
     assert "couldn't delete the history of this chat" in texts(messages)
+    assert not any(m.get("custom") for m in messages)  # nothing was erased on the server yet
     assert "delete my data" in texts(messages)
 
 

@@ -152,6 +152,11 @@ def test_deleting_my_data_erases_the_chat_history(page: Page, stack: Stack) -> N
     done = say(page, "yes")
 
     assert "and so is the history of this chat" in texts(done), texts(done)
+    # The browser forgets its copy too: a new session, and nothing comes back on reload.
+    assert session_id(page) != conversation
+    page.reload()
+    expect(page.locator("#status")).to_have_text("online", timeout=30_000)
+    assert bot_rows(page).count() == 0
     deadline = time.monotonic() + 15
     while desk(stack, "GET", conversation)[0] != 404:  # erased once the turn has ended
         assert time.monotonic() < deadline, "the conversation's history was not erased"
