@@ -171,6 +171,15 @@ def not_understood() -> BotMessage:
     )
 
 
+def handoff_timed_out(ticket_id: str | None) -> BotMessage:
+    reference = f" Your request {ticket_id} stays open" if ticket_id else " Your request stays open"
+    return text(
+        "I'm sorry, nobody from our team has been able to answer yet, so I'm back in the meantime."
+        f"{reference}: a person will write to you right here as soon as they can. What can I do for you now?",
+        [HANDOFF_BUTTON],
+    )
+
+
 def handoff_reply_only(ticket: Ticket, reason: str = "asked") -> BotMessage:
     """On a channel a person can't write to: the request is passed on, the bot stays."""
     sorry = "I'm really sorry this hasn't gone well. " if reason == "angry" else ""

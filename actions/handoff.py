@@ -16,6 +16,8 @@ to the desk and the bot keeps answering.
 from __future__ import annotations
 
 import logging
+import os
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +26,8 @@ from rasa_sdk.events import (
     ConversationPaused,
     ConversationResumed,
     EventType,
+    ReminderCancelled,
+    ReminderScheduled,
     SlotSet,
     UserUtteranceReverted,
 )
@@ -49,6 +53,11 @@ REPLY_ONLY_CHANNELS = {"rest", "cmdline", "callback"}
 # Questions left open when the agent took over: their yes/no can't be answered after hand-back.
 PENDING_QUESTIONS = {"confirming": None, "confirming_erasure": False, "awaiting_variant": False,
                      "pending_cart_item": None}
+# If no person has answered this long after a hand-off, the bot comes back (the ticket stays open):
+# a Rasa reminder named HANDOFF_TIMEOUT triggers `handback` with handback_reason "timeout"; the
+# care desk cancels it as soon as a person takes over or replies.
+HANDOFF_TIMEOUT = "handoff_timeout"
+DEFAULT_TIMEOUT_MINUTES = 10.0
 SUBJECTS = {
     "asked": "Shopper asked for a person",
     "angry": "Angry shopper: handed to a person",
@@ -97,7 +106,28 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         return []
     logger.info("Hand-off ticket %s opened (%s); the bot pauses", ticket.ticket_id, reason)
     messages.handoff(ticket, reason).send(dispatcher)
-    return [SlotSet(HANDOFF_TICKET, ticket.ticket_id), ConversationPaused()]
+    events = [SlotSet(HANDOFF_TICKET, ticket.ticket_id), ConversationPaused()]
+    timeout = handoff_timeout()
+    if timeout is not None:
+        events.append(ReminderScheduled(
+            "handback", datetime.now(timezone.utc) + timeout, entities=[TIMEOUT_ENTITY],
+            name=HANDOFF_TIMEOUT, kill_on_user_message=False,
+        ))
+    return events
+
+
+TIMEOUT_ENTITY = {"entity": "handback_reason", "value": "timeout"}
+
+
+def handoff_timeout() -> timedelta | None:
+    """How long a hand-off waits for a person (HANDOFF_TIMEOUT_MINUTES, default 10; 0: for ever)."""
+    raw = os.environ.get("HANDOFF_TIMEOUT_MINUTES", "").strip()
+    try:
+        minutes = float(raw) if raw else DEFAULT_TIMEOUT_MINUTES
+    except ValueError:
+        logger.error("HANDOFF_TIMEOUT_MINUTES=%r is not a number: using %g", raw, DEFAULT_TIMEOUT_MINUTES)
+        minutes = DEFAULT_TIMEOUT_MINUTES
+    return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 class ActionHandoff(Action):
@@ -154,6 +184,9 @@ class ActionHandback(Action):
         return "action_handback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if any(e.get("entity") == "handback_reason" and e.get("value") == "timeout"
+               for e in tracker.latest_message.get("entities") or []):
+            return self._timed_out(dispatcher, tracker)
         client = get_shop_client()
         ticket_id = tracker.get_slot(HANDOFF_TICKET)
         if ticket_id:
@@ -170,10 +203,19 @@ class ActionHandback(Action):
         by_shopper = tracker.is_paused()
         messages.handed_back(cart_items, payment_news_while_paused(tracker), by_shopper).send(dispatcher)
         events: list[EventType] = [ConversationResumed()] if by_shopper else []
-        events.append(SlotSet(HANDOFF_TICKET, None))
+        events += [ReminderCancelled(name=HANDOFF_TIMEOUT), SlotSet(HANDOFF_TICKET, None)]
         events += [SlotSet(slot, value) for slot, value in PENDING_QUESTIONS.items()
                    if tracker.get_slot(slot) not in (None, value)]
         return events
+
+
+    @staticmethod
+    def _timed_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Nobody answered in time: the bot comes back, the ticket stays open for the team."""
+        if not tracker.is_paused():
+            return []  # a person or the shopper ended the hand-off already
+        messages.handoff_timed_out(tracker.get_slot(HANDOFF_TICKET)).send(dispatcher)
+        return [ConversationResumed()]
 
 
 def payment_news_while_paused(tracker: Tracker) -> list[str]:

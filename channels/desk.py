@@ -26,6 +26,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.lock_store import LockStore
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX, IS_EXTERNAL
 from rasa.shared.core.events import (
@@ -33,6 +34,7 @@ from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    ReminderCancelled,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -43,6 +45,9 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 HANDBACK_INTENT = "handback"
+# The reminder action_handoff schedules to bring the bot back if nobody answers (actions/handoff.py):
+# cancelled as soon as a person takes over, replies or hands back.
+HANDOFF_TIMEOUT = "handoff_timeout"
 TRANSCRIPT_LENGTH = 50
 MAX_TEXT = 2000
 MAX_AGENT_NAME = 60
@@ -210,8 +215,9 @@ class DeskInput(InputChannel):
                     await output.send_response(conversation_id, {"text": TAKEOVER_NOTICE, "agent": DESK_NAME})
                     tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
                     tracker.update(ConversationPaused())
-                    await _store(request).save(tracker)
                     logger.info("An agent took over a conversation")
+                await _person_is_here(tracker)
+                await _store(request).save(tracker)
             return response.json(_state(tracker))
 
         @desk.route("/conversations/<conversation_id>/messages", methods=["POST"])
@@ -231,6 +237,7 @@ class DeskInput(InputChannel):
                 # don't know; the web chat labels the bubble).
                 await output.send_response(conversation_id, {"text": text, "agent": agent})
                 tracker.update(BotUttered(text, metadata={"agent": agent}))
+                await _person_is_here(tracker)
                 await _store(request).save(tracker)
             return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})
 
@@ -245,6 +252,7 @@ class DeskInput(InputChannel):
                     push_channel(_input_channels(request), tracker.get_latest_input_channel())
                     or CollectingOutputChannel()
                 )
+                await _person_is_here(tracker)
                 tracker.update(ConversationResumed())
                 # The pause cut the hand-off turn short of its action_listen; without it the
                 # dialogue would read the hand-back as the rest of that turn.
@@ -266,6 +274,13 @@ class DeskInput(InputChannel):
             return response.json({"conversation_id": conversation_id, "erasing": True}, 202)
 
         return desk
+
+
+async def _person_is_here(tracker: DialogueStateTracker) -> None:
+    """A person has the conversation: the bot must not come back by itself when the time-out fires."""
+    cancel = ReminderCancelled(name=HANDOFF_TIMEOUT)
+    await MessageProcessor._cancel_reminders([cancel], tracker)
+    tracker.update(cancel)
 
 
 async def _erase_when_free(store: TrackerStore, locks: LockStore, conversation_id: str) -> None:

@@ -7,6 +7,7 @@ whole stack in tests/webchat/test_handoff.py.
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -71,6 +72,47 @@ async def test_asking_for_a_person_opens_a_ticket_and_pauses_the_bot(
     assert slots_set(events) == {HANDOFF_TICKET: reference}
     assert _paused(events)
     assert "reply right here" in texts(messages)
+    # If nobody answers, a reminder brings the bot back (the care desk cancels it when a person does).
+    [reminder] = [e for e in events if e["event"] == "reminder"]
+    assert (reminder["name"], reminder["intent"]) == ("handoff_timeout", "handback")
+    assert reminder["kill_on_user_msg"] is False  # the shopper writing to the person doesn't cancel it
+    assert reminder["entities"] == [{"entity": "handback_reason", "value": "timeout"}]
+    due = datetime.fromisoformat(reminder["date_time"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=9) < due <= timedelta(minutes=10)
+
+
+async def test_the_time_out_can_be_set_or_switched_off(
+    sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDOFF_TIMEOUT_MINUTES", "0")
+    _, never = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    monkeypatch.setenv("HANDOFF_TIMEOUT_MINUTES", "2.5")
+    _, soon = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+
+    assert _paused(never) and not [e for e in never if e["event"] == "reminder"]
+    [reminder] = [e for e in soon if e["event"] == "reminder"]
+    due = datetime.fromisoformat(reminder["date_time"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=2) < due <= timedelta(minutes=2.5)
+
+
+async def test_when_nobody_answers_in_time_the_bot_comes_back_and_the_ticket_stays_open(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    reference = slots_set(asked_events)[HANDOFF_TICKET]
+    timeout = {"entity": "handback_reason", "value": "timeout"}
+
+    late = tracker(sender, "EXTERNAL: handback", "handback", [timeout], slots={HANDOFF_TICKET: reference},
+                   paused=True)
+    messages, events = await run_action(ActionHandback(), late, domain)
+    stale = tracker(sender, "EXTERNAL: handback", "handback", [timeout], slots={HANDOFF_TICKET: reference})
+    stale_messages, stale_events = await run_action(ActionHandback(), stale, domain)
+
+    assert events == [{"event": "resume", "timestamp": None}]
+    assert "nobody from our team has been able to answer yet" in texts(messages)
+    assert reference in texts(messages)
+    assert shop.get_ticket(f"{CHANNEL}:{sender}", reference).status == "open"  # the team still owes an answer
+    assert (stale_messages, stale_events) == ([], [])  # a person or the shopper ended it already
 
 
 async def test_clear_anger_is_apologised_for_and_handed_to_a_person(
@@ -98,6 +140,8 @@ async def test_handback_closes_the_ticket_and_comes_back_with_the_cart(
     messages, events = await run_action(ActionHandback(), back, domain)
 
     assert shop.get_ticket(who, reference).status == "closed"
+    assert {"event": "cancel_reminder", "timestamp": None, "intent": None, "entities": None,
+            "name": "handoff_timeout"} in events
     assert "You're back with Bottega's assistant" in texts(messages)
     assert "Your cart still has 1 item in it" in texts(messages)
     assert {"title": "View my cart", "payload": "/view_cart"} in messages[0]["buttons"]

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+HANDOFF_TIMEOUT_SECONDS = 40.0  # longer than any step of the hand-off tests takes to reach a person
 STACK_TIMEOUT = 300.0  # Rasa loads its model in ~40 s alone, minutes on a busy 2-core machine
 
 
@@ -89,6 +90,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
         "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
+        # A hand-off nobody answers brings the bot back after this long (tests/webchat/test_handoff.py).
+        "HANDOFF_TIMEOUT_MINUTES": str(HANDOFF_TIMEOUT_SECONDS / 60),
     }
     log = workdir / "stack.log"
     with log.open("w") as output:

@@ -18,7 +18,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from .conftest import ROOT, Stack, http_json
+from .conftest import HANDOFF_TIMEOUT_SECONDS, ROOT, Stack, http_json
 from .test_webchat import bot_rows, say, session_id, texts
 
 QUIET_SECONDS = 4.0  # how long a paused bot is watched for a reply it must not give
@@ -143,6 +143,22 @@ def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack
     assert desk(stack, "GET", session_id(page))[1]["paused"] is False
     _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
+
+
+def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(page: Page, stack: Stack) -> None:
+    asked = say(page, "can I speak to a human please")
+    reference = next(w.strip("().,") for w in texts(asked).split() if w.strip("(").startswith("TK-"))
+    before = bot_rows(page).count()
+
+    # Nobody takes it: after HANDOFF_TIMEOUT_SECONDS a Rasa reminder brings the bot back by itself.
+    expect(bot_rows(page).nth(before)).to_contain_text("nobody from our team has been able to answer yet",
+                                                      timeout=(HANDOFF_TIMEOUT_SECONDS + 60) * 1000)
+    assert reference in bot_rows(page).nth(before).inner_text()
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is False
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    assert reference in [t["ticket_id"] for t in queue["items"]]  # type: ignore[union-attr]
+    reply = say(page, "what's in my cart?")
+    assert "cart" in texts(reply).lower()
 
 
 def test_deleting_my_data_erases_the_chat_history(page: Page, stack: Stack) -> None:
