@@ -100,6 +100,23 @@ def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> 
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
+def test_a_person_asked_for_in_the_middle_of_checkout(page: Page, stack: Stack) -> None:
+    added = say(page, "add red running shoes size 42 to my cart")
+    assert "Added" in texts(added), texts(added)
+    assert "Where should we deliver it?" in texts(say(page, "check out"))
+
+    handed = say(page, "actually, can I talk to a person first?")
+
+    assert "TK-" in texts(handed), texts(handed)  # the form stopped: the request was not taken as an address
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is True
+    assert desk(stack, "POST", session_id(page), "handback")[0] == 200
+    # Back with the bot, the checkout starts over and asks for the address: nothing was filled in.
+    again = say(page, "check out")
+    assert "Where should we deliver it?" in texts(again), texts(again)
+    stopped = say(page, "stop")
+    assert "stopped the checkout and placed no order" in texts(stopped), texts(stopped)
+
+
 def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     conversation = session_id(page)
     assert http_json("GET", desk_url(stack, conversation))[0] == 401
