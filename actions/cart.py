@@ -20,6 +20,7 @@ from actions.catalog import (
     ActionSearchProducts,
     SearchState,
     entity_value,
+    latest_intent,
     message_quantity,
     message_size,
     parse_position,
@@ -195,7 +196,7 @@ class ActionAddToCart(Action):
         return "action_add_to_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         pending = _pending_item(tracker)
         names_a_product = any(entity_value(tracker, name) for name in ("sku", "product_index", "product"))
         if pending is not None and not names_a_product:

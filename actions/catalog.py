@@ -108,6 +108,12 @@ def entity_value(tracker: Tracker, name: str, role: str | None = None) -> str | 
     return values[0] if values else None
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent the latest message was read as (a button's, or the shop's trigger, as sent)."""
+    name = (tracker.latest_message.get("intent") or {}).get("name")
+    return str(name) if name is not None else None
+
+
 def parse_position(value: str | None) -> int | None:
     """1-based position from "2", "2nd", "#2", "second", "number two"; -1 means last."""
     if not value:

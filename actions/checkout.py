@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_messages as messages
 from actions import responses
-from actions.catalog import tell_shop_error
+from actions.catalog import latest_intent, tell_shop_error
 from actions.clients.shop import CartLine, ShopConflict, ShopError, ShopRejected, ShopUnavailable, get_shop_client
 from actions.clients.shop_orders import DeliveryOption, PaymentMethod
 from actions.identity import customer_id
@@ -66,7 +66,7 @@ _STOP = re.compile(r"^\s*(stop|cancel|never ?mind|forget it|quit|no thanks)\b", 
 
 def wants_to_stop(tracker: Tracker) -> bool:
     """ "stop", "never mind" or a plain no while a form asks something."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     said = str(tracker.latest_message.get("text") or "")
     return intent == "deny" or _STOP.match(said) is not None
 

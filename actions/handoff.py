@@ -36,6 +36,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
 from actions.care import ticket_subject
+from actions.catalog import entity_value, latest_intent
 from actions.clients.shop import ShopError, get_shop_client
 from actions.identity import DEFAULT_CHANNEL, customer_id
 from actions.orders import order_id_in_message
@@ -78,10 +79,9 @@ def previous_turn_failed(tracker: Tracker) -> bool:
 
 
 def handoff_reason(tracker: Tracker) -> str:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
     if is_clearly_angry(tracker.latest_message.get("text")):
         return "angry"
-    if intent in ("human_handoff", "complaint", "payment_issue"):
+    if latest_intent(tracker) in ("human_handoff", "complaint", "payment_issue"):
         return "asked"
     return "not_understood"
 
@@ -184,8 +184,7 @@ class ActionHandback(Action):
         return "action_handback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if any(e.get("entity") == "handback_reason" and e.get("value") == "timeout"
-               for e in tracker.latest_message.get("entities") or []):
+        if entity_value(tracker, "handback_reason") == "timeout":
             return self._timed_out(dispatcher, tracker)
         client = get_shop_client()
         ticket_id = tracker.get_slot(HANDOFF_TICKET)

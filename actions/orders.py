@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_messages as messages
 from actions import responses
-from actions.catalog import entity_value, tell_shop_error
+from actions.catalog import entity_value, latest_intent, tell_shop_error
 from actions.checkout import CONFIRMING, ORDER_ID, address_problem, pick_delivery, stop_form, wants_to_stop
 from actions.clients.shop import ShopClient, ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
 from actions.clients.shop_orders import DeliveryOption, Order, OrderSummary
@@ -452,8 +452,7 @@ class ActionShowDeliveryOptions(Action):
             lines.append(f"- {messages.delivery_option_title(option, options.currency)}{free}")
         lines.append("You choose at checkout. For an order you've placed, ask me \"where is my order?\".")
         responses.text("\n".join(lines), [responses.button("Track my order", "order_status")]).send(dispatcher)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return [answered("delivery_time" if intent == "delivery_time" else "delivery_options")]
+        return [answered("delivery_time" if latest_intent(tracker) == "delivery_time" else "delivery_options")]
 
 
 class ActionShowPaymentMethods(Action):

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
+from actions.catalog import entity_value, latest_intent
 from actions.clients.shop import ShopError, get_shop_client
 from actions.identity import customer_id
 
@@ -85,9 +86,9 @@ class ActionRecordFeedback(Action):
         return "action_record_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        rating = self._rating(tracker)
+        intent = latest_intent(tracker)
+        rating = self._rating(tracker, intent)
         topic = tracker.get_slot(ANSWERED_TOPIC) if rating else None
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         # Words are kept only when they are feedback; a typed "yes" to the question is just the rating.
         said = " ".join(str(tracker.latest_message.get("text") or "").split())
         comment = said[:COMMENT_LENGTH] if intent == "feedback" and not said.startswith("/") else ""
@@ -110,11 +111,10 @@ class ActionRecordFeedback(Action):
         return [SlotSet(ANSWERED_TOPIC, None)]
 
     @staticmethod
-    def _rating(tracker: Tracker) -> str | None:
-        for entity in tracker.latest_message.get("entities") or []:
-            if entity.get("entity") == "rating" and entity.get("value") in RATINGS:
-                return str(entity["value"])
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+    def _rating(tracker: Tracker, intent: str | None) -> str | None:
+        pressed = entity_value(tracker, "rating")
+        if pressed in RATINGS:
+            return pressed
         if tracker.get_slot(ANSWERED_TOPIC) and intent in ("affirm", "deny"):
             return "good" if intent == "affirm" else "bad"  # a typed answer to "did that help?"
         return None

@@ -260,8 +260,8 @@ class DeskInput(InputChannel):
                     tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
                 # The bot picks up through its dialogue: the `handback` intent's rule says so to the
                 # shopper and carries on from the slots and cart as they were.
+                # Updates `tracker` in place and saves it.
                 await processor.trigger_external_user_uttered(HANDBACK_INTENT, None, tracker, output)
-                tracker = await _existing(request, conversation_id)
             logger.info("A conversation was handed back to the bot")
             return response.json(_state(tracker))
 

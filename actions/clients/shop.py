@@ -514,7 +514,7 @@ class ShopClient:
 
     def close_ticket(self, ticket_id: str) -> None:
         """The desk is done with a ticket (the operators' route: a hand-off ends when the bot resumes)."""
-        self._exchange("POST", f"/admin/tickets/{_segment(ticket_id)}/close")
+        self._request("POST", f"/admin/tickets/{_segment(ticket_id)}/close")
 
     def erase_customer(self, customer_id: str) -> bool:
         """Right to erasure: the shop deletes the customer's carts, orders, consents and tickets."""
