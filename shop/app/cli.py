@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -59,6 +60,19 @@ def serve(settings: Settings) -> None:
                 port=settings.shop_port, log_level="info", access_log=False)
 
 
+def export_catalogue(settings: Settings, out: Path) -> None:
+    from app.export import catalogue_export, write_if_changed
+
+    prepare(settings)
+    engine = create_db_engine(settings.shop_database_url)
+    with make_sessionmaker(engine)() as session:
+        data = catalogue_export(session)
+    engine.dispose()
+    written = write_if_changed(data, out)
+    state = "written" if written else "unchanged"
+    print(f"shop: catalogue export {state}: {out} ({len(data['products'])} products)", flush=True)
+
+
 def _safe(url: str) -> str:
     """The URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -74,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("prepare")
     gen = sub.add_parser("seed-generated")
     gen.add_argument("--count", type=int, default=100_000)
+    export = sub.add_parser("export-catalogue", help="write the catalogue for the assistant's NLU (JSON)")
+    export.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -85,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(settings)
     elif args.command == "prepare":
         prepare(settings)
+    elif args.command == "export-catalogue":
+        export_catalogue(settings, args.out)
     else:
         seed_generated(settings, args.count)
     return 0

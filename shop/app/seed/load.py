@@ -14,6 +14,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app import models
 from app.models import utcnow
 
+# Keywords are phrases ("phone case"): a comma keeps them apart, and search reads words either way.
+KEYWORD_SEPARATOR = ", "
+
 Progress = Callable[[int], None]
 
 
@@ -77,7 +80,7 @@ def load_products(session: Session, products: Iterable[dict[str, Any]], *, batch
             product_rows.append({
                 "id": pid, "sku": p["sku"], "name": p["name"], "department_id": dept_ids[p["department"]],
                 "brand_id": brand_ids[p["brand"]], "category": p["category"],
-                "description": p["description"], "keywords": " ".join(p["keywords"]),
+                "description": p["description"], "keywords": KEYWORD_SEPARATOR.join(p["keywords"]),
                 "price": Decimal(p["price"]), "currency": p["currency"],
                 "popularity": p["popularity"], "active": True, "created_at": now, "updated_at": now,
             })
