@@ -20,6 +20,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import responses
 from actions.clients.shop import (
+    Department,
+    ProductPage,
     ProductQuery,
     ShopClient,
     ShopConfigurationError,
@@ -266,15 +268,80 @@ def message_prices(tracker: Tracker) -> tuple[Decimal | None, Decimal | None]:
     return low, high
 
 
+# The NLU's catalogue extractor (components/catalogue.py): its entities know every catalogue word
+# and which department an ambiguous one means here ("a mouse for my cat": pets).
+CATALOGUE_EXTRACTOR = "CatalogueEntityExtractor"
+# A department read from the message's topic narrows a search only when the topic is this sure.
+TOPIC_DEPARTMENT_CONFIDENCE = 0.6
+DEPARTMENTS = frozenset({"electronics", "grocery", "fashion", "sports", "home", "beauty", "pets", "toys"})
+
+# Words of a search message that never name what is sought ("do you have any ... please").
+_NOT_CONTENT = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "for", "to", "in", "on", "at", "by", "with", "from", "about",
+    "into", "my", "me", "i", "im", "i'm", "i'd", "id", "you", "your", "u", "ur", "we", "our", "it", "its", "it's",
+    "this", "that", "these", "those", "there", "here", "some", "any", "anything", "something", "stuff", "thing",
+    "things", "one", "ones", "do", "does", "did", "doing", "have", "has", "having", "had", "got", "get", "gotta",
+    "gimme", "give", "show", "find", "search", "look", "looking", "see", "sell", "sells", "selling", "stock",
+    "stocked", "carry", "carrying", "want", "wanna", "need", "needing", "would", "like", "love", "buy", "buying",
+    "order", "please", "pls", "plz", "thanks", "thx", "hi", "hello", "hey", "yo", "good", "morning", "afternoon",
+    "evening", "what", "whats", "what's", "which", "who", "how", "where", "when", "is", "are", "was", "were", "be",
+    "been", "can", "could", "should", "will", "just", "also", "too", "really", "very", "so", "much", "many", "more",
+    "most", "less", "cheap", "cheaper", "cheapest", "price", "prices", "cost", "costs", "euro", "euros", "eur",
+    "under", "over", "below", "above", "between", "than", "max", "min", "size", "sized", "colour", "color",
+    "products", "product", "items", "item", "kind", "sort", "type", "types", "new", "nice", "best", "great", "shop",
+    "store", "bottega",
+})
+_CONTENT_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def _product_entity(tracker: Tracker) -> dict[str, Any] | None:
+    """The product the message names: the catalogue's reading first, else DIET's."""
+    products = [e for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "product" and e.get("value")]
+    ours = [e for e in products if e.get("extractor") == CATALOGUE_EXTRACTOR]
+    return (ours or products or [None])[0]
+
+
+def _search_words(tracker: Tracker, entity: dict[str, Any]) -> str:
+    """What to send the shop for a product entity: the shopper's own words when they are the
+    catalogue's, else the catalogue term they were read as ("kicks" → trainers, "sneekers")."""
+    text = str(tracker.latest_message.get("text") or "")
+    start, end = entity.get("start"), entity.get("end")
+    if entity.get("literal") and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        return text[start:end]
+    return str(entity["value"]).strip()
+
+
+def content_words(text: str) -> str:
+    """The words of a message that could name a product, when the NLU recognised none:
+    "do you have socks?" → "socks". Empty when nothing is left."""
+    if text.startswith("/"):
+        return ""
+    words = [w for w in _CONTENT_WORD.findall(text.lower()) if w.strip("'-") not in _NOT_CONTENT]
+    return " ".join(words[:6])
+
+
+def topic_department(tracker: Tracker) -> str | None:
+    """The department the message's topic names, when the NLU is sure enough of it."""
+    topic = tracker.latest_message.get("topic") or {}
+    name, confidence = topic.get("name"), topic.get("confidence")
+    if name in DEPARTMENTS and isinstance(confidence, (int, float)) and confidence >= TOPIC_DEPARTMENT_CONFIDENCE:
+        return str(name)
+    return None
+
+
 def filters_from_message(tracker: Tracker) -> dict[str, Any]:
     """Search filters named in the latest message (only those present)."""
     filters: dict[str, Any] = {}
-    product = entity_value(tracker, "product")
-    if product:
-        filters["q"] = product
+    product = _product_entity(tracker)
+    if product is not None:
+        filters["q"] = _search_words(tracker, product)
     department = entity_value(tracker, "department")
     if department:
         filters["department"] = department.lower().replace(" ", "-")
+    elif product is not None and product.get("ambiguous") and product.get("department") in DEPARTMENTS:
+        # A word with two meanings, settled by its context: the shop searches that department.
+        filters["department"] = str(product["department"])
     brand = entity_value(tracker, "brand")
     if brand:
         filters["brand"] = brand
@@ -454,6 +521,7 @@ class ActionSearchProducts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         previous = SearchState.from_slot(tracker.get_slot(LAST_SEARCH))
+        new_search = latest_intent(tracker) == "search_product"
         try:
             client = get_shop_client()
             filters = filters_from_message(tracker)
@@ -462,18 +530,27 @@ class ActionSearchProducts(Action):
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
+        if new_search and "q" not in filters:
+            # No product recognised: the message's own words, never the whole catalogue.
+            words = content_words(str(tracker.latest_message.get("text") or ""))
+            if words:
+                filters["q"] = words
+        if new_search and "department" not in filters and "q" in filters:
+            department = topic_department(tracker)
+            if department:
+                filters["department"] = department
+        if new_search and not filters:
+            # "Find a product", "I want to buy something": ask, don't page an old search.
+            responses.ask_what_to_find().send(dispatcher)
+            return [SlotSet(LAST_SEARCH, None), SlotSet(SHOWN_SKUS, [])]
         query, is_next_page = plan_search(filters, previous)
         if is_next_page and previous is not None and not previous.has_more:
             responses.no_more_results(previous.query).send(dispatcher)
             return []
 
         try:
-            page = await client.asearch_products(query)
-            if page.total == 0 and query.q and singular(query.q) != query.q:
-                retry = replace(query, q=singular(query.q))
-                retry_page = await client.asearch_products(retry)
-                if retry_page.total:
-                    query, page = retry, retry_page
+            query, page = await _search_with_retries(client, query, filters, tracker)
+            suggestions = [] if page.items else await _nearest_departments(client, query, tracker)
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
@@ -484,10 +561,10 @@ class ActionSearchProducts(Action):
             SlotSet(FOCUSED_SKU, None),
         ]
         if not page.items:
-            responses.no_results(query).send(dispatcher)
+            responses.no_results(query, suggestions).send(dispatcher)
             return [*events, SlotSet(SHOWN_SKUS, [])]
 
-        intro = responses.search_intro(query, is_next_page)
+        intro = responses.search_intro(query, is_next_page, tracker.get_slot("register"))
         responses.product_cards(page.items, intro).send(dispatcher)
         shown_until = query.offset + len(page.items)
         if state.has_more:
@@ -496,6 +573,34 @@ class ActionSearchProducts(Action):
             responses.text(f"That's all {page.total}.").send(dispatcher)
         # Positions ("the 2nd one") count within the page just shown.
         return [*events, SlotSet(SHOWN_SKUS, [p.sku for p in page.items])]
+
+
+async def _search_with_retries(
+    client: ShopClient, query: ProductQuery, filters: dict[str, Any], tracker: Tracker
+) -> tuple[ProductQuery, ProductPage]:
+    """Search; when nothing matches, try the singular, then without a department the shopper
+    never named (one read from the topic or a word's sense may be wrong)."""
+    page = await client.asearch_products(query)
+    if page.total == 0 and query.q and singular(query.q) != query.q:
+        retry = replace(query, q=singular(query.q))
+        retry_page = await client.asearch_products(retry)
+        if retry_page.total:
+            return retry, retry_page
+    named_department = entity_value(tracker, "department")
+    if page.total == 0 and query.q and query.department and not named_department and "department" in filters:
+        retry = replace(query, department=None)
+        retry_page = await client.asearch_products(retry)
+        if retry_page.total:
+            return retry, retry_page
+    return query, page
+
+
+async def _nearest_departments(client: ShopClient, query: ProductQuery, tracker: Tracker) -> list[Department]:
+    """Departments to offer when nothing matched: the one the message is about, else all of them."""
+    departments = await client.alist_departments()
+    wanted = query.department or topic_department(tracker)
+    near = [d for d in departments if d.slug == wanted]
+    return near or departments
 
 
 class ActionProductDetails(Action):

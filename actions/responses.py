@@ -135,7 +135,7 @@ def more_results_hint(shown_until: int, total: int) -> BotMessage:
     return text(
         f'That\'s {shown_until} of {total}. Say "show more" to see the next ones, '
         'or "details of the first one" to look closer.',
-        [button("Show more", "search_product")],
+        [button("Show more", "refine_search")],
     )
 
 
@@ -146,13 +146,27 @@ def no_more_results(query: ProductQuery) -> BotMessage:
     )
 
 
-def no_results(query: ProductQuery) -> BotMessage:
+def no_results(query: ProductQuery, near: Sequence[Department] = ()) -> BotMessage:
+    """Nothing matched: say so, and offer the nearest departments rather than unrelated products."""
     has_filters = any(
         value is not None for value in (query.brand, query.color, query.size, query.min_price, query.max_price)
     )
-    hint = "Try leaving out the size, colour, brand or price," if has_filters else "Try other words,"
+    described = describe_query(query)
+    if has_filters:
+        hint = "Try leaving out the size, colour, brand or price, or browse the departments."
+    elif len(near) == 1:
+        hint = f"You could have a look around {near[0].name}, or tell me other words for it."
+    else:
+        hint = "Try other words, or browse the departments."
+    buttons = [button(f"Browse {d.name}", "search_product", department=d.slug) for d in near if len(near) == 1]
+    buttons.append(button("All departments", "browse_catalog"))
+    return text(f"Sorry, we don't seem to have any {described}. {hint}", buttons)
+
+
+def ask_what_to_find() -> BotMessage:
     return text(
-        f"Sorry, I couldn't find any {describe_query(query)}. {hint} or browse the departments.",
+        'What are you looking for? Tell me a product, a brand or a department (e.g. "running shoes '
+        'under 100"), or browse the departments.',
         [button("Browse departments", "browse_catalog")],
     )
 
@@ -180,13 +194,17 @@ def departments(items: Iterable[Department]) -> BotMessage:
     return text("\n".join(lines), buttons[:MAX_BUTTONS])
 
 
-def search_intro(query: ProductQuery, is_next_page: bool) -> str:
+def search_intro(query: ProductQuery, is_next_page: bool, tone: str | None = None) -> str:
+    """The line above the results, in the shopper's tone (the `register` slot: casual, formal)."""
     described = describe_query(query)
     if is_next_page:
-        return f"Here are more {described}:"
+        return {"casual": f"More {described} coming up:", "formal": f"Here are further {described}:"}.get(
+            tone or "", f"Here are more {described}:")
     if described == "products":
         return "Here are some of our products:"
-    return f"Here's what I found for {described}:"
+    toned = {"casual": f"Got you! Check out these {described}:",
+             "formal": f"Certainly. Here is what I found for {described}:"}
+    return toned.get(tone or "", f"Here's what I found for {described}:")
 
 
 def which_product(question: str, example: str) -> BotMessage:

@@ -16,12 +16,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The shopper says they are angry: enough on its own.
+# The shopper says they are angry: enough on its own. Only a statement about how they feel
+# counts ("I'm furious", "so angry", "fed up with you"), never a product ("Angry Birds"), a
+# denial ("I'm not angry"), anger at themselves ("mad at myself") or at a thing they want to
+# replace ("sick of my old phone", "hate this colour"): those shoppers still want the bot.
+_FEELING = r"(furious|angry|angrier|livid|outraged|fuming|raging|mad|pissed( off)?)"
 _DECLARED = re.compile(
-    r"\b(furious|angry|angrier|mad at|pissed( off)?|livid|outraged|fed up|sick (and tired )?of|"
-    r"hate (you|this|bottega))\b",
+    rf"\b(i'?m|i am|i feel|i was|we are|we're|so|really|very|getting|absolutely|extremely|totally|"
+    rf"beyond|makes me|made me|making me)\s+(so\s+|really\s+|very\s+|absolutely\s+)?{_FEELING}\b"
+    rf"(?!\s+(at|with)\s+(myself|me|us|ourselves)\b)"
+    r"|\b(fed up|sick (and tired )?of|had enough of|hate)\s+((with|of)\s+)?"
+    r"(you|u|this (shop|store|company|service|bot|app|website|site|place|chat)|bottega|"
+    r"your (shop|store|company|service|bot|app|website|site|customer service|support)|"
+    r"waiting|the wait|the delays?|this\s*(!|\.|$)|it\s*(!|\.|$)|being ignored)",
     re.IGNORECASE,
 )
+_DENIED = re.compile(r"\b(not|n't|never|nt)\s+(\w+\s+)?$", re.IGNORECASE)
+
+
+def _declared(text: str) -> int:
+    """Statements of anger, less those the words just before deny ("I'm not angry")."""
+    count = 0
+    for match in _DECLARED.finditer(text):
+        if not _DENIED.search(text[max(0, match.start() - 12):match.start() + _lead_in(match)]):
+            count += 1
+    return count
+
+
+def _lead_in(match: re.Match[str]) -> int:
+    """Where the feeling word starts inside the match ("i'm not angry": after "i'm ")."""
+    feeling = re.search(_FEELING, match.group(0), re.IGNORECASE)
+    return feeling.start() if feeling else 0
+
 # Words that say the shop failed them badly: anger once something else makes it loud.
 _ANGER = re.compile(
     r"\b(outrageous|ridiculous|unacceptable|disgust\w*|disgrace\w*|appall\w*|scam\w*|rip[- ]?off|fraud\w*|thie(f|ves)|"
@@ -60,7 +86,7 @@ def anger(text: str | None) -> Anger:
     """How angry the message sounds (see the module docstring)."""
     if not text or text.startswith("/"):  # button payloads carry no mood
         return Anger(0, False)
-    declared = len(_DECLARED.findall(text))
+    declared = _declared(text)
     words = len(_ANGER.findall(text))
     profanity = len(_PROFANITY.findall(text))
     emoji = len(_ANGRY_EMOJI.findall(text))

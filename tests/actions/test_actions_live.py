@@ -58,9 +58,34 @@ async def test_departments_become_search_buttons(shop: ShopClient, domain: dict[
     assert departments[0].name in message["text"]
 
 
+async def test_a_search_naming_nothing_asks_what_to_find(shop: ShopClient, domain: dict[str, Any]) -> None:
+    # Never the whole catalogue, and never "more" of an old search ("Find a product" sends this).
+    old = {"last_search": {"query": {"q": "trainers", "limit": 5, "offset": 0}, "total": 20}}
+    for said in ("show me what you have", "/search_product"):
+        messages, events = await run_action(
+            ActionSearchProducts(), build_tracker(said, "search_product", slots=old), domain
+        )
+        assert "What are you looking for?" in texts(messages)
+        assert not any(m.get("custom") for m in messages)
+        assert slots_set(events)["last_search"] is None
+
+
+async def test_without_a_recognised_product_the_messages_own_words_are_searched(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    messages, events = await run_action(
+        ActionSearchProducts(), build_tracker("hi, do you have any socks please?", "search_product"), domain
+    )
+    assert slots_set(events)["last_search"]["query"]["q"] == "socks"
+    cards = messages[0]["custom"]["cards"]
+    assert cards and all("sock" in card["title"].lower() for card in cards)
+
+
 async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClient, domain: dict[str, Any]) -> None:
     messages, events = await run_action(
-        ActionSearchProducts(), build_tracker("show me what you have", "search_product"), domain
+        ActionSearchProducts(),
+        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
+        domain,
     )
 
     slots = slots_set(events)
@@ -72,9 +97,9 @@ async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClien
     assert "show more" in messages[1]["text"]
     assert slots["focused_sku"] is None
 
-    # "show more": no filters, so the next page of the same search.
+    # "show more" (a refinement with no filters): the next page of the same search.
     messages, events = await run_action(
-        ActionSearchProducts(), build_tracker("show me more", "search_product", slots=slots), domain
+        ActionSearchProducts(), build_tracker("show me more", "refine_search", slots=slots), domain
     )
 
     next_skus = slots_set(events)["shown_skus"]
@@ -99,8 +124,22 @@ async def test_search_with_no_match_says_so(shop: ShopClient, domain: dict[str, 
         ActionSearchProducts(), build_tracker("any zqxjvw?", "search_product", [entity("product", "zqxjvw")]), domain
     )
 
-    assert texts(messages).startswith("Sorry, I couldn't find any zqxjvw")
+    assert texts(messages).startswith("Sorry, we don't seem to have any zqxjvw")
+    assert [b["title"] for m in messages for b in m.get("buttons") or []] == ["All departments"]
     assert slots_set(events)["shown_skus"] == []
+
+
+async def test_a_word_with_two_meanings_searches_the_department_it_means(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    mouse = {**entity("product", "mouse"), "extractor": "CatalogueEntityExtractor", "department": "pets",
+             "ambiguous": True, "literal": True, "start": 2, "end": 7}
+    messages, events = await run_action(
+        ActionSearchProducts(), build_tracker("a mouse for my cat", "search_product", [mouse]), domain
+    )
+    assert slots_set(events)["last_search"]["query"]["department"] == "pets"
+    for card in messages[0]["custom"]["cards"]:
+        assert shop.get_product(card["sku"]).department == "pets"
 
 
 async def test_details_of_a_position_in_the_last_results(shop: ShopClient, domain: dict[str, Any]) -> None:

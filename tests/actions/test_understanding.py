@@ -8,6 +8,8 @@ import pytest
 
 from actions.catalog import (
     PAGE_SIZE,
+    content_words,
+    topic_department,
     SearchState,
     filters_from_message,
     message_quantity,
@@ -186,3 +188,37 @@ def test_cart_lines_are_found_by_the_words_of_their_name() -> None:
     assert lines_named([shoes, berries], "running shoes") == [shoes]
     assert lines_named([shoes, berries], "the blackberries") == [berries]
     assert lines_named([shoes, berries], "laptop") == []
+
+
+@pytest.mark.parametrize(("said", "words"), [
+    ("do you have socks?", "socks"),
+    ("hi, I'm looking for a nice waterproof poncho please", "waterproof poncho"),
+    ("show me what you have", ""),
+    ("/search_product", ""),
+    ("anything under 50 euros?", ""),
+])
+def test_the_content_words_of_a_search(said: str, words: str) -> None:
+    assert content_words(said) == words
+
+
+def test_the_topic_names_a_department_only_when_sure() -> None:
+    sure = build_tracker("something for my kitten", "search_product")
+    sure.latest_message["topic"] = {"name": "pets", "confidence": 0.8}
+    assert topic_department(sure) == "pets"
+    unsure = build_tracker("something nice", "search_product")
+    unsure.latest_message["topic"] = {"name": "pets", "confidence": 0.4}
+    assert topic_department(unsure) is None
+    care = build_tracker("where is my order", "order_status")
+    care.latest_message["topic"] = {"name": "orders", "confidence": 0.99}
+    assert topic_department(care) is None
+
+
+def test_an_ambiguous_catalogue_word_brings_its_department() -> None:
+    mouse = {**entity("product", "mouse"), "extractor": "CatalogueEntityExtractor", "department": "pets",
+             "ambiguous": True, "literal": True, "start": 2, "end": 7}
+    assert filters_from_message(build_tracker("a mouse for my cat", "search_product", [mouse])) == {
+        "q": "mouse", "department": "pets"}
+    kicks = {**entity("product", "trainers"), "extractor": "CatalogueEntityExtractor", "department": "sports",
+             "ambiguous": False, "literal": False, "start": 8, "end": 13}
+    # Not literal (a synonym): the catalogue's word is searched; not ambiguous: no department.
+    assert filters_from_message(build_tracker("got any kicks", "search_product", [kicks])) == {"q": "trainers"}

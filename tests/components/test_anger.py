@@ -16,6 +16,9 @@ from components.anger import anger, is_clearly_angry
     "THIS IS A SCAM, GIVE ME MY MONEY BACK",
     "you are a joke 🤬🤬",
     "WHAT A JOKE, cancel everything!!",
+    "im so angry!! where is my order",
+    "fed up with you people, 2 weeks!!!",
+    "sick and tired of waiting!!",
 ])
 def test_clear_anger(text: str) -> None:
     assert is_clearly_angry(text), anger(text)
@@ -29,6 +32,13 @@ def test_clear_anger(text: str) -> None:
     "I need a USB-C cable and an HDMI adapter",
     "wow!! thanks so much!!",
     "TELL ME A JOKE!!",
+    # Anger words that are not anger at the shop (issue 7: none of these may hand off).
+    "do you have Angry Birds toys?",
+    "I'm not angry, just asking",
+    "I'm mad at myself, I ordered the wrong size",
+    "hate this colour, show me blue",
+    "sick of my old phone",
+    "I am not furious!! just tell me where it is",
     "/complaint",  # a button press carries no mood
     "",
     None,

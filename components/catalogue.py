@@ -1,0 +1,315 @@
+"""Products, brands, colours and departments found by the shop's own catalogue, trained or not.
+
+DIET only knows the words its examples hold; this extractor knows every word the shop sells by
+(components/catalogue_lexicon.py, compiled at training time from the catalogue export and data/),
+so "a winter jacket", "kettles" or "sneekers" are products although no example names them. It
+runs after DIET: where both found something, the catalogue's reading wins (DIET's other entities,
+and products the shop doesn't carry, stay).
+
+Words with two meanings are settled by their context — the other words of the message, the other
+products it names, and the shape of the phrase ("orange jumper": a colour before a product;
+"oranges": plural, so the fruit) — and every product, brand or colour entity carries the
+department it was read in (`department`, `department_confidence`): "a mouse for my cat" is a
+product in pets, and search sends that department to the shop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components import catalogue_lexicon as lexicon_module
+from components.catalogue_lexicon import (
+    BRAND,
+    COLOR,
+    ENTITY_TYPES,
+    KEYWORD,
+    PRODUCT,
+    Lexicon,
+    Match,
+    Term,
+    compile_lexicon,
+    words_of,
+)
+from components.fingerprint import files_digest
+
+logger = logging.getLogger(__name__)
+
+# Message property: department → weight of the products a message names (read by the topic).
+CATALOGUE_DEPARTMENTS = "catalogue_departments"
+# Intents that talk about products: there a common word that is also a product ("top", "light")
+# counts; elsewhere only with DIET's agreement.
+PRODUCT_INTENTS = frozenset(
+    {"search_product", "refine_search", "product_details", "add_to_cart", "remove_from_cart", "browse_catalog"}
+)
+_OWNED = frozenset({"my", "your", "his", "her", "our", "their"})
+_FOR = frozenset({"for", "with", "to", "on", "in", "into"})
+# Words before a noun that make it a thing in question ("return the lamp", "my sofa hasn't come").
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "our", "some"})
+_LEXICON_FILE = "lexicon.json"
+
+
+@dataclass
+class Unit:
+    """One word of the message and the character span of the token it came from."""
+
+    word: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Reading:
+    term: Term
+    department: str | None
+    score: float
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds catalogue words in a message (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # The shop's catalogue export (`make nlu-catalogue`), relative to the project's root.
+            "catalogue": "var/nlu/catalogue.json",
+            # Trainer-edited context words per department, for words with two meanings.
+            "senses": "data/understanding/senses.yml",
+        }
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 lexicon: Lexicon | None = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.lexicon = lexicon
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CatalogueEntityExtractor:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> CatalogueEntityExtractor:
+        return cls(config, model_storage, resource, load_lexicon(model_storage, resource))
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        merged = {**cls.get_default_config(), **config}
+        return files_digest(merged["catalogue"], merged["senses"], __file__, lexicon_module.__file__)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.lexicon = build_lexicon(self._config["catalogue"], self._config["senses"], training_data)
+        save_lexicon(self.lexicon, self._model_storage, self._resource)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # The examples' own annotations stay; the topic classifier learns from the departments.
+        for message in training_data.training_examples:
+            if message.get(TEXT):
+                message.set(CATALOGUE_DEPARTMENTS, _departments_of(self._find(message)))
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not message.get(TEXT):
+                continue
+            found = self._find(message)
+            message.set(CATALOGUE_DEPARTMENTS, _departments_of(found), add_to_output=False)
+            if not found:
+                continue
+            ours = self.add_extractor_name(found)
+            kept = [e for e in message.get(ENTITIES, []) if not _overlaps_any(e, ours)]
+            message.set(ENTITIES, kept + ours, add_to_output=True)
+        return messages
+
+    # --- finding --------------------------------------------------------------------------------
+
+    def _find(self, message: Message) -> list[dict[str, Any]]:
+        if self.lexicon is None:
+            return []
+        units = units_of(message)
+        if not units:
+            return []
+        words = [u.word for u in units]
+        matches = self.lexicon.find(words)
+        intent = (message.get(INTENT) or {}).get("name") if isinstance(message.get(INTENT), dict) \
+            else message.get(INTENT)
+        others = [e for e in message.get(ENTITIES, []) or [] if e.get("entity") in ENTITY_TYPES]
+        kept = [m for m in matches if self._worth_keeping(m, words, units, intent, others)]
+        kept = _merge_adjacent_products(kept)
+        entities = []
+        for match in kept:
+            reading = self._resolve(match, kept, words)
+            start, end = units[match.first].start, units[match.last].end
+            entity: dict[str, Any] = {
+                "entity": reading.term.entity,
+                "start": start,
+                "end": end,
+                "value": reading.term.value,
+                "confidence_entity": round(reading.score, 3),
+                # The shopper's own words are the catalogue's (no typo, no synonym): search and
+                # answers may quote them as written.
+                "literal": not match.fuzzy and reading.term.source == "catalogue",
+            }
+            if reading.department:
+                entity["department"] = reading.department
+                entity["department_confidence"] = round(reading.score, 3)
+                entity["ambiguous"] = len({d for t in match.readings for d in t.departments}) > 1
+            entities.append(entity)
+        return entities
+
+    def _worth_keeping(self, match: Match, words: list[str], units: list[Unit], intent: str | None,
+                       others: list[dict[str, Any]]) -> bool:
+        assert self.lexicon is not None
+        span = {"start": units[match.first].start, "end": units[match.last].end}
+        confirmed = any(_overlaps(span, e) for e in others)
+        if (match.first > 1 and words[match.first - 1] in _OWNED and words[match.first - 2] in _FOR
+                and not confirmed):
+            return False  # "a mouse for my cat": the cat is who it's for, not what is sought
+        common = match.first == match.last and words[match.first] in self.lexicon.common_words
+        if common and not confirmed and all(t.source == KEYWORD for t in match.readings):
+            return False  # "gift", "storage": words of products' descriptions, not what they are
+        if common and not confirmed and intent not in PRODUCT_INTENTS and not _determined(words, match.first):
+            return False
+        # A typo-matched word counts only where products are talked about, or where DIET agrees.
+        return not (match.fuzzy and intent is not None and intent not in PRODUCT_INTENTS and not confirmed)
+
+    def _resolve(self, match: Match, matches: list[Match], words: list[str]) -> _Reading:
+        """The likeliest reading of a match and its department, with a confidence in [0, 1]."""
+        assert self.lexicon is not None
+        inside = set(range(match.first, match.last + 1))
+        context = [w for i, w in enumerate(words) if i not in inside]
+        scores = self.lexicon.department_scores(context)
+        for other in matches:
+            if other is match:
+                continue
+            departments = {d for t in other.readings for d in t.departments}
+            if len(departments) == 1:
+                scores[next(iter(departments))] = scores.get(next(iter(departments)), -10.0) + 2.0
+        nxt = next((m for m in matches if m.first == match.last + 1), None)
+        before = words[match.first - 1] if match.first > 0 else ""
+        plural = words[match.last].endswith("s") and not words[match.last].endswith("ss")
+        candidates: list[tuple[float, Term, str | None]] = []
+        for term in match.readings:
+            bonus = 0.0
+            if term.entity == COLOR and (nxt is not None and any(t.entity == PRODUCT for t in nxt.readings)):
+                bonus += 5.0
+            if term.entity == COLOR and before in {"in", "colour", "color"}:
+                bonus += 3.0
+            if term.entity == BRAND and nxt is not None and any(t.entity == PRODUCT for t in nxt.readings):
+                bonus += 3.0
+            if term.entity == PRODUCT and plural and len(match.readings) > 1:
+                bonus += 2.0
+            departments = term.departments or {"": 1.0}
+            for department, share in departments.items():
+                base = scores.get(department, 0.0) if department else max(scores.values(), default=0.0)
+                candidates.append((base + math.log(share + 1e-3) + bonus, term, department or None))
+        best = max(candidates, key=lambda c: c[0])
+        top = best[0]
+        total = sum(math.exp(c[0] - top) for c in candidates)
+        return _Reading(best[1], best[2], 1.0 / total)
+
+
+def build_lexicon(catalogue: str | Path, senses: str | Path, training_data: TrainingData) -> Lexicon:
+    """The lexicon of the catalogue export, the sense words and the training data's synonyms."""
+    catalogue_path = Path(catalogue)
+    if not catalogue_path.exists():
+        raise FileNotFoundError(f"{catalogue_path} is missing: export the shop's catalogue first (make nlu-catalogue)")
+    export = json.loads(catalogue_path.read_text(encoding="utf-8"))
+    context = (yaml.safe_load(Path(senses).read_text(encoding="utf-8")) or {}).get("context", {})
+    lexicon = compile_lexicon(export, context, dict(training_data.entity_synonyms))
+    logger.info("Catalogue lexicon: %d terms, %d words", len(lexicon.terms), len(lexicon.vocabulary))
+    return lexicon
+
+
+def save_lexicon(lexicon: Lexicon, model_storage: ModelStorage, resource: Resource) -> None:
+    with model_storage.write_to(resource) as folder:
+        (folder / _LEXICON_FILE).write_text(json.dumps(lexicon.to_json()), encoding="utf-8")
+
+
+def load_lexicon(model_storage: ModelStorage, resource: Resource) -> Lexicon | None:
+    """The lexicon saved with the model, or None (logged) when it is missing."""
+    try:
+        with model_storage.read_from(resource) as folder:
+            data = json.loads((folder / _LEXICON_FILE).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        logger.warning("The catalogue lexicon is missing from the model: no catalogue words")
+        return None
+    return Lexicon.from_json(data)
+
+
+def units_of(message: Message) -> list[Unit]:
+    tokens: list[Token] = message.get(TOKENS_NAMES[TEXT]) or []
+    units: list[Unit] = []
+    for token in tokens:
+        for word in words_of(token.text):
+            units.append(Unit(word, token.start, token.end))
+    return units
+
+
+def _merge_adjacent_products(matches: list[Match]) -> list[Match]:
+    """'vitamin' + 'tablets', 'cat toy' + 'mouse': one product, read by its last word."""
+    merged: list[Match] = []
+    for match in matches:
+        previous = merged[-1] if merged else None
+        if (previous is not None and previous.last + 1 == match.first
+                and all(t.entity == PRODUCT for t in previous.readings)
+                and any(t.entity == PRODUCT for t in match.readings)):
+            # The head (last word) decides what it is; the modifier narrows the department:
+            # "vitamin" + "tablets" is the tablets of the departments vitamins are sold in.
+            readings = [t for t in match.readings if t.entity == PRODUCT]
+            value = " ".join([previous.readings[0].value, readings[0].value])
+            modifier = {d for t in previous.readings for d in t.departments}
+            combined = [Term(t.words, PRODUCT, value, _narrowed(t.departments, modifier), t.source) for t in readings]
+            merged[-1] = Match(previous.first, match.last, combined, previous.fuzzy or match.fuzzy)
+        else:
+            merged.append(match)
+    return merged
+
+
+def _departments_of(entities: list[dict[str, Any]]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for entity in entities:
+        department = entity.get("department")
+        if department and entity.get("entity") in (PRODUCT, BRAND):
+            weights[department] = max(weights.get(department, 0.0), float(entity.get("department_confidence", 0.0)))
+    return weights
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return int(a["start"]) < int(b["end"]) and int(b["start"]) < int(a["end"])
+
+
+def _overlaps_any(entity: dict[str, Any], ours: list[dict[str, Any]]) -> bool:
+    return entity.get("entity") in ENTITY_TYPES and any(_overlaps(entity, e) for e in ours)
+
+
+def _narrowed(departments: dict[str, float], allowed: set[str]) -> dict[str, float]:
+    """The shares of the departments in `allowed`, renormalised; all of them when none is."""
+    kept = {d: share for d, share in departments.items() if d in allowed}
+    total = sum(kept.values())
+    return {d: share / total for d, share in kept.items()} if total else departments
+
+
+def _determined(words: list[str], index: int) -> bool:
+    """A determiner or possessive just before the word ("the lamp", "my sofa")."""
+    return index > 0 and words[index - 1] in _DETERMINERS
