@@ -27,6 +27,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -116,23 +117,23 @@ class MeaningIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _features(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
+        """Each view the pipeline provides: without the sentence encoder or the catalogue
+        featurizer (an ablation, docs/nlu.md) the regression reads the others."""
         assert self.state is not None
-        vectors = np.stack([_sentence_vector(m) for m in messages])
-        kinds = np.stack([np.asarray(m.get(CATALOGUE_KINDS), dtype=np.float32) for m in messages])
-        dense = np.hstack([vectors, float(self._config["catalogue_weight"]) * kinds])
-        words = self.state["words"].transform([_masked(m) for m in messages])
-        return scipy.sparse.hstack([scipy.sparse.csr_matrix(dense), words]).tocsr()
-
-
-def _sentence_vector(message: Message) -> np.ndarray:
-    vector = message.get(SENTENCE_VECTOR)
-    if vector is None:
-        raise ValueError("MeaningIntentClassifier needs SentenceEncoderFeaturizer before it in the pipeline")
-    return np.asarray(vector, dtype=np.float32)
+        blocks: list[Any] = []
+        if all(m.get(SENTENCE_VECTOR) is not None for m in messages):
+            blocks.append(scipy.sparse.csr_matrix(np.stack([np.asarray(m.get(SENTENCE_VECTOR)) for m in messages])))
+        if all(m.get(CATALOGUE_KINDS) is not None for m in messages):
+            kinds = np.stack([np.asarray(m.get(CATALOGUE_KINDS), dtype=np.float32) for m in messages])
+            blocks.append(scipy.sparse.csr_matrix(float(self._config["catalogue_weight"]) * kinds))
+        blocks.append(self.state["words"].transform([_masked(m) for m in messages]))
+        return scipy.sparse.hstack(blocks).tocsr()
 
 
 def _masked(message: Message) -> str:
+    """The words with products masked (CatalogueFeaturizer), else the tokens as they are."""
     masked = message.get(MASKED_TEXT)
-    if masked is None:
-        raise ValueError("MeaningIntentClassifier needs CatalogueFeaturizer before it in the pipeline")
-    return str(masked)
+    if masked is not None:
+        return str(masked)
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return " ".join(t.text.lower() for t in tokens) if tokens else str(message.get(TEXT)).lower()

