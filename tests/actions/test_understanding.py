@@ -8,9 +8,8 @@ import pytest
 
 from actions.catalog import (
     PAGE_SIZE,
-    content_words,
-    topic_department,
     SearchState,
+    content_words,
     filters_from_message,
     message_quantity,
     message_size,
@@ -19,6 +18,7 @@ from actions.catalog import (
     parse_quantity,
     plan_search,
     singular,
+    topic_department,
 )
 from actions.clients.shop import ProductQuery
 from actions.identity import customer_id
