@@ -458,7 +458,7 @@ async def resolve_product(tracker: Tracker, client: ShopClient, fallback_sku: st
         return ProductReference(problem=responses.unknown_position(position, len(shown)))
 
     filters = filters_from_message(tracker)
-    if "q" in filters:
+    if "q" in filters or "brand" in filters:  # "the sony headphones", "is the blackberry unlocked?"
         query = ProductQuery(limit=1, **filters)
         page = await client.asearch_products(query)
         if not page.items and singular(query.q or "") != query.q:

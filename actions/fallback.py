@@ -67,11 +67,17 @@ MAX_SUGGESTIONS = 3
 MIN_CONFIDENCE = 0.05
 
 
+# Entities our NLU adds to every message (its topic, sentiment, register): readings of the
+# message, never something a button should say again.
+MESSAGE_READINGS = frozenset({"topic", "sentiment", "register"})
+
+
 def suggestions(latest_message: dict[str, Any]) -> list[dict[str, str]]:
     """Buttons for the likeliest intents of the message, each carrying its entities."""
     entities = {
         e["entity"]: e["value"] for e in latest_message.get("entities") or []
         if isinstance(e, dict) and e.get("entity") and isinstance(e.get("value"), str)
+        and e["entity"] not in MESSAGE_READINGS
     }
     payload_entities = json.dumps(entities, ensure_ascii=False) if entities else ""
     buttons = []

@@ -55,15 +55,15 @@ MIN_OOS_RECALL = 0.80
 # The first held-out set (test_nlu.yml, the training data's own authors): the accuracy it held
 # under `rasa test` before this evaluation replaced that check.
 MIN_FIRST_HELDOUT_ACCURACY = 0.90
-# Floors: what `make test` enforces today, per gate — the figure last measured less a small margin
-# for training noise, or the target once it is met. A floor only ever rises (to the target);
+# Floors: what `make test` enforces today, per gate: the figure last measured less a small margin
+# (training is seeded, so the margin is small), never above the target. A floor only ever rises;
 # lowering one needs a reason in the commit.
 FLOORS = {
-    # Measured 2026-12-02 (docs/nlu.md#figures): heldout 0.927, unseen_words 0.849, entity F1 0.864,
-    # word sense 0.892. Training is seeded, so the margin below each is small.
-    "heldout intent macro-F1": 0.91,
+    # Measured 2026-12-02 (docs/nlu.md#figures): heldout 0.930, unseen_words 0.866, entity F1 0.864,
+    # word sense 0.892; slang, topic and out of scope are past their targets.
+    "heldout intent macro-F1": 0.92,
     "slang intent macro-F1": 0.90,
-    "unseen_words intent macro-F1": 0.83,
+    "unseen_words intent macro-F1": 0.85,
     "entity F1": 0.85,
     "topic accuracy": 0.90,
     "word-sense accuracy": 0.87,
