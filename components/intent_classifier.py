@@ -17,15 +17,12 @@ entities. The confidence is the regression's probability, which the FallbackClas
 from __future__ import annotations
 
 import logging
-import pickle
 from typing import Any
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
@@ -37,15 +34,17 @@ from sklearn.linear_model import LogisticRegression
 from components.catalogue_featurizer import CATALOGUE_KINDS, MASKED_TEXT
 from components.fingerprint import files_digest
 from components.sentence_encoder import SENTENCE_VECTOR
+from components.trained_state import TrainedStateComponent
 
 logger = logging.getLogger(__name__)
 
-_MODEL_FILE = "intent_classifier.pkl"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class MeaningIntentClassifier(GraphComponent, IntentClassifier):
+class MeaningIntentClassifier(TrainedStateComponent, IntentClassifier):
     """Sets `intent` and `intent_ranking` (see the module docstring)."""
+
+    WITHOUT_STATE = "messages get no intent"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -57,30 +56,6 @@ class MeaningIntentClassifier(GraphComponent, IntentClassifier):
             # Intents listed in the ranking (the two-stage fallback offers the top ones).
             "ranking_length": 10,
         }
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 state: dict[str, Any] | None = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.state = state
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> MeaningIntentClassifier:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> MeaningIntentClassifier:
-        try:
-            with model_storage.read_from(resource) as folder:
-                # Our own model's file, written by train() below (as Rasa's sklearn components do).
-                state = pickle.loads((folder / _MODEL_FILE).read_bytes())  # noqa: S301
-        except (ValueError, OSError):
-            logger.warning("The intent classifier is missing from the model: messages get no intent")
-            state = None
-        return cls(config, model_storage, resource, state)
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -95,12 +70,9 @@ class MeaningIntentClassifier(GraphComponent, IntentClassifier):
         features = self._features(examples)
         classifier = LogisticRegression(C=float(self._config["C"]), max_iter=5000)
         classifier.fit(features, [m.get(INTENT) for m in examples])
-        self.state["classifier"] = classifier
-        with self._model_storage.write_to(self._resource) as folder:
-            (folder / _MODEL_FILE).write_bytes(pickle.dumps(self.state))
         logger.info("Intent classifier: %d examples, %d intents, %d features",
                     len(examples), len(classifier.classes_), features.shape[1])
-        return self._resource
+        return self.save_state({"words": words, "classifier": classifier})
 
     def process(self, messages: list[Message]) -> list[Message]:
         readable = [m for m in messages if m.get(TEXT)]

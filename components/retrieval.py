@@ -11,16 +11,13 @@ the ResponseSelector's — one selector per retrieval intent under `response_sel
 from __future__ import annotations
 
 import logging
-import pickle
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PREDICTION_KEY,
@@ -38,15 +35,17 @@ from sklearn.linear_model import LogisticRegression
 
 from components.fingerprint import files_digest
 from components.sentence_encoder import SENTENCE_VECTOR
+from components.trained_state import TrainedStateComponent
 
 logger = logging.getLogger(__name__)
 
-_MODEL_FILE = "retrieval.pkl"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class RetrievalAnswerSelector(GraphComponent, IntentClassifier):
+class RetrievalAnswerSelector(TrainedStateComponent, IntentClassifier):
     """Sets `response_selector` for every retrieval intent (see the module docstring)."""
+
+    WITHOUT_STATE = "faq and chitchat get no answer"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -56,30 +55,6 @@ class RetrievalAnswerSelector(GraphComponent, IntentClassifier):
             # Answers listed in each selector's ranking.
             "ranking_length": 5,
         }
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 state: dict[str, Any] | None = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.state = state
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> RetrievalAnswerSelector:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> RetrievalAnswerSelector:
-        try:
-            with model_storage.read_from(resource) as folder:
-                # Our own model's file, written by train() below (as Rasa's sklearn components do).
-                state = pickle.loads((folder / _MODEL_FILE).read_bytes())  # noqa: S301
-        except (ValueError, OSError):
-            logger.warning("The retrieval answer selector is missing from the model: no faq or chitchat answers")
-            state = None
-        return cls(config, model_storage, resource, state)
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -99,16 +74,14 @@ class RetrievalAnswerSelector(GraphComponent, IntentClassifier):
         by_intent: dict[str, list[int]] = defaultdict(list)
         for index, key in enumerate(classifier.classes_):
             by_intent[str(key).split("/", 1)[0]].append(index)
-        self.state.update({
+        logger.info("Retrieval answers: %d examples, %d answers", len(examples), len(classifier.classes_))
+        return self.save_state({
+            "words": words,
             "classifier": classifier,
             "by_intent": dict(by_intent),
             # Each answer's texts, as the ResponseSelector hands them to the utter action.
             "responses": {str(key): training_data.responses.get(f"utter_{key}", []) for key in classifier.classes_},
         })
-        with self._model_storage.write_to(self._resource) as folder:
-            (folder / _MODEL_FILE).write_bytes(pickle.dumps(self.state))
-        logger.info("Retrieval answers: %d examples, %d answers", len(examples), len(classifier.classes_))
-        return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         readable = [m for m in messages if m.get(TEXT)]

@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -40,13 +37,13 @@ from sklearn.linear_model import LogisticRegression
 
 from components.catalogue import CATALOGUE_DEPARTMENTS
 from components.fingerprint import files_digest
+from components.trained_state import TrainedStateComponent
 
 logger = logging.getLogger(__name__)
 
 TOPIC = "topic"
 DEPARTMENT_TOPIC = "department"  # the default of product intents in topics.yml
 GENERAL = "general"
-_MODEL_FILE = "topic.pkl"
 
 
 class TopicLabels:
@@ -95,8 +92,10 @@ def example_topic(message: Message, labels: TopicLabels) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TopicClassifier(GraphComponent):
+class TopicClassifier(TrainedStateComponent):
     """Sets `topic` on every message (see the module docstring)."""
+
+    WITHOUT_STATE = "messages get no topic"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -107,30 +106,6 @@ class TopicClassifier(GraphComponent):
             # Below this, a product message with no catalogue word is `general`.
             "department_threshold": 0.35,
         }
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 state: dict[str, Any] | None = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.state = state
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TopicClassifier:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> TopicClassifier:
-        try:
-            with model_storage.read_from(resource) as folder:
-                # Our own model's file, written by train() below (as Rasa's sklearn components do).
-                state = pickle.loads((folder / _MODEL_FILE).read_bytes())  # noqa: S301
-        except (ValueError, OSError):
-            logger.warning("The topic model is missing: messages get no topic")
-            state = None
-        return cls(config, model_storage, resource, state)
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -159,13 +134,10 @@ class TopicClassifier(GraphComponent):
         classifier = LogisticRegression(C=8.0, max_iter=2000)
         classifier.fit(features, targets)
         mixed = {intent: sorted(counts) for intent, counts in per_intent.items() if len(counts) > 1}
-        self.state = {"vectorizer": vectorizer, "classifier": classifier, "mixed": mixed,
-                      "labels": {"departments": labels.departments, "care": labels.care,
-                                 "intents": labels.defaults}}
-        with self._model_storage.write_to(self._resource) as folder:
-            (folder / _MODEL_FILE).write_bytes(pickle.dumps(self.state))
         logger.info("Topic classifier: %d examples, %d topics", len(texts), len(set(targets)))
-        return self._resource
+        return self.save_state({"vectorizer": vectorizer, "classifier": classifier, "mixed": mixed,
+                                "labels": {"departments": labels.departments, "care": labels.care,
+                                           "intents": labels.defaults}})
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.state is None:
