@@ -24,6 +24,9 @@ ifdef CI
 export UV_NO_PROGRESS := 1
 endif
 export PYTHONDONTWRITEBYTECODE := 1
+# Rasa reports usage and errors to Rasa's servers unless told not to: nothing of a shop's
+# conversations leaves the machine (its training logged failed attempts to reach them).
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help run test shop chat agent setup lint validate train nlu-catalogue lint-nlu eval-nlu test-shop test-assistant test-dialogue test-webchat browser bench lock clean
 
