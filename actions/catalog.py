@@ -275,7 +275,8 @@ CATALOGUE_EXTRACTOR = "CatalogueEntityExtractor"
 TOPIC_DEPARTMENT_CONFIDENCE = 0.6
 DEPARTMENTS = frozenset({"electronics", "grocery", "fashion", "sports", "home", "beauty", "pets", "toys"})
 
-# Words of a search message that never name what is sought ("do you have any ... please").
+# Words of a search message that never name what is sought: "do you have any ... please", and who
+# it is for ("a present for my nephew, he loves dinosaurs" is a search for dinosaurs).
 _NOT_CONTENT = frozenset({
     "a", "an", "the", "and", "or", "but", "of", "for", "to", "in", "on", "at", "by", "with", "from", "about",
     "into", "my", "me", "i", "im", "i'm", "i'd", "id", "you", "your", "u", "ur", "we", "our", "it", "its", "it's",
@@ -289,7 +290,12 @@ _NOT_CONTENT = frozenset({
     "most", "less", "cheap", "cheaper", "cheapest", "price", "prices", "cost", "costs", "euro", "euros", "eur",
     "under", "over", "below", "above", "between", "than", "max", "min", "size", "sized", "colour", "color",
     "products", "product", "items", "item", "kind", "sort", "type", "types", "new", "nice", "best", "great", "shop",
-    "store", "bottega",
+    "store", "bottega", "he", "she", "they", "him", "her", "his", "hers", "them", "their", "us", "i'll", "i've",
+    "loves", "likes", "wants", "wanted", "fan", "gift", "gifts", "present", "presents", "birthday", "christmas",
+    "xmas", "nephew", "niece", "son", "daughter", "kid", "kids", "child", "children", "boy", "girl", "boys",
+    "girls", "husband", "wife", "boyfriend", "girlfriend", "partner", "mum", "mom", "dad", "mother", "father",
+    "brother", "sister", "friend", "friends", "grandma", "grandpa", "granddad", "year", "years", "old", "aged",
+    "age",
 })
 _CONTENT_WORD = re.compile(r"[^\W\d_][\w'-]*")
 

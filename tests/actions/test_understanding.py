@@ -196,6 +196,7 @@ def test_cart_lines_are_found_by_the_words_of_their_name() -> None:
     ("show me what you have", ""),
     ("/search_product", ""),
     ("anything under 50 euros?", ""),
+    ("need a present for my nephew, he is 7 and loves dinosaurs", "dinosaurs"),
 ])
 def test_the_content_words_of_a_search(said: str, words: str) -> None:
     assert content_words(said) == words
