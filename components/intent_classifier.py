@@ -1,6 +1,7 @@
 """Intents from what a message means, not only from the words the examples happen to hold.
 
-A logistic regression over three views of the message:
+A logistic regression over the views of the message (the catalogue view only with
+`catalogue_features: true`; config.yml says why it is off):
 - its MiniLM sentence vector (components/sentence_encoder.py): wording nobody wrote an example
   for lands near the examples that mean the same ("has my parcel shipped" ~ "where is my order");
 - which kinds of catalogue words it names (components/catalogue_featurizer.py): "a product is
@@ -55,6 +56,9 @@ class MeaningIntentClassifier(TrainedStateComponent, IntentClassifier):
             "catalogue_weight": 2.0,
             # Intents listed in the ranking (the two-stage fallback offers the top ones).
             "ranking_length": 10,
+            # Read the catalogue kinds and the product-masked words (CatalogueFeaturizer); false:
+            # the sentence vector and the words as written.
+            "catalogue_features": True,
         }
 
     @classmethod
@@ -65,7 +69,7 @@ class MeaningIntentClassifier(TrainedStateComponent, IntentClassifier):
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         # The masked text is already tokenised: split on spaces only, keep the placeholder whole.
         words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+")  # noqa: S106
-        words.fit([_masked(m) for m in examples])
+        words.fit([_masked(m, bool(self._config["catalogue_features"])) for m in examples])
         self.state = {"words": words}
         features = self._features(examples)
         classifier = LogisticRegression(C=float(self._config["C"]), max_iter=5000)
@@ -95,17 +99,18 @@ class MeaningIntentClassifier(TrainedStateComponent, IntentClassifier):
         blocks: list[Any] = []
         if all(m.get(SENTENCE_VECTOR) is not None for m in messages):
             blocks.append(scipy.sparse.csr_matrix(np.stack([np.asarray(m.get(SENTENCE_VECTOR)) for m in messages])))
-        if all(m.get(CATALOGUE_KINDS) is not None for m in messages):
+        use_catalogue = bool(self._config["catalogue_features"])
+        if use_catalogue and all(m.get(CATALOGUE_KINDS) is not None for m in messages):
             kinds = np.stack([np.asarray(m.get(CATALOGUE_KINDS), dtype=np.float32) for m in messages])
             blocks.append(scipy.sparse.csr_matrix(float(self._config["catalogue_weight"]) * kinds))
-        blocks.append(self.state["words"].transform([_masked(m) for m in messages]))
+        blocks.append(self.state["words"].transform([_masked(m, use_catalogue) for m in messages]))
         return scipy.sparse.hstack(blocks).tocsr()
 
 
-def _masked(message: Message) -> str:
+def _masked(message: Message, use_catalogue: bool = True) -> str:
     """The words with products masked (CatalogueFeaturizer), else the tokens as they are."""
     masked = message.get(MASKED_TEXT)
-    if masked is not None:
+    if masked is not None and use_catalogue:
         return str(masked)
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return " ".join(t.text.lower() for t in tokens) if tokens else str(message.get(TEXT)).lower()

@@ -59,11 +59,11 @@ MIN_FIRST_HELDOUT_ACCURACY = 0.90
 # (training is seeded, so the margin is small), never above the target. A floor only ever rises;
 # lowering one needs a reason in the commit.
 FLOORS = {
-    # Measured 2026-12-02 (docs/nlu.md#figures): heldout 0.930, unseen_words 0.866, entity F1 0.864,
-    # word sense 0.892; slang, topic and out of scope are past their targets.
+    # Measured 2026-12-02 (docs/nlu.md#figures): heldout 0.931, unseen_words 0.936, entity F1 0.864,
+    # word sense 0.892; slang, unseen words, topic and out of scope are past their targets.
     "heldout intent macro-F1": 0.92,
     "slang intent macro-F1": 0.90,
-    "unseen_words intent macro-F1": 0.85,
+    "unseen_words intent macro-F1": 0.90,
     "entity F1": 0.85,
     "topic accuracy": 0.90,
     "word-sense accuracy": 0.87,
