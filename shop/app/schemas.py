@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 # <channel>:<sender id>, e.g. messenger:1254459154682919, whatsapp:393331234567, rest:alice
 CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_.@+=\-]{1,128}$"
 CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN, max_length=161)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Money = Annotated[float, Field(description="Amount in the currency's major unit, two decimals")]
+CENT = Decimal("0.01")
+# Amounts leave the shop as decimal strings with two places ("29.90"): a float cannot hold 0.10
+# exactly, and clients that add floats drift by cents. Clients parse them as decimals.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: str(value.quantize(CENT)), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["29.90"],
+                    "description": "Amount in the currency's major unit, a decimal string with two places"}),
+]
 
 DeliveryCode = Literal["standard", "express", "next_day", "click_and_collect"]
 PaymentCode = Literal["card", "paypal", "apple_pay", "google_pay"]

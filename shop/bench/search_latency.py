@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -90,7 +91,7 @@ def in_process(url: str, requests_count: int) -> tuple[list[float], float, list[
     started = time.perf_counter()
     index.build(make_sessionmaker(engine))
     build_seconds = time.perf_counter() - started
-    queries = [SearchQuery(**{k: (v == "true" if k == "in_stock" else float(v) if "price" in k else v)
+    queries = [SearchQuery(**{k: (v == "true" if k == "in_stock" else Decimal(v) if "price" in k else v)
                               for k, v in q.items()}) for q in QUERIES]  # type: ignore[arg-type]
     totals = [index.search(q).total for q in queries]
     timings = []

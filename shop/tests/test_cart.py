@@ -20,7 +20,7 @@ def test_add_view_and_total(api: Api, customer: str, shirt: str) -> None:
     assert response.status_code == 201
     cart = response.json()
     assert cart["customer_id"] == customer and cart["item_count"] == 2
-    assert cart["total"] == 60.0 and cart["currency"] == "EUR"
+    assert cart["total"] == "60.00" and cart["currency"] == "EUR"
     line = cart["items"][0]
     assert (line["sku"], line["size"], line["color"], line["quantity"]) == (shirt, "M", "Blue", 2)
     assert api.get(f"/customers/{customer}/cart").json() == cart
@@ -69,7 +69,7 @@ def test_adding_again_merges_the_line(api: Api, customer: str, shirt: str) -> No
 
 def test_update_and_remove_lines(api: Api, customer: str, shirt: str) -> None:
     line_id = api.add(customer, shirt, 1, size="M", color="Blue").json()["items"][0]["line_id"]
-    assert api.patch(f"/customers/{customer}/cart/items/{line_id}", json={"quantity": 4}).json()["total"] == 120.0
+    assert api.patch(f"/customers/{customer}/cart/items/{line_id}", json={"quantity": 4}).json()["total"] == "120.00"
     assert api.delete(f"/customers/{customer}/cart/items/{line_id}").json()["items"] == []
     assert api.delete(f"/customers/{customer}/cart/items/{line_id}").status_code == 404
 

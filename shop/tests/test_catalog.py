@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.utils.api import Api
@@ -30,7 +32,7 @@ def test_search_contract_shape(api: Api) -> None:
     assert body["total"] >= 3 and len(body["items"]) == 3
     for item in body["items"]:
         assert item.keys() >= SUMMARY_KEYS
-        assert isinstance(item["price"], float | int) and item["currency"] == "EUR"
+        assert isinstance(item["price"], str) and Decimal(item["price"]) > 0 and item["currency"] == "EUR"
         assert item["image_url"].endswith(f"/images/{item['sku']}.svg")
 
 
@@ -84,7 +86,7 @@ def test_filters_combine(api: Api) -> None:
                                         "max_price": 100, "in_stock": "true", "limit": 20}).json()
     assert body["total"] >= 3
     for item in body["items"]:
-        assert item["price"] <= 100 and "Red" in item["colors"] and "42" in item["sizes"]
+        assert Decimal(item["price"]) <= 100 and "Red" in item["colors"] and "42" in item["sizes"]
         assert item["in_stock"]
         variants = api.get(f"/products/{item['sku']}").json()["variants"]
         assert any(v["color"] == "Red" and v["size"] == "42" and v["stock"] > 0 for v in variants)
@@ -93,7 +95,7 @@ def test_filters_combine(api: Api) -> None:
 def test_brand_department_and_price_range(api: Api) -> None:
     items = api.get("/products", params={"brand": "nike", "min_price": 50, "max_price": 150,
                                          "limit": 50}).json()["items"]
-    assert items and all(i["brand"] == "Nike" and 50 <= i["price"] <= 150 for i in items)
+    assert items and all(i["brand"] == "Nike" and 50 <= Decimal(i["price"]) <= 150 for i in items)
     pets = api.get("/products", params={"department": "pets", "limit": 50}).json()
     assert pets["total"] >= 25 and all(i["department"] == "pets" for i in pets["items"])
 

@@ -39,7 +39,7 @@ def test_checkout_reserves_stock_empties_cart_and_links_payment(api: Api, engine
                                                                 sku: str) -> None:
     order = place(api, customer, sku, "checkout-0001")
     assert order["status"] == "pending_payment" and order["currency"] == "EUR"
-    assert order["total"] == 25.0 + 4.90  # standard delivery under the free-shipping threshold
+    assert order["total"] == "29.90"  # standard delivery under the free-shipping threshold
     assert order["order_id"].startswith("BT-") and "/pay/" in order["payment_url"]
     assert stock_of(engine, sku) == [6, 8]
     assert api.get(f"/customers/{customer}/cart").json()["items"] == []
@@ -96,9 +96,9 @@ def test_structured_address_and_department_promotion(api: Api, engine: Engine, c
     order = place(api, customer, scarf, "promo-key-001", quantity=1, shipping_address=address,
                   promo_code="spring10")  # 10% off fashion, codes are case-insensitive
     detail = api.get(f"/orders/{order['order_id']}", params={"customer_id": customer}).json()
-    assert (detail["subtotal"], detail["discount"], detail["promo_code"]) == (40.0, 4.0, "SPRING10")
+    assert (detail["subtotal"], detail["discount"], detail["promo_code"]) == ("40.00", "4.00", "SPRING10")
     assert detail["shipping_address"]["city"] == "Milano"
-    assert detail["total"] == 40.0 - 4.0 + 4.90
+    assert detail["total"] == "40.90"
 
 
 @pytest.mark.parametrize("code", ["PAWS10", "WELCOME5", "WINTER20", "RUN25"])
@@ -192,11 +192,12 @@ def test_full_lifecycle_to_refund(api: Api, engine: Engine, customer: str, sku: 
     line_id = delivered["lines"][0]["line_id"]
     ret = api.post(f"/orders/{oid}/returns", json={
         "customer_id": customer, "reason": "wrong colour", "lines": [{"line_id": line_id, "quantity": 1}]})
-    assert ret.status_code == 201 and ret.json()["amount"] == 12.5 and ret.json()["return_id"].startswith("RT-")
+    assert ret.status_code == 201 and ret.json()["amount"] == "12.50" and ret.json()["return_id"].startswith("RT-")
     assert operator(api, oid, "returned").json()["status"] == "returned"
     assert stock_of(engine, sku) == [7, 8]  # the returned cup is back on the shelf
     refunds = api.get(f"/customers/{customer}/refunds").json()["items"]
-    assert [(r["status"], r["amount"], r["return_id"]) for r in refunds] == [("pending", 12.5, ret.json()["return_id"])]
+    assert [(r["status"], r["amount"], r["return_id"]) for r in refunds] == [
+        ("pending", "12.50", ret.json()["return_id"])]
     final = operator(api, oid, "refunded").json()
     assert final["status"] == "refunded"
     assert [h["status"] for h in final["history"]] == [
@@ -223,7 +224,7 @@ def test_cancelling_a_paid_order_refunds_it(api: Api, customer: str, sku: str) -
     pay(api, order["payment_url"])
     assert api.post(f"/orders/{order['order_id']}/cancel", json={"customer_id": customer}).status_code == 200
     refunds = api.get(f"/customers/{customer}/refunds").json()["items"]
-    assert [(r["order_id"], r["amount"], r["status"]) for r in refunds] == [(order["order_id"], 29.9, "completed")]
+    assert [(r["order_id"], r["amount"], r["status"]) for r in refunds] == [(order["order_id"], "29.90", "completed")]
     assert requests.get(order["payment_url"], timeout=30).text.count("can't be paid") == 1
 
 
@@ -234,7 +235,7 @@ def test_change_address_and_delivery_before_payment(api: Api, customer: str, sku
     assert changed.status_code == 200
     body = changed.json()
     assert body["shipping_address"] == {"text": "Corso Buenos Aires 5, Milano"}
-    assert (body["delivery_option"], body["shipping_cost"], body["total"]) == ("express", 9.9, 34.9)
+    assert (body["delivery_option"], body["shipping_cost"], body["total"]) == ("express", "9.90", "34.90")
     assert "34.90" in requests.get(order["payment_url"], timeout=30).text
     pay(api, order["payment_url"])
     late = api.patch(f"/orders/{order['order_id']}", json={"customer_id": customer, "delivery_option": "standard"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +30,8 @@ class Settings(BaseSettings):
     shop_public_url: AnyHttpUrl | None = None
     shop_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     shop_return_window_days: int = Field(default=30, ge=0, le=365)
-    shop_free_shipping_over: float = Field(default=50.0, ge=0)
+    # Standard delivery is free from this order value (after discounts), in the shop's currency.
+    shop_free_shipping_over: Decimal = Field(default=Decimal("50.00"), ge=0, max_digits=12, decimal_places=2)
     # How stale search may be across processes: each process polls for catalog and stock changes this often.
     shop_search_refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
     shop_db_pool_size: int = Field(default=10, ge=1, le=200)

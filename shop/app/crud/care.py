@@ -57,8 +57,7 @@ def promotions(session: Session) -> schemas.Promotions:
     return schemas.Promotions(items=[schemas.PromotionPublic(
         code=p.code, title=p.title, description=p.description,
         department=p.department.slug if p.department else None, percent_off=p.percent_off,
-        amount_off=float(p.amount_off) if p.amount_off is not None else None,
-        min_order=float(p.min_order) if p.min_order is not None else None, ends_at=p.ends_at)
+        amount_off=p.amount_off, min_order=p.min_order, ends_at=p.ends_at)
         for p in active])
 
 

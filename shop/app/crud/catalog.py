@@ -42,7 +42,7 @@ def product_detail(session: Session, sku: str, base_url: str) -> schemas.Product
         brand=product.brand.name,
         category=product.category,
         description=product.description,
-        price=float(product.price),
+        price=product.price,
         currency=product.currency,
         colors=list(dict.fromkeys(v.color for v in variants if v.color)),
         sizes=list(dict.fromkeys(v.size for v in variants if v.size)),

@@ -68,7 +68,7 @@ def _by_key(session: Session, customer_pk: int, key: str) -> models.Order | None
 def _created(order: models.Order, base_url: str) -> schemas.OrderCreated:
     payment = order.payments[-1] if order.payments else None
     return schemas.OrderCreated(
-        order_id=order.order_id, status=order.status.value, total=float(order.total),
+        order_id=order.order_id, status=order.status.value, total=order.total,
         currency=order.currency,
         payment_url=payment_url(base_url, payment) if order.status == OrderStatus.pending_payment else None,
     )
@@ -104,8 +104,8 @@ def _discount(session: Session, code: str | None, lines: list[models.CartLine],
     return min(promo.amount_off or Decimal("0.00"), eligible)
 
 
-def create(session: Session, order_in: schemas.OrderCreate, key: str,
-           base_url: str) -> tuple[schemas.OrderCreated, bool]:
+def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: str,
+           free_shipping_over: Decimal) -> tuple[schemas.OrderCreated, bool]:
     """Places an order from the customer's cart; the same key returns the same order (created=False)."""
     request_hash = _request_hash(order_in)
     customer = customers.get_or_create(session, order_in.customer_id)
@@ -124,7 +124,7 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str,
 
     subtotal = sum((li.variant.product.price * li.quantity for li in lines), Decimal("0.00"))
     discount = _discount(session, order_in.promo_code, lines, subtotal)
-    shipping = shipping_cost(order_in.delivery_option, subtotal - discount)
+    shipping = shipping_cost(order_in.delivery_option, subtotal - discount, free_shipping_over)
     total = subtotal - discount + shipping
     now = utcnow()
     for line in sorted(lines, key=lambda li: li.variant_id):  # one lock order: no deadlocks
@@ -202,9 +202,9 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
         created_at=order.created_at,
         lines=[schemas.OrderLinePublic(
             line_id=li.id, sku=li.sku, name=li.name, size=li.size, color=li.color, quantity=li.quantity,
-            unit_price=float(li.unit_price), line_total=float(li.line_total)) for li in order.lines],
-        subtotal=float(order.subtotal), discount=float(order.discount),
-        shipping_cost=float(order.shipping_cost), total=float(order.total), currency=order.currency,
+            unit_price=li.unit_price, line_total=li.line_total) for li in order.lines],
+        subtotal=order.subtotal, discount=order.discount,
+        shipping_cost=order.shipping_cost, total=order.total, currency=order.currency,
         promo_code=order.promo_code, shipping_address=order.shipping_address,
         delivery_option=order.delivery_option, payment_method=order.payment_method,
         payment_status=payment.status.value if payment else None,
@@ -232,7 +232,7 @@ def list_for(session: Session, customer_id: str, limit: int, offset: int) -> sch
                              .order_by(models.Order.created_at.desc(), models.Order.id.desc())
                              .limit(limit).offset(offset))
     return schemas.Orders(total=total, items=[schemas.OrderSummary(
-        order_id=o.order_id, status=o.status.value, created_at=o.created_at, total=float(o.total),
+        order_id=o.order_id, status=o.status.value, created_at=o.created_at, total=o.total,
         currency=o.currency, item_count=sum(li.quantity for li in o.lines),
         tracking_number=o.tracking_number) for o in orders])
 
@@ -276,7 +276,8 @@ def cancel(session: Session, order_id: str, customer_id: str, reason: str | None
     return order
 
 
-def change(session: Session, order_id: str, change_in: schemas.OrderChange) -> models.Order:
+def change(session: Session, order_id: str, change_in: schemas.OrderChange,
+           free_shipping_over: Decimal) -> models.Order:
     order = _owned(session, order_id, change_in.customer_id, lock=True)
     if order.status not in CHANGEABLE:
         raise InvalidTransition(f"Order {order.order_id} has already shipped and can't be changed.",
@@ -290,7 +291,8 @@ def change(session: Session, order_id: str, change_in: schemas.OrderChange) -> m
             raise InvalidTransition("The delivery option can only change before payment.",
                                     status=order.status.value)
         order.delivery_option = change_in.delivery_option
-        order.shipping_cost = shipping_cost(change_in.delivery_option, order.subtotal - order.discount)
+        order.shipping_cost = shipping_cost(change_in.delivery_option, order.subtotal - order.discount,
+                                            free_shipping_over)
         order.total = order.subtotal - order.discount + order.shipping_cost
         for payment in order.payments:
             if payment.status in {PaymentStatus.pending, PaymentStatus.failed}:

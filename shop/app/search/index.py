@@ -18,6 +18,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -53,7 +54,7 @@ class Doc:
     name: str
     department: str
     brand: str
-    price: float
+    price: Decimal
     currency: str
     popularity: int
     # (compact size, compact colour, units) — display values are kept in sizes/colors.
@@ -83,8 +84,8 @@ class SearchQuery:
     brand: str | None = None
     color: str | None = None
     size: str | None = None
-    min_price: float | None = None
-    max_price: float | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
     in_stock: bool = False  # True: only what can be bought now
     limit: int = 10
     offset: int = 0
@@ -181,12 +182,12 @@ class CatalogIndex:
         for (pid, sku, name, category, keywords, description, price, currency, popularity, active,
              dept_slug, dept_name, brand) in session.execute(product_rows):
             if active:
-                self._add(pid, sku, name, category, keywords or "", description or "", float(price),
+                self._add(pid, sku, name, category, keywords or "", description or "", price,
                           currency, popularity, dept_slug, dept_name, brand, variants.get(pid, []))
         self._vocabulary_dirty = True
 
     def _add(self, pid: int, sku: str, name: str, category: str, keywords: str, description: str,
-             price: float, currency: str, popularity: int, dept_slug: str, dept_name: str,
+             price: Decimal, currency: str, popularity: int, dept_slug: str, dept_name: str,
              brand: str, variants: list[tuple[int, str | None, str | None, int]]) -> None:
         sizes = tuple(dict.fromkeys(s for _, s, _, _ in variants if s))
         colors = tuple(dict.fromkeys(c for _, _, c, _ in variants if c))

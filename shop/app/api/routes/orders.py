@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
-from app import schemas
+from app import catalog_policy, schemas
 from app.api.deps import CustomerPath, CustomerQuery, OrderIdPath, ReadDB, SettingsDep, WriteDB
-from app.catalog_policy import DELIVERY_OPTIONS, PAYMENT_METHODS
+from app.catalog_policy import PAYMENT_METHODS
 from app.crud import orders
 
 router = APIRouter(tags=["orders"])
@@ -22,7 +22,8 @@ IdempotencyKey = Annotated[str, Header(
              responses={409: {"description": "Empty cart, sold out, or key reused for another order"}})
 def create_order(order_in: schemas.OrderCreate, key: IdempotencyKey, response: Response, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderCreated:
-    created, is_new = orders.create(db, order_in, key, settings.public_url)
+    created, is_new = orders.create(db, order_in, key, settings.public_url,
+                                    settings.shop_free_shipping_over)
     if not is_new:
         response.headers["Idempotent-Replayed"] = "true"
     return created
@@ -58,7 +59,7 @@ def cancel_order(order_id: OrderIdPath, db: WriteDB, settings: SettingsDep,
 @router.patch("/orders/{order_id}", response_model=schemas.OrderPublic)
 def change_order(order_id: OrderIdPath, change: schemas.OrderChange, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderPublic:
-    order = orders.change(db, order_id, change)
+    order = orders.change(db, order_id, change, settings.shop_free_shipping_over)
     return orders.public(order, settings.public_url, settings.shop_return_window_days)
 
 
@@ -69,7 +70,7 @@ def request_return(order_id: OrderIdPath, return_in: schemas.ReturnCreate, db: W
     request = orders.request_return(db, order_id, return_in, settings.shop_return_window_days)
     return schemas.ReturnPublic(
         return_id=request.return_id, order_id=request.order.order_id, status=request.status.value,
-        reason=request.reason, amount=float(request.amount), currency=request.order.currency,
+        reason=request.reason, amount=request.amount, currency=request.order.currency,
         lines=request.lines, created_at=request.created_at)
 
 
@@ -77,17 +78,17 @@ def request_return(order_id: OrderIdPath, return_in: schemas.ReturnCreate, db: W
 def list_refunds(customer_id: CustomerPath, db: ReadDB) -> schemas.Refunds:
     return schemas.Refunds(items=[schemas.RefundPublic(
         refund_id=r.refund_id, order_id=r.order.order_id,
-        return_id=r.return_request.return_id if r.return_request else None, amount=float(r.amount),
+        return_id=r.return_request.return_id if r.return_request else None, amount=r.amount,
         currency=r.currency, status=r.status.value, reason=r.reason, created_at=r.created_at,
         completed_at=r.completed_at) for r in orders.refunds_for(db, customer_id)])
 
 
 @router.get("/delivery-options", response_model=schemas.DeliveryOptions)
 def delivery_options(settings: SettingsDep) -> schemas.DeliveryOptions:
+    offered = catalog_policy.delivery_options(settings.shop_free_shipping_over)
     return schemas.DeliveryOptions(currency=settings.shop_currency, items=[schemas.DeliveryOption(
-        code=d.code, name=d.name, price=float(d.price),
-        free_over=float(d.free_over) if d.free_over is not None else None,
-        days_min=d.days_min, days_max=d.days_max) for d in DELIVERY_OPTIONS.values()])
+        code=d.code, name=d.name, price=d.price, free_over=d.free_over, days_min=d.days_min,
+        days_max=d.days_max) for d in offered])
 
 
 @router.get("/payment-methods", response_model=schemas.PaymentMethods)

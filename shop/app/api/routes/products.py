@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,7 +16,7 @@ from app.search.index import SearchQuery
 router = APIRouter(tags=["catalog"])
 
 Filter = Annotated[str | None, Query(max_length=60)]
-Price = Annotated[float | None, Query(ge=0, le=1_000_000)]
+Price = Annotated[Decimal | None, Query(ge=0, le=1_000_000, max_digits=12)]
 
 
 @router.get("/departments", response_model=schemas.Departments)
