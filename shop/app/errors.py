@@ -67,3 +67,8 @@ class ReturnWindowClosed(ShopError):
 class InvalidPromotion(ShopError):
     status_code = 422
     code = "invalid_promotion"
+
+
+class DuplicateReturnLine(ShopError):
+    status_code = 422
+    code = "duplicate_return_line"

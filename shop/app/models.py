@@ -257,8 +257,15 @@ class OrderLine(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[Decimal] = mapped_column(Money)
+    # This line's share of the order's discount: what it cost is line_total - discount, and that
+    # is the most a return of it refunds.
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def paid(self) -> Decimal:
+        return self.line_total - self.discount
 
 
 class OrderStatusChange(Base):

@@ -167,6 +167,7 @@ class OrderLinePublic(BaseModel):
     quantity: int
     unit_price: Money
     line_total: Money
+    discount: Money = Field(description="This line's share of the order's discount")
 
 
 class StatusChange(BaseModel):

@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -23,6 +23,7 @@ from app.crud import customers
 from app.crud.carts import _cart
 from app.errors import (
     CartEmpty,
+    DuplicateReturnLine,
     IdempotencyMismatch,
     InvalidPromotion,
     InvalidTransition,
@@ -81,10 +82,27 @@ def _set_status(order: models.Order, status: OrderStatus, note: str | None = Non
     order.history.append(models.OrderStatusChange(status=status, note=note, at=now))
 
 
+def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` split in proportion to `weights`, in whole cents that add up to exactly `amount`.
+
+    Each share is rounded down, and the cents left over go to the largest remainders.
+    """
+    total = sum(weights, Decimal("0"))
+    if not amount or total <= 0:
+        return [Decimal("0.00")] * len(weights)
+    exact = [amount * w / total for w in weights]
+    shares = [e.quantize(CENT, ROUND_DOWN) for e in exact]
+    leftover = int((amount - sum(shares, Decimal("0"))) / CENT)
+    for i in sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])[:leftover]:
+        shares[i] += CENT
+    return shares
+
+
 def _discount(session: Session, code: str | None, lines: list[models.CartLine],
-              subtotal: Decimal) -> Decimal:
+              subtotal: Decimal) -> list[Decimal]:
+    """The promotion's discount on each cart line (zero on lines it does not cover)."""
     if not code:
-        return Decimal("0.00")
+        return [Decimal("0.00")] * len(lines)
     now = utcnow()
     promo = session.scalar(select(models.Promotion).where(
         func.upper(models.Promotion.code) == code.upper()))
@@ -93,15 +111,18 @@ def _discount(session: Session, code: str | None, lines: list[models.CartLine],
     if promo.min_order is not None and subtotal < promo.min_order:
         raise InvalidPromotion(f"The code {promo.code} needs an order of at least {promo.min_order}.",
                                promo_code=code)
-    eligible = sum((li.variant.product.price * li.quantity for li in lines
-                    if promo.department_id in (None, li.variant.product.department_id)),
-                   Decimal("0.00"))
+    covered = [li.variant.product.price * li.quantity
+               if promo.department_id in (None, li.variant.product.department_id) else Decimal("0.00")
+               for li in lines]
+    eligible = sum(covered, Decimal("0.00"))
     if eligible == 0:
         raise InvalidPromotion(f"The code {promo.code} does not apply to anything in your cart.",
                                promo_code=code)
     if promo.percent_off:
-        return (eligible * promo.percent_off / 100).quantize(CENT)
-    return min(promo.amount_off or Decimal("0.00"), eligible)
+        amount = (eligible * promo.percent_off / 100).quantize(CENT)
+    else:
+        amount = min(promo.amount_off or Decimal("0.00"), eligible)
+    return allocate(amount, covered)
 
 
 def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: str,
@@ -123,7 +144,8 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: 
         raise CartEmpty("The cart is empty: add something before checking out.")
 
     subtotal = sum((li.variant.product.price * li.quantity for li in lines), Decimal("0.00"))
-    discount = _discount(session, order_in.promo_code, lines, subtotal)
+    line_discounts = _discount(session, order_in.promo_code, lines, subtotal)
+    discount = sum(line_discounts, Decimal("0.00"))
     shipping = shipping_cost(order_in.delivery_option, subtotal - discount, free_shipping_over)
     total = subtotal - discount + shipping
     now = utcnow()
@@ -149,8 +171,8 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: 
         lines=[models.OrderLine(
             variant_id=li.variant_id, sku=li.variant.product.sku, name=li.variant.product.name,
             size=li.variant.size, color=li.variant.color, unit_price=li.variant.product.price,
-            quantity=li.quantity, line_total=li.variant.product.price * li.quantity,
-        ) for li in lines],
+            quantity=li.quantity, line_total=li.variant.product.price * li.quantity, discount=line_discount,
+        ) for li, line_discount in zip(lines, line_discounts, strict=True)],
         payments=[models.Payment(token=secrets.token_urlsafe(24), status=PaymentStatus.pending,
                                  amount=total, currency=lines[0].variant.product.currency)],
     )
@@ -202,7 +224,7 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
         created_at=order.created_at,
         lines=[schemas.OrderLinePublic(
             line_id=li.id, sku=li.sku, name=li.name, size=li.size, color=li.color, quantity=li.quantity,
-            unit_price=li.unit_price, line_total=li.line_total) for li in order.lines],
+            unit_price=li.unit_price, line_total=li.line_total, discount=li.discount) for li in order.lines],
         subtotal=order.subtotal, discount=order.discount,
         shipping_cost=order.shipping_cost, total=order.total, currency=order.currency,
         promo_code=order.promo_code, shipping_address=order.shipping_address,
@@ -319,15 +341,29 @@ def request_return(session: Session, order_id: str, return_in: schemas.ReturnCre
     by_id = {li.id: li for li in order.lines}
     wanted = return_in.lines or [schemas.ReturnLineCreate(line_id=li.id, quantity=li.quantity)
                                  for li in order.lines]
+    returned_before = _returned_quantities(session, order)
+    seen: set[int] = set()
     lines, amount = [], Decimal("0.00")
     for item in wanted:
         line = by_id.get(item.line_id)
         if line is None:
             raise ShopError(f"Order {order.order_id} has no line {item.line_id}.", line_id=item.line_id)
-        if item.quantity > line.quantity:
-            raise ShopError(f"Only {line.quantity} of {line.name} were ordered.", line_id=line.id)
+        if item.line_id in seen:
+            raise DuplicateReturnLine(f"Line {item.line_id} is listed more than once: give each line once, "
+                                      "with the quantity to return.", line_id=item.line_id)
+        seen.add(item.line_id)
+        before = returned_before.get(line.id, 0)
+        if before + item.quantity > line.quantity:
+            left = line.quantity - before
+            raise ShopError(f"Only {line.quantity} of {line.name} were ordered"
+                            + (f" and {left} can still be returned." if before else "."),
+                            line_id=line.id, returnable=left)
         lines.append({"line_id": line.id, "sku": line.sku, "name": line.name, "quantity": item.quantity})
-        amount += line.unit_price * item.quantity
+        amount += _paid_for(line, before + item.quantity) - _paid_for(line, before)
+    # Whatever the lines say, an order never refunds more than it cost.
+    refunded = sum((r.amount for r in session.scalars(select(models.Refund).where(
+        models.Refund.order_pk == order.id))), Decimal("0.00"))
+    amount = min(amount, order.total - refunded)
     request = models.ReturnRequest(return_id=new_public_id("RT"), order_pk=order.id,
                                    reason=return_in.reason, status=ReturnStatus.requested,
                                    lines=lines, amount=amount)
@@ -335,6 +371,23 @@ def request_return(session: Session, order_id: str, return_in: schemas.ReturnCre
     _set_status(order, OrderStatus.return_requested, return_in.reason[:200])
     session.commit()
     return request
+
+
+def _paid_for(line: models.OrderLine, units: int) -> Decimal:
+    """What the first `units` units of a line cost after its share of the discount; all of them
+    cost exactly what the line cost, so returns in parts add up to what was paid."""
+    if units >= line.quantity:
+        return line.paid
+    return (line.paid * units / line.quantity).quantize(CENT, ROUND_HALF_UP)
+
+
+def _returned_quantities(session: Session, order: models.Order) -> dict[int, int]:
+    """Units of each line already in a return of this order."""
+    returned: dict[int, int] = {}
+    for request in session.scalars(select(models.ReturnRequest).where(models.ReturnRequest.order_pk == order.id)):
+        for item in request.lines:
+            returned[item["line_id"]] = returned.get(item["line_id"], 0) + int(item["quantity"])
+    return returned
 
 
 def refunds_for(session: Session, customer_id: str) -> list[models.Refund]:
