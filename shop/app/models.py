@@ -351,6 +351,9 @@ class Promotion(Base):
     min_order: Mapped[Decimal | None] = mapped_column(Money)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Limits (None: no limit). A use is an order placed with the code that was not cancelled.
+    uses_per_customer: Mapped[int | None] = mapped_column(Integer)
+    uses_total: Mapped[int | None] = mapped_column(Integer)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 

@@ -328,6 +328,8 @@ class PromotionPublic(BaseModel):
     amount_off: Money | None
     min_order: Money | None
     ends_at: datetime
+    uses_per_customer: int | None = Field(description="How many orders each customer may use it on")
+    uses_total: int | None = Field(description="How many orders may use it in all")
 
 
 class Promotions(BaseModel):

@@ -254,8 +254,10 @@ def test_promotions() -> None:
     assert len({p["code"] for p in promos}) == len(promos)
     keys = {"code", "title", "description", "department", "percent_off", "amount_off", "min_order",
             "starts_days_from_now", "ends_days_from_now"}
+    limits = {"uses_per_customer", "uses_total"}
     for p in promos:
-        assert set(p) == keys
+        assert keys <= set(p) <= keys | limits
+        assert all(p[k] is None or (isinstance(p[k], int) and p[k] > 0) for k in limits & set(p))
         assert p["code"] == p["code"].upper()
         assert p["department"] is None or p["department"] in DEPT_SLUGS
         assert (p["percent_off"] is None) != (p["amount_off"] is None), p["code"]

@@ -57,7 +57,8 @@ def promotions(session: Session) -> schemas.Promotions:
     return schemas.Promotions(items=[schemas.PromotionPublic(
         code=p.code, title=p.title, description=p.description,
         department=p.department.slug if p.department else None, percent_off=p.percent_off,
-        amount_off=p.amount_off, min_order=p.min_order, ends_at=p.ends_at)
+        amount_off=p.amount_off, min_order=p.min_order, ends_at=p.ends_at,
+        uses_per_customer=p.uses_per_customer, uses_total=p.uses_total)
         for p in active])
 
 

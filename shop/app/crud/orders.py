@@ -98,16 +98,33 @@ def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     return shares
 
 
+def _uses(session: Session, promo: models.Promotion, customer_pk: int | None = None) -> int:
+    """Orders that used the promotion (all, or one customer's); cancelled ones gave their use back."""
+    query = select(func.count(models.Order.id)).where(
+        models.Order.promo_code == promo.code.upper(), models.Order.status != OrderStatus.cancelled)
+    if customer_pk is not None:
+        query = query.where(models.Order.customer_pk == customer_pk)
+    return session.scalar(query) or 0
+
+
 def _discount(session: Session, code: str | None, lines: list[models.CartLine],
-              subtotal: Decimal) -> list[Decimal]:
+              subtotal: Decimal, customer_pk: int) -> list[Decimal]:
     """The promotion's discount on each cart line (zero on lines it does not cover)."""
     if not code:
         return [Decimal("0.00")] * len(lines)
     now = utcnow()
+    # Locked, so that shoppers racing for a promotion's last uses are counted one after another.
     promo = session.scalar(select(models.Promotion).where(
-        func.upper(models.Promotion.code) == code.upper()))
+        func.upper(models.Promotion.code) == code.upper()).with_for_update(of=models.Promotion))
     if promo is None or not (promo.starts_at <= now <= promo.ends_at):
         raise InvalidPromotion(f"The code {code!r} is not valid or has expired.", promo_code=code)
+    if promo.uses_per_customer is not None and _uses(session, promo, customer_pk) >= promo.uses_per_customer:
+        times = "once" if promo.uses_per_customer == 1 else f"{promo.uses_per_customer} times"
+        raise InvalidPromotion(f"You have already used the code {promo.code}: it can be used {times} "
+                               "per customer.", promo_code=code, reason="used_by_customer")
+    if promo.uses_total is not None and _uses(session, promo) >= promo.uses_total:
+        raise InvalidPromotion(f"The code {promo.code} has been used up.", promo_code=code,
+                               reason="used_up")
     if promo.min_order is not None and subtotal < promo.min_order:
         raise InvalidPromotion(f"The code {promo.code} needs an order of at least {promo.min_order}.",
                                promo_code=code)
@@ -144,7 +161,7 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: 
         raise CartEmpty("The cart is empty: add something before checking out.")
 
     subtotal = sum((li.variant.product.price * li.quantity for li in lines), Decimal("0.00"))
-    line_discounts = _discount(session, order_in.promo_code, lines, subtotal)
+    line_discounts = _discount(session, order_in.promo_code, lines, subtotal, customer.id)
     discount = sum(line_discounts, Decimal("0.00"))
     shipping = shipping_cost(order_in.delivery_option, subtotal - discount, free_shipping_over)
     total = subtotal - discount + shipping

@@ -1683,6 +1683,7 @@ PROMOTIONS: list[dict[str, Any]] = [
         "min_order": "30.00",
         "starts_days_from_now": -120,
         "ends_days_from_now": 245,
+        "uses_per_customer": 1,
     },
     {
         "code": "SPRING10",

@@ -50,6 +50,7 @@ def load_reference(session: Session, departments: list[dict[str, Any]], stores: 
             min_order=Decimal(p["min_order"]) if p.get("min_order") else None,
             starts_at=now + timedelta(days=p["starts_days_from_now"]),
             ends_at=now + timedelta(days=p["ends_days_from_now"]),
+            uses_per_customer=p.get("uses_per_customer"), uses_total=p.get("uses_total"),
         ))
     session.commit()
 

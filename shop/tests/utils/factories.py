@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, insert, select, update
@@ -60,3 +60,18 @@ def count_orders(engine: Engine, customer_ids: list[str]) -> int:
     with Session(engine) as session:
         return len(session.scalars(select(models.Order.id).join(models.Customer)
                                    .where(models.Customer.customer_id.in_(customer_ids))).all())
+
+
+def make_promotion(engine: Engine, *, amount_off: str = "1.00", uses_total: int | None = None,
+                   uses_per_customer: int | None = None) -> str:
+    """A promotion running now, on anything, with the given limits; returns its code."""
+    code = f"TEST{secrets.token_hex(3).upper()}"
+    now = utcnow()
+    with _writer(engine) as session:
+        session.add(models.Promotion(
+            code=code, title="Test promotion", description="For tests.", department_id=None,
+            percent_off=None, amount_off=Decimal(amount_off), min_order=None,
+            starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1),
+            uses_total=uses_total, uses_per_customer=uses_per_customer))
+        session.commit()
+    return code
