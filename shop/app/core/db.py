@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +61,13 @@ def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Se
     """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+def insert_ignoring_duplicates(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of this session's dialect, which has `on_conflict_do_nothing` on both databases."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def open_session(factory: sessionmaker[Session]) -> Iterator[Session]:

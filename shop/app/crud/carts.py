@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models, schemas
+from app.core.db import insert_ignoring_duplicates
 from app.crud import customers
 from app.crud.catalog import get_product
 from app.errors import NotFound, OutOfStock, ShopError, UnknownVariant, VariantRequired
@@ -19,18 +20,21 @@ MAX_LINE_QUANTITY = 20
 
 
 def _cart(session: Session, customer_id: str, *, create: bool, lock: bool = False) -> models.Cart | None:
+    """The customer's cart; `lock` holds its row until commit, so that requests changing one cart
+    (adds, changes, checkout) run one after another and each sees the lines the last one left."""
     customer = customers.get_or_create(session, customer_id) if create else customers.find(session, customer_id)
     if customer is None:
         return None
-    query = select(models.Cart).where(models.Cart.customer_pk == customer.id)
+    if create:
+        # Two first requests may both find no cart: the second one's insert is a no-op, not an error.
+        session.execute(insert_ignoring_duplicates(session, models.Cart)
+                        .values(customer_pk=customer.id, updated_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["customer_pk"]))
+    query = (select(models.Cart).where(models.Cart.customer_pk == customer.id)
+             .execution_options(populate_existing=True))
     if lock:
         query = query.with_for_update()
-    cart = session.scalar(query)
-    if cart is None and create:
-        cart = models.Cart(customer_pk=customer.id)
-        session.add(cart)
-        session.flush()
-    return cart
+    return session.scalar(query)
 
 
 def resolve_variant(product: models.Product, size: str | None, color: str | None) -> models.Variant:
@@ -84,7 +88,7 @@ def view(session: Session, customer_id: str, base_url: str, currency: str) -> sc
 def add_item(session: Session, customer_id: str, item: schemas.CartItemCreate) -> None:
     product = get_product(session, item.sku)
     variant = resolve_variant(product, item.size, item.color)
-    cart = _cart(session, customer_id, create=True)
+    cart = _cart(session, customer_id, create=True, lock=True)
     assert cart is not None
     line = next((li for li in cart.lines if li.variant_id == variant.id), None)
     quantity = item.quantity + (line.quantity if line else 0)
@@ -105,7 +109,7 @@ def add_item(session: Session, customer_id: str, item: schemas.CartItemCreate) -
 
 
 def _line(session: Session, customer_id: str, line_id: int) -> tuple[models.Cart, models.CartLine]:
-    cart = _cart(session, customer_id, create=False)
+    cart = _cart(session, customer_id, create=False, lock=True)
     line = next((li for li in cart.lines if li.id == line_id), None) if cart else None
     if cart is None or line is None:
         raise NotFound(f"Your cart has no line {line_id}.", line_id=line_id)

@@ -26,7 +26,7 @@ class PaymentOutcome:
 def by_token(session: Session, token: str, *, lock: bool = False) -> models.Payment:
     query = select(models.Payment).where(models.Payment.token == token)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     payment = session.scalar(query) if 16 <= len(token) <= 64 else None
     if payment is None:
         raise NotFound("This payment link is not valid.")
@@ -35,8 +35,13 @@ def by_token(session: Session, token: str, *, lock: bool = False) -> models.Paym
 
 def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
     """Pay or decline. A declined payment can be tried again; a paid one is final."""
+    # Locks in the order every writer of an order takes them: the order, then its payments.
+    # (Locking the payment first deadlocked with a cancel or change of the same order.)
+    order_pk = by_token(session, token).order_pk
+    order = session.scalars(select(models.Order).where(models.Order.id == order_pk)
+                            .with_for_update(of=models.Order)
+                            .execution_options(populate_existing=True)).one()
     payment = by_token(session, token, lock=True)
-    order = payment.order
     if payment.status == PaymentStatus.paid:
         raise InvalidTransition(f"Order {order.order_id} is already paid.", status="paid")
     if order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
