@@ -308,6 +308,10 @@ class ActionPlaceOrder(Action):
                 sku = exc.facts.get("sku")
                 name = next((li.name for li in cart_lines if li.sku == sku), "one of the items")
                 messages.sold_out_at_checkout(name).send(dispatcher)
+            elif exc.code == "product_withdrawn":
+                skus = exc.facts.get("skus") or []
+                names = [li.name for li in cart_lines if li.sku in skus] or ["one of the items"]
+                messages.withdrawn_at_checkout(names).send(dispatcher)
             elif exc.code == "cart_empty":
                 # Perhaps an earlier "yes" did place it and only the answer was lost (a timeout).
                 await _tell_pending_order_or_empty_cart(dispatcher, who)

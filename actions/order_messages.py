@@ -168,6 +168,16 @@ def sold_out_at_checkout(name: str) -> BotMessage:
     )
 
 
+def withdrawn_at_checkout(names: Sequence[str]) -> BotMessage:
+    gone = " and ".join(dict.fromkeys(names))
+    is_, it = ("is", "it") if len(set(names)) == 1 else ("are", "them")
+    return text(
+        f"Sorry, {gone} {is_} no longer sold, so I haven't placed your order. "
+        f"Your cart is kept: remove {it} (say \"remove\" and the name) and check out again to order the rest.",
+        [button("View cart", "view_cart")],
+    )
+
+
 def order_not_placed_shop_down() -> BotMessage:
     return text(
         "Sorry, I can't reach the shop right now, so I couldn't confirm your order. Nothing was charged. "

@@ -44,6 +44,11 @@ class OutOfStock(ShopError):
     code = "out_of_stock"
 
 
+class ProductWithdrawn(ShopError):
+    status_code = 409
+    code = "product_withdrawn"
+
+
 class CartEmpty(ShopError):
     status_code = 409
     code = "cart_empty"

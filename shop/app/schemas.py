@@ -115,6 +115,7 @@ class CartLine(BaseModel):
     unit_price: Money
     line_total: Money
     in_stock: bool
+    available: bool = Field(description="False when the shop no longer sells the product: checkout refuses it")
     image_url: str
 
 

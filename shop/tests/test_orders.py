@@ -255,3 +255,27 @@ def test_invoice_page(api: Api, customer: str, sku: str) -> None:
     pay(api, order["payment_url"])
     assert "Paid " in requests.get(detail["invoice_url"], timeout=30).text
     assert requests.get(f"{api.base_url}/invoices/{'y' * 32}", timeout=30).status_code == 404
+
+
+def test_a_withdrawn_product_in_the_cart_is_refused_at_checkout(api: Api, engine: Engine, customer: str,
+                                                                sku: str) -> None:
+    gone = make_product(engine, name="Test Recalled Kettle", price="30.00", department="home",
+                        variants=[(None, None, 5)])
+    api.add(customer, sku, 1, color="White")
+    api.add(customer, gone)
+    assert api.delete(f"/admin/products/{gone}").status_code == 204  # the shop stops selling it
+    cart = api.get(f"/customers/{customer}/cart").json()
+    assert {i["sku"]: i["available"] for i in cart["items"]} == {sku: True, gone: False}
+    response = api.checkout(customer, "withdrawn-key-01")
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["code"] == "product_withdrawn" and body["skus"] == [gone]
+    assert "Test Recalled Kettle is no longer sold" in body["detail"]
+    assert count_orders(engine, [customer]) == 0
+    assert stock_of(engine, sku) == [8, 8] and stock_of(engine, gone) == [5]
+    assert len(api.get(f"/customers/{customer}/cart").json()["items"]) == 2  # nothing removed behind their back
+    assert api.get(f"/products/{gone}").status_code == 404
+    # Without it, the rest can be ordered.
+    line = next(i for i in cart["items"] if i["sku"] == gone)
+    api.delete(f"/customers/{customer}/cart/items/{line['line_id']}")
+    assert api.checkout(customer, "withdrawn-key-02").status_code == 201

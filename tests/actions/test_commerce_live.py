@@ -219,6 +219,32 @@ async def test_an_item_sold_out_before_checkout_is_named_and_the_cart_kept(
     assert shop.list_orders(who) == []
 
 
+async def test_a_withdrawn_item_is_named_and_the_way_on_offered(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"rest:{sender}"
+    sku, size, color, _ = _in_stock_variants(shop)[-1]
+    name = shop.get_product(sku).name
+    shop.add_to_cart(who, sku, 1, size, color)
+    withdrawn = requests.delete(
+        f"{os.environ['SHOP_URL']}/admin/products/{sku}",
+        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        timeout=10,
+    )
+    assert withdrawn.status_code == 204, withdrawn.text
+
+    messages, events = await run_action(
+        ActionPlaceOrder(), tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"}), domain
+    )
+
+    said = texts(messages)
+    assert f"{name} is no longer sold" in said and "haven't placed" in said
+    assert "remove" in said and "Sorry, something went wrong" not in said
+    assert [b["title"] for b in messages[0]["buttons"]] == ["View cart"]
+    assert slots_set(events) == {"confirming": None}
+    assert shop.list_orders(who) == []
+
+
 async def test_a_shop_that_is_down_places_nothing_and_says_so_plainly(
     shop: ShopClient, sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

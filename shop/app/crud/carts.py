@@ -78,7 +78,7 @@ def view(session: Session, customer_id: str, base_url: str, currency: str) -> sc
         items.append(schemas.CartLine(
             line_id=line.id, sku=product.sku, name=product.name, size=line.variant.size,
             color=line.variant.color, quantity=line.quantity, unit_price=product.price,
-            line_total=line_total, in_stock=line.variant.stock >= line.quantity,
+            line_total=line_total, in_stock=line.variant.stock >= line.quantity, available=product.active,
             image_url=image_url(base_url, product.sku),
         ))
     return schemas.Cart(customer_id=customer_id, items=items, total=total, currency=currency,

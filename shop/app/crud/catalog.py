@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app import models, schemas
 from app.errors import UnknownProduct
 from app.images import image_url
+from app.models import utcnow
 
 
 def departments(session: Session) -> schemas.Departments:
@@ -30,6 +31,14 @@ def get_product(session: Session, sku: str) -> models.Product:
     if product is None:
         raise UnknownProduct(f"There is no product with SKU {sku!r}.", sku=sku)
     return product
+
+
+def withdraw(session: Session, sku: str) -> None:
+    """Stops selling a product: search, details and checkout no longer offer it (carts keep the line)."""
+    product = get_product(session, sku)
+    product.active = False
+    product.updated_at = utcnow()
+    session.commit()
 
 
 def product_detail(session: Session, sku: str, base_url: str) -> schemas.ProductDetail:

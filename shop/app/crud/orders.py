@@ -28,6 +28,7 @@ from app.errors import (
     InvalidPromotion,
     InvalidTransition,
     OutOfStock,
+    ProductWithdrawn,
     ReturnWindowClosed,
     ShopError,
     UnknownOrder,
@@ -159,6 +160,12 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: 
     lines = list(cart.lines)
     if not lines:
         raise CartEmpty("The cart is empty: add something before checking out.")
+    withdrawn = [li.variant.product for li in lines if not li.variant.product.active]
+    if withdrawn:
+        names = " and ".join(p.name for p in withdrawn)
+        is_, it = ("is", "it") if len(withdrawn) == 1 else ("are", "them")
+        raise ProductWithdrawn(f"Sorry, {names} {is_} no longer sold: remove {it} from the cart to order "
+                               "the rest.", skus=[p.sku for p in withdrawn])
 
     subtotal = sum((li.variant.product.price * li.quantity for li in lines), Decimal("0.00"))
     line_discounts = _discount(session, order_in.promo_code, lines, subtotal, customer.id)

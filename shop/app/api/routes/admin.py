@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from app import schemas
 from app.api.deps import OrderIdPath, ReadDB, SettingsDep, WriteDB
-from app.crud import care, orders
+from app.crud import care, catalog, orders
 from app.models import TicketKind, TicketStatus
 
 router = APIRouter(prefix="/admin", tags=["operators"])
@@ -21,6 +21,13 @@ def set_order_status(order_id: OrderIdPath, update: schemas.StatusUpdate, db: Wr
                      settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.operator_update(db, order_id, update)
     return orders.public(order, settings.public_url, settings.shop_return_window_days)
+
+
+@router.delete("/products/{sku}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"description": "Unknown or already withdrawn SKU"}})
+def withdraw_product(sku: Annotated[str, Path(max_length=40)], db: WriteDB) -> None:
+    """Stop selling a product. Carts that hold it keep the line; checkout refuses it."""
+    catalog.withdraw(db, sku)
 
 
 @router.get("/tickets", response_model=schemas.TicketsPublic)
