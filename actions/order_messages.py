@@ -8,6 +8,7 @@ short. Every message is plain text plus buttons; a pay link or an invoice is a u
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from actions.clients.shop import Cart
@@ -58,6 +59,17 @@ def _line(quantity: int, name: str, size: str | None, color: str | None, amount:
     variant = describe_variant(size, color)
     variant = f" ({variant})" if variant else ""
     return f"- {quantity} × {name}{variant} — {format_price(amount, currency)}"
+
+
+def pay_by(payment_due_at: str | None) -> str:
+    """ "2026-11-22T10:30:00Z" → "by 2026-11-22 10:30 UTC" ("" when the shop gave no deadline)."""
+    if not payment_due_at:
+        return ""
+    try:
+        due = datetime.fromisoformat(payment_due_at.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return ""
+    return f"by {due:%Y-%m-%d %H:%M} UTC"
 
 
 def pay_button(total: Decimal, currency: str, payment_url: str) -> Button:
@@ -126,17 +138,21 @@ def order_placed(created: OrderCreated) -> BotMessage:
     total = format_price(created.total, created.currency)
     if not created.payment_url:
         return text(f"Your order {created.order_id} is placed: {total}.")
+    deadline = pay_by(created.payment_due_at)
+    expiry = (f"Please pay {deadline}: an order not paid by then is cancelled and its items go back on sale.\n"
+              if deadline else "")
     return text(
         f"Your order {created.order_id} is placed: {total}. Please pay with this link: {created.payment_url}\n"
-        "I'll let you know as soon as the payment arrives.",
+        f"{expiry}I'll let you know as soon as the payment arrives.",
         [pay_button(created.total, created.currency, created.payment_url)],
     )
 
 
 def order_already_placed(order: Order, payment_url: str) -> BotMessage:
+    deadline = pay_by(order.payment_due_at)
     return text(
         f"Your cart is empty: your order {order.order_id} ({format_price(order.total, order.currency)}) is "
-        f"already placed and waiting for payment. Pay here: {payment_url}",
+        f"already placed and waiting for payment. Pay here{' ' + deadline if deadline else ''}: {payment_url}",
         [pay_button(order.total, order.currency, payment_url)],
     )
 
@@ -206,6 +222,9 @@ def order_details(order: Order) -> BotMessage:
         lines.append(f"You can return it until {_date(order.return_deadline)}.")
     buttons: list[Button] = []
     if order.payment_url:
+        deadline = pay_by(order.payment_due_at)
+        if deadline:
+            lines.append(f"Please pay {deadline}: after that the order is cancelled.")
         lines.append(f"Pay here: {order.payment_url}")
         buttons.append(pay_button(order.total, order.currency, order.payment_url))
     if order.can_cancel:

@@ -86,6 +86,8 @@ class OrderCreated:
     currency: str
     payment_url: str | None
     replayed: bool = False
+    # ISO time after which an unpaid order is cancelled (None once it is paid or cancelled).
+    payment_due_at: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], replayed: bool = False) -> OrderCreated:
@@ -96,6 +98,7 @@ class OrderCreated:
             currency=str(data.get("currency") or ""),
             payment_url=_text(data.get("payment_url")),
             replayed=replayed,
+            payment_due_at=_text(data.get("payment_due_at")),
         )
 
 
@@ -148,6 +151,7 @@ class Order:
     can_cancel: bool
     can_return: bool
     return_deadline: str | None
+    payment_due_at: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Order:
@@ -173,6 +177,7 @@ class Order:
             can_cancel=bool(data.get("can_cancel", False)),
             can_return=bool(data.get("can_return", False)),
             return_deadline=_text(data.get("return_deadline")),
+            payment_due_at=_text(data.get("payment_due_at")),
         )
 
 

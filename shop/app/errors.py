@@ -49,6 +49,11 @@ class ProductWithdrawn(ShopError):
     code = "product_withdrawn"
 
 
+class PaymentExpired(ShopError):
+    status_code = 409
+    code = "payment_expired"
+
+
 class CartEmpty(ShopError):
     status_code = 409
     code = "cart_empty"

@@ -157,6 +157,8 @@ class OrderCreated(BaseModel):
     total: Money
     currency: str
     payment_url: str | None
+    payment_due_at: datetime | None = Field(
+        description="Unpaid at this time, the order is cancelled and its items go back on sale")
 
 
 class OrderLinePublic(BaseModel):
@@ -194,6 +196,8 @@ class OrderPublic(BaseModel):
     payment_method: str
     payment_status: str | None
     payment_url: str | None
+    payment_due_at: datetime | None = Field(
+        description="While the order waits for payment: unpaid at this time, it is cancelled")
     invoice_url: str | None
     tracking_number: str | None
     estimated_delivery: str | None

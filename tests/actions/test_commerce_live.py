@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -184,6 +185,22 @@ async def test_checkout_places_exactly_one_order_even_when_the_turn_is_replayed(
     assert f"order {order_id}" in texts(messages) and "already placed" in texts(messages)
     assert messages[0]["buttons"] == first[0]["buttons"]
     assert len(shop.list_orders(who)) == 1
+
+
+async def test_the_pay_link_says_by_when_to_pay(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    who = f"rest:{sender}"
+    _fill_cart(shop, who)
+    yes = tracker(sender, "yes", "affirm", slots={**CHECKOUT_SLOTS, "confirming": "order"})
+    placed, _ = await run_action(ActionPlaceOrder(), yes, domain)
+    [summary] = shop.list_orders(who)
+    order = shop.get_order(who, summary.order_id)
+    due = datetime.fromisoformat(str(order.payment_due_at).replace("Z", "+00:00"))
+    deadline = f"by {due:%Y-%m-%d %H:%M} UTC"
+    assert deadline in texts(placed) and "go back on sale" in texts(placed)
+
+    asked = tracker(sender, f"status of {order.order_id}", "order_status", [entity("order_id", order.order_id)])
+    status, _ = await run_action(ActionOrderStatus(), asked, domain)
+    assert f"Please pay {deadline}" in texts(status)
 
 
 async def test_no_to_the_summary_keeps_the_cart(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:

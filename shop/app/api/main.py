@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -16,6 +17,7 @@ from app.api.routes import admin, care, carts, orders, products, public
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, make_sessionmaker
 from app.errors import ShopError
+from app.expiry import sweep_periodically
 from app.search.index import CatalogIndex
 from app.seed.catalog import SYNONYMS
 
@@ -44,7 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_session_factory = make_sessionmaker(engine, write=True)
         app.state.search_index = CatalogIndex(SYNONYMS)
         app.state.search_index.build(app.state.session_factory)
+        sweeper = None
+        if settings.shop_expiry_sweep_seconds > 0:
+            sweeper = asyncio.create_task(sweep_periodically(
+                app.state.session_factory, app.state.write_session_factory, settings.shop_expiry_sweep_seconds))
         yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
         engine.dispose()
 
     app = FastAPI(title="Bottega shop service", version="1.0.0", lifespan=lifespan,

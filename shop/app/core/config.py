@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Standard delivery is free from this order value (after discounts), in the shop's currency.
     shop_free_shipping_over: Decimal = Field(default=Decimal("50.00"), ge=0, max_digits=12, decimal_places=2)
     # How stale search may be across processes: each process polls for catalog and stock changes this often.
+    # How long a shopper has to pay: after that the order is cancelled and its stock goes back on sale.
+    shop_unpaid_order_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # How often each shop process looks for orders past their time to pay (0: never; pay still checks).
+    shop_expiry_sweep_seconds: float = Field(default=60.0, ge=0, le=3600)
     shop_search_refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
     shop_db_pool_size: int = Field(default=10, ge=1, le=200)
 

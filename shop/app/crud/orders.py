@@ -28,6 +28,7 @@ from app.errors import (
     InvalidPromotion,
     InvalidTransition,
     OutOfStock,
+    PaymentExpired,
     ProductWithdrawn,
     ReturnWindowClosed,
     ShopError,
@@ -39,6 +40,7 @@ CENT = Decimal("0.01")
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: ids get read out and typed
 CANCELLABLE = {OrderStatus.pending_payment, OrderStatus.paid}
 CHANGEABLE = {OrderStatus.pending_payment, OrderStatus.paid}
+EXPIRED_NOTE = "not paid in time"  # the status note of an order the expiry cancelled
 
 
 def new_public_id(prefix: str) -> str:
@@ -69,11 +71,68 @@ def _by_key(session: Session, customer_pk: int, key: str) -> models.Order | None
 
 def _created(order: models.Order, base_url: str) -> schemas.OrderCreated:
     payment = order.payments[-1] if order.payments else None
+    payable = order.status == OrderStatus.pending_payment and not is_overdue(order)
     return schemas.OrderCreated(
         order_id=order.order_id, status=order.status.value, total=order.total,
-        currency=order.currency,
-        payment_url=payment_url(base_url, payment) if order.status == OrderStatus.pending_payment else None,
+        currency=order.currency, payment_url=payment_url(base_url, payment) if payable else None,
+        payment_due_at=order.payment_due_at if order.status == OrderStatus.pending_payment else None,
     )
+
+
+def was_expired(order: models.Order) -> bool:
+    """Cancelled by the expiry: its time to pay ran out."""
+    return (order.status == OrderStatus.cancelled and bool(order.history)
+            and order.history[-1].note == EXPIRED_NOTE)
+
+
+def is_overdue(order: models.Order) -> bool:
+    """Waiting for a payment that can no longer come: its time to pay ran out."""
+    return (order.status == OrderStatus.pending_payment and order.payment_due_at is not None
+            and order.payment_due_at <= utcnow())
+
+
+def expire(session: Session, order: models.Order) -> None:
+    """Cancels an order whose time to pay ran out and puts its stock back on sale.
+
+    The caller holds the order's row lock and commits."""
+    _release_stock(session, order)
+    now = utcnow()
+    for payment in order.payments:
+        if payment.status in {PaymentStatus.pending, PaymentStatus.failed}:
+            payment.status = PaymentStatus.cancelled
+            payment.updated_at = now
+    order.cancelled_at = now
+    _set_status(order, OrderStatus.cancelled, EXPIRED_NOTE)
+
+
+def overdue_orders(session: Session, limit: int) -> list[int]:
+    """Ids of orders past their time to pay, oldest deadline first."""
+    return list(session.scalars(
+        select(models.Order.id).where(models.Order.status == OrderStatus.pending_payment,
+                                      models.Order.payment_due_at <= utcnow())
+        .order_by(models.Order.payment_due_at).limit(limit)))
+
+
+def expire_if_overdue(session: Session, order_pk: int) -> bool:
+    """Expires one order if it is still overdue once locked (a payment may have just come in)."""
+    # skip_locked: an order someone is paying or cancelling right now is theirs; pay re-checks.
+    order = session.scalar(select(models.Order).where(models.Order.id == order_pk)
+                           .with_for_update(of=models.Order, skip_locked=True)
+                           .execution_options(populate_existing=True))
+    if order is None or not is_overdue(order):
+        session.rollback()
+        return False
+    expire(session, order)
+    session.commit()
+    return True
+
+
+def raise_expired(order: models.Order) -> None:
+    due = order.payment_due_at
+    when = f" at {due:%Y-%m-%d %H:%M} UTC" if due else ""
+    raise PaymentExpired(f"The time to pay for order {order.order_id} ran out{when}: the order is cancelled "
+                         "and its items went back on sale.", order_id=order.order_id,
+                         payment_due_at=due.isoformat() if due else None)
 
 
 def _set_status(order: models.Order, status: OrderStatus, note: str | None = None) -> None:
@@ -144,7 +203,7 @@ def _discount(session: Session, code: str | None, lines: list[models.CartLine],
 
 
 def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: str,
-           free_shipping_over: Decimal) -> tuple[schemas.OrderCreated, bool]:
+           free_shipping_over: Decimal, pay_within: timedelta) -> tuple[schemas.OrderCreated, bool]:
     """Places an order from the customer's cart; the same key returns the same order (created=False)."""
     request_hash = _request_hash(order_in)
     customer = customers.get_or_create(session, order_in.customer_id)
@@ -191,7 +250,7 @@ def create(session: Session, order_in: schemas.OrderCreate, key: str, base_url: 
         promo_code=order_in.promo_code.upper() if order_in.promo_code else None,
         shipping_address=_address(order_in.shipping_address), delivery_option=order_in.delivery_option,
         payment_method=order_in.payment_method, idempotency_key=key, request_hash=request_hash,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, payment_due_at=now + pay_within,
         lines=[models.OrderLine(
             variant_id=li.variant_id, sku=li.variant.product.sku, name=li.variant.product.name,
             size=li.variant.size, color=li.variant.color, unit_price=li.variant.product.price,
@@ -254,7 +313,9 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
         promo_code=order.promo_code, shipping_address=order.shipping_address,
         delivery_option=order.delivery_option, payment_method=order.payment_method,
         payment_status=payment.status.value if payment else None,
-        payment_url=payment_url(base_url, payment) if order.status == OrderStatus.pending_payment else None,
+        payment_url=(payment_url(base_url, payment)
+                     if order.status == OrderStatus.pending_payment and not is_overdue(order) else None),
+        payment_due_at=order.payment_due_at if order.status == OrderStatus.pending_payment else None,
         invoice_url=invoice_url(base_url, payment),
         tracking_number=order.tracking_number, estimated_delivery=_estimated_delivery(order),
         can_cancel=order.status in CANCELLABLE,
@@ -325,6 +386,10 @@ def cancel(session: Session, order_id: str, customer_id: str, reason: str | None
 def change(session: Session, order_id: str, change_in: schemas.OrderChange,
            free_shipping_over: Decimal) -> models.Order:
     order = _owned(session, order_id, change_in.customer_id, lock=True)
+    if is_overdue(order):
+        expire(session, order)
+        session.commit()
+        raise_expired(order)
     if order.status not in CHANGEABLE:
         raise InvalidTransition(f"Order {order.order_id} has already shipped and can't be changed.",
                                 status=order.status.value)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models
+from app.crud import orders
 from app.errors import InvalidTransition, NotFound
 from app.models import OrderStatus, PaymentStatus, utcnow
 
@@ -42,6 +43,13 @@ def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
                             .with_for_update(of=models.Order)
                             .execution_options(populate_existing=True)).one()
     payment = by_token(session, token, lock=True)
+    if orders.was_expired(order):
+        orders.raise_expired(order)
+    if orders.is_overdue(order):
+        # The sweep has not come yet: the time to pay ran out all the same.
+        orders.expire(session, order)
+        session.commit()
+        orders.raise_expired(order)
     if payment.status == PaymentStatus.paid:
         raise InvalidTransition(f"Order {order.order_id} is already paid.", status="paid")
     if order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:

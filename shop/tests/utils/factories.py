@@ -75,3 +75,10 @@ def make_promotion(engine: Engine, *, amount_off: str = "1.00", uses_total: int 
             uses_total=uses_total, uses_per_customer=uses_per_customer))
         session.commit()
     return code
+
+
+def set_payment_due_at(engine: Engine, order_id: str, when: datetime) -> None:
+    with _writer(engine) as session:
+        session.execute(update(models.Order).where(models.Order.order_id == order_id)
+                        .values(payment_due_at=when))
+        session.commit()

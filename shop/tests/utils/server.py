@@ -84,7 +84,8 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
     port = free_port()
     env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token,
            "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(port), "RASA_URL": rasa_url,
-           "SHOP_SEARCH_REFRESH_SECONDS": "0", "RASA_NOTIFY_ATTEMPTS": "2", **(extra_env or {})}
+           "SHOP_SEARCH_REFRESH_SECONDS": "0", "RASA_NOTIFY_ATTEMPTS": "2",
+           "SHOP_EXPIRY_SWEEP_SECONDS": "0.5", **(extra_env or {})}
     env.pop("RASA_API_TOKEN", None)
     log = log_dir / f"shop-{port}.log"
     with log.open("w") as out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
@@ -22,8 +23,8 @@ IdempotencyKey = Annotated[str, Header(
              responses={409: {"description": "Empty cart, sold out, or key reused for another order"}})
 def create_order(order_in: schemas.OrderCreate, key: IdempotencyKey, response: Response, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderCreated:
-    created, is_new = orders.create(db, order_in, key, settings.public_url,
-                                    settings.shop_free_shipping_over)
+    created, is_new = orders.create(db, order_in, key, settings.public_url, settings.shop_free_shipping_over,
+                                    timedelta(minutes=settings.shop_unpaid_order_minutes))
     if not is_new:
         response.headers["Idempotent-Replayed"] = "true"
     return created

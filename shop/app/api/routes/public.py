@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
 from app.api.deps import ReadDB, SettingsDep, WriteDB
-from app.crud import catalog, payments
+from app.crud import catalog, orders, payments
 from app.errors import ShopError
 from app.images import placeholder_svg
 from app.models import Order, OrderStatus, PaymentStatus
@@ -71,7 +71,11 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
         return _page("Payment link not valid", f"<p>{escape(error.message)}</p>", 404)
     order = payment.order
     rows = _order_rows(order)
-    if order.status == OrderStatus.cancelled:
+    if orders.is_overdue(order) or orders.was_expired(order):
+        due = order.payment_due_at
+        action = (f"<p>The time to pay for this order ran out{f' at {due:%Y-%m-%d %H:%M} UTC' if due else ''}: "
+                  "it is cancelled and its items went back on sale. You can order again in the chat.</p>")
+    elif order.status == OrderStatus.cancelled:
         refunded = " Your payment has been refunded." if payment.status == PaymentStatus.paid else ""
         action = f"<p>This order was cancelled and can't be paid.{refunded}</p>"
     elif payment.status == PaymentStatus.paid:
@@ -81,6 +85,9 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     else:
         declined = payment.status == PaymentStatus.failed
         retry = "<p>The last attempt was declined. You can try again.</p>" if declined else ""
+        if order.payment_due_at is not None:
+            retry += (f"<p>Please pay by {order.payment_due_at:%Y-%m-%d %H:%M} UTC: an order not paid by then "
+                      "is cancelled and its items go back on sale.</p>")
         action = (f'{retry}<form method="post"><button class="pay" name="action" value="pay">Pay '
                   f'{order.total:.2f} {escape(order.currency)}</button><button class="decline" name="action" '
                   'value="decline">Decline</button></form>')
