@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions import care_messages as messages
 from actions.catalog import entity_value, tell_shop_error
 from actions.clients.desk import DeskError, get_desk_client
-from actions.clients.shop import ShopClient, ShopError, get_shop_client
+from actions.clients.shop import ShopClient, ShopConflict, ShopError, get_shop_client
 from actions.identity import DEFAULT_CHANNEL, customer_id
 from actions.orders import order_id_in_message
 from actions.satisfaction import answered
@@ -266,6 +266,12 @@ class ActionDeleteMyData(Action):
             return [SlotSet(CONFIRMING_ERASURE, False)]
         try:
             await get_shop_client().aerase_customer(customer_id(tracker))
+        except ShopConflict as exc:
+            if exc.code != "erasure_blocked":
+                tell_shop_error(dispatcher, exc, self.name())
+            else:
+                messages.erasure_blocked([str(o) for o in exc.facts.get("order_ids") or []]).send(dispatcher)
+            return [SlotSet(CONFIRMING_ERASURE, False)]
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return [SlotSet(CONFIRMING_ERASURE, False)]

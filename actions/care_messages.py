@@ -248,8 +248,11 @@ def feedback_unclear() -> BotMessage:
 
 def ask_erasure() -> BotMessage:
     return text(
-        "I can delete everything the shop holds about you from this chat: your cart, your orders, your "
-        "marketing preferences and your support tickets. This can't be undone. Shall I delete it?",
+        "I can delete everything the shop holds about you from this chat: your cart, your marketing "
+        "preferences, your support tickets and your name and address on your orders. Orders not yet "
+        "shipped are cancelled (a paid one is refunded in full); the shop keeps the bare records of your "
+        "orders (amounts and dates, with nobody's name on them) because the tax law requires it. "
+        "This can't be undone. Shall I delete it?",
         [button("Yes, delete my data", "affirm"), button("No, keep it", "deny")],
     )
 
@@ -262,14 +265,25 @@ CONVERSATION_ERASED = {"type": "conversation_erased"}
 def erased(history_erased: bool = True) -> BotMessage:
     if history_erased:
         return BotMessage(
-            text="Done: your cart, orders, marketing preferences and support tickets are deleted, and so is "
-            "the history of this chat. If you write again, we start from scratch.",
+            text="Done: your cart, marketing preferences, support tickets and your details on your orders are "
+            "deleted, and so is the history of this chat. If you write again, we start from scratch.",
             custom=CONVERSATION_ERASED,
         )
     return text(
-        "Your cart, orders, marketing preferences and support tickets are deleted, but I couldn't delete "
+        "Your cart, marketing preferences, support tickets and your details on your orders are deleted, "
+        "but I couldn't delete "
         "the history of this chat just now. Please say \"delete my data\" again in a little while to "
         "finish; nothing else is kept."
+    )
+
+
+def erasure_blocked(order_ids: list[str]) -> BotMessage:
+    which = ", ".join(order_ids) or "one of your orders"
+    return text(
+        f"I can't delete your data yet: order {which} is on its way to or from you, and the shop needs your "
+        "address until it arrives. Nothing has been deleted. Please ask me again once it has been "
+        "delivered (or your return has reached us).",
+        [button("My orders", "order_status")],
     )
 
 

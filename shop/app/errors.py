@@ -54,6 +54,11 @@ class PaymentExpired(ShopError):
     code = "payment_expired"
 
 
+class ErasureBlocked(ShopError):
+    status_code = 409
+    code = "erasure_blocked"
+
+
 class CartEmpty(ShopError):
     status_code = 409
     code = "cart_empty"

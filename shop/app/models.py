@@ -210,7 +210,8 @@ class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[str] = mapped_column(String(20), unique=True)  # public, unguessable: BT-XXXXXXXX
-    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    # None once the customer is erased: the order stays, for accounting, with nobody on it.
+    customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[Decimal] = mapped_column(Money)
@@ -233,7 +234,7 @@ class Order(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    customer: Mapped[Customer] = relationship(lazy="joined")
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -181,7 +181,7 @@ class StatusChange(BaseModel):
 
 class OrderPublic(BaseModel):
     order_id: str
-    customer_id: str
+    customer_id: str | None = Field(description="None once the customer has been erased")
     status: str
     created_at: datetime
     lines: list[OrderLinePublic]
@@ -427,3 +427,8 @@ class FeedbackSummary(BaseModel):
 class ErasureResult(BaseModel):
     customer_id: str
     erased: bool
+    cancelled: list[str] = Field(default_factory=list,
+                                 description="Orders cancelled by the erasure (their stock released)")
+    refunded: list[str] = Field(default_factory=list, description="Of those, the paid ones, refunded in full")
+    kept: list[str] = Field(default_factory=list,
+                            description="Orders kept for accounting, without the customer's name or address")

@@ -7,9 +7,11 @@ its own new customer.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+import requests
 
 from actions.care import (
     CONFIRMING_ERASURE,
@@ -216,6 +218,32 @@ async def test_confirmed_erasure_empties_the_cart_and_resets_the_slots(
     assert shop.list_consents(who) == []
     # The conversation's history is erased by the care desk on the Rasa server, once this turn ends.
     assert desk.requests == [("DELETE", f"/webhooks/desk/conversations/{sender}", f"Bearer {desk.token}")]
+
+
+async def test_erasure_waits_for_an_order_on_its_way_and_says_so(
+    shop: ShopClient, sender: str, domain: dict[str, Any], desk: DeskRecorder
+) -> None:
+    who = f"rest:{sender}"
+    _add_something(shop, who)
+    created = shop.place_order(who, f"erase-{sender}", "Via Roma 1, 20121 Milano, Italy", "standard", "card")
+    assert requests.post(created.payment_url or "", data={"action": "pay"}, timeout=10).status_code == 200
+    shipped = requests.post(
+        f"{os.environ['SHOP_URL']}/admin/orders/{created.order_id}/status",
+        json={"status": "shipped"},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        timeout=10,
+    )
+    assert shipped.status_code == 200, shipped.text
+
+    yes = tracker(sender, "yes", "affirm", slots={CONFIRMING_ERASURE: True})
+    messages, events = await run_action(ActionDeleteMyData(), yes, domain)
+
+    said = texts(messages)
+    assert created.order_id in said and "on its way" in said and "Sorry, something went wrong" not in said
+    assert "nothing" in said.lower() and "deleted" in said
+    assert slots_set(events) == {CONFIRMING_ERASURE: False}
+    assert desk.requests == []  # the chat's history is kept too: nothing was erased
+    assert [o.order_id for o in shop.list_orders(who)] == [created.order_id]
 
 
 async def test_erasure_says_so_when_the_chat_history_could_not_be_erased(

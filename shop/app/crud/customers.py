@@ -26,12 +26,3 @@ def get_or_create(session: Session, customer_id: str) -> models.Customer:
         assert customer is not None
     return customer
 
-
-def erase(session: Session, customer_id: str) -> bool:
-    """Deletes the customer and everything kept about them (carts, orders, consents, tickets)."""
-    customer = find(session, customer_id)
-    if customer is None:
-        return False
-    session.delete(customer)
-    session.commit()
-    return True

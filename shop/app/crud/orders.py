@@ -303,7 +303,8 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
     payment = order.payments[-1] if order.payments else None
     deadline = return_deadline(order, window_days)
     return schemas.OrderPublic(
-        order_id=order.order_id, customer_id=order.customer.customer_id, status=order.status.value,
+        order_id=order.order_id, customer_id=order.customer.customer_id if order.customer else None,
+        status=order.status.value,
         created_at=order.created_at,
         lines=[schemas.OrderLinePublic(
             line_id=li.id, sku=li.sku, name=li.name, size=li.size, color=li.color, quantity=li.quantity,
@@ -366,6 +367,15 @@ def cancel(session: Session, order_id: str, customer_id: str, reason: str | None
             f"Order {order.order_id} is {order.status.value.replace('_', ' ')} and can no longer be "
             "cancelled." + (" You can return it instead." if order.status == OrderStatus.delivered else ""),
             status=order.status.value)
+    cancel_locked(session, order, reason)
+    session.commit()
+    return order
+
+
+def cancel_locked(session: Session, order: models.Order, note: str | None) -> None:
+    """Cancels a pending or paid order: stock released, payments cancelled, a paid one refunded.
+
+    The caller holds the order's row lock and commits."""
     was_paid = order.status == OrderStatus.paid
     _release_stock(session, order)
     for payment in order.payments:
@@ -378,9 +388,7 @@ def cancel(session: Session, order_id: str, customer_id: str, reason: str | None
         refund.status, refund.completed_at = RefundStatus.completed, utcnow()
         session.add(refund)
     order.cancelled_at = utcnow()
-    _set_status(order, OrderStatus.cancelled, reason)
-    session.commit()
-    return order
+    _set_status(order, OrderStatus.cancelled, note)
 
 
 def change(session: Session, order_id: str, change_in: schemas.OrderChange,

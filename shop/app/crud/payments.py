@@ -43,6 +43,8 @@ def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
                             .with_for_update(of=models.Order)
                             .execution_options(populate_existing=True)).one()
     payment = by_token(session, token, lock=True)
+    if order.customer is None:  # erased: its orders were cancelled or are past paying
+        raise InvalidTransition(f"Order {order.order_id} can't be paid.", status=order.status.value)
     if orders.was_expired(order):
         orders.raise_expired(order)
     if orders.is_overdue(order):

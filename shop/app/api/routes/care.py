@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from app import schemas
 from app.api.deps import CustomerPath, CustomerQuery, ReadDB, WriteDB
-from app.crud import care, customers
+from app.crud import care, erasure
 
 router = APIRouter(tags=["care"])
 
@@ -60,5 +60,7 @@ def record_feedback(feedback: schemas.FeedbackCreate, db: WriteDB) -> schemas.Fe
 
 @router.delete("/customers/{customer_id}", response_model=schemas.ErasureResult)
 def erase_customer(customer_id: CustomerPath, db: WriteDB) -> schemas.ErasureResult:
-    """Right to erasure: the customer's carts, orders, consents and tickets are deleted."""
-    return schemas.ErasureResult(customer_id=customer_id, erased=customers.erase(db, customer_id))
+    """Right to erasure: orders waiting for payment or shipping are cancelled (stock released, paid
+    ones refunded), the others kept for accounting without the person; cart, consents, tickets and
+    feedback are deleted. 409 `erasure_blocked` while an order is on its way or being returned."""
+    return erasure.erase(db, customer_id)
