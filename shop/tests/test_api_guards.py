@@ -14,6 +14,7 @@ API_ROUTES = [
     ("GET", "/orders/BT-AAAAAAAA"), ("POST", "/orders/BT-AAAAAAAA/cancel"),
     ("POST", "/orders/BT-AAAAAAAA/returns"), ("GET", "/stores"), ("GET", "/promotions"),
     ("POST", "/tickets"), ("DELETE", "/customers/rest:a"), ("POST", "/admin/orders/BT-AAAAAAAA/status"),
+    ("DELETE", "/admin/products/SKU-1"),
 ]
 
 
