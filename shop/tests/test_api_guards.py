@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 import pytest
 import requests
 
+from tests.utils.api import Api
 from tests.utils.server import ShopProcess
 
 API_ROUTES = [
@@ -40,6 +44,31 @@ def test_oversized_bodies_are_refused(shop: ShopProcess) -> None:
     response = requests.post(f"{shop.url}/tickets", data=b"x" * 70_000, timeout=30,
                              headers={"Authorization": f"Bearer {shop.token}", "Content-Type": "application/json"})
     assert response.status_code == 413
+
+
+def _chunks(total: int, size: int = 8192) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        yield b" " * min(size, total - sent)
+        sent += size
+
+
+@pytest.mark.parametrize("token", [None, "right"])
+def test_oversized_chunked_bodies_are_refused(shop: ShopProcess, token: str | None) -> None:
+    # No Content-Length: the limit has to count the bytes as they are read, before authentication.
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {shop.token}"
+    response = requests.post(f"{shop.url}/tickets", data=_chunks(70_000), headers=headers, timeout=30)
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status_code == 413 and "bytes" in response.json()["detail"]
+
+
+def test_chunked_bodies_under_the_limit_still_work(shop: ShopProcess, api: Api) -> None:
+    body = json.dumps({"customer_id": "rest:chunked", "kind": "question", "subject": "Chunked"}).encode()
+    response = requests.post(f"{shop.url}/tickets", data=iter([body[:10], body[10:]]), timeout=30, headers={
+        "Authorization": f"Bearer {shop.token}", "Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
 
 
 @pytest.mark.parametrize(("method", "path", "body"), [

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
 
 from app.api.deps import require_token
+from app.api.guards import RequestGuard
 from app.api.routes import admin, care, carts, orders, products, public
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, make_sessionmaker
@@ -22,17 +23,6 @@ from app.search.index import CatalogIndex
 from app.seed.catalog import SYNONYMS
 
 logger = logging.getLogger(__name__)
-MAX_BODY_BYTES = 64 * 1024
-
-
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuses oversized bodies before anything reads them."""
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse({"detail": f"Request body over {MAX_BODY_BYTES} bytes."}, status_code=413)
-        return await call_next(request)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,7 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Bottega shop service", version="1.0.0", lifespan=lifespan,
                   description="Catalogue, carts, orders, payments, returns and care for the Bottega assistant.")
-    app.add_middleware(BodyLimit)
+    app.add_middleware(RequestGuard)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each offending `input`: personal data back in the answer, and
+        # a 500 when the input cannot be encoded. Where and why is enough to fix a request.
+        errors = [{key: value for key, value in e.items() if key != "input"} for e in error.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     @app.exception_handler(ShopError)
     async def _shop_error(_: Request, error: ShopError) -> JSONResponse:
