@@ -2,25 +2,59 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 
-# <channel>:<sender id>, e.g. messenger:1254459154682919, whatsapp:393331234567, rest:alice
-CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_.@+=\-]{1,128}$"
+# <channel>:<sender id>, e.g. messenger:1254459154682919, whatsapp:393331234567, rest:alice. The sender
+# id becomes a path segment of the notice sent to Rasa: it never starts with a dot ('..' would climb).
+CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_@+=\-][A-Za-z0-9_.@+=\-]{0,127}$"
+ORDER_ID_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{4,16}$"
 CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN, max_length=161)]
-Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+def _printable(value: str) -> str:
+    """Refuses control characters (NUL included) other than tab and line breaks."""
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _has_words(value: str) -> str:
+    """A name, an address or a subject says something: at least one letter or digit."""
+    if value and not any(c.isalnum() for c in value):
+        raise ValueError("must contain letters or digits")
+    return value
+
+
+Printable = AfterValidator(_printable)
+Wordy = AfterValidator(_has_words)
+
+
+def _size(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+# Text a shopper or an integration sends: stripped, printable, and where it names something, wordy.
+Sku = Annotated[str, _size(1, 40), Printable, Wordy]
+ShortText = Annotated[str, _size(1, 60), Printable, Wordy]
+Note = Annotated[str, _size(0, 200), Printable]
+Quantity = Annotated[StrictInt, Field(ge=1, le=20)]
+
 CENT = Decimal("0.01")
 # Amounts leave the shop as decimal strings with two places ("29.90"): a float cannot hold 0.10
 # exactly, and clients that add floats drift by cents. Clients parse them as decimals.
@@ -98,11 +132,11 @@ class CartItemCreate(StrictModel):
     sku: Sku
     size: ShortText | None = None
     color: ShortText | None = None
-    quantity: int = Field(default=1, ge=1, le=20)
+    quantity: Quantity = 1
 
 
 class CartItemUpdate(StrictModel):
-    quantity: int = Field(ge=1, le=20)
+    quantity: Quantity
 
 
 class CartLine(BaseModel):
@@ -131,16 +165,16 @@ class Cart(BaseModel):
 
 
 class Address(StrictModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    name: Annotated[str, _size(1, 120), Printable, Wordy]
+    line1: Annotated[str, _size(1, 200), Printable, Wordy]
+    line2: Note | None = None
+    city: Annotated[str, _size(1, 80), Printable, Wordy]
+    postcode: Annotated[str, _size(1, 20), Printable, Wordy]
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 # A chat collects the address as one line of text; integrations send it structured. Both are kept.
-AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
+AddressText = Annotated[str, _size(5, 300), Printable, Wordy]
 
 
 class OrderCreate(StrictModel):
@@ -148,7 +182,7 @@ class OrderCreate(StrictModel):
     shipping_address: Address | AddressText
     delivery_option: DeliveryCode
     payment_method: PaymentCode
-    promo_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    promo_code: Annotated[str, _size(0, 40), Printable] | None = None
 
 
 class OrderCreated(BaseModel):
@@ -227,7 +261,7 @@ class OrderOwner(StrictModel):
 
 
 class OrderCancel(OrderOwner):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    reason: Note | None = None
 
 
 class OrderChange(OrderOwner):
@@ -236,12 +270,12 @@ class OrderChange(OrderOwner):
 
 
 class ReturnLineCreate(StrictModel):
-    line_id: int = Field(ge=1)
-    quantity: int = Field(ge=1, le=20)
+    line_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    quantity: Quantity
 
 
 class ReturnCreate(OrderOwner):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Annotated[str, _size(2, 500), Printable, Wordy]
     # Empty means every line of the order, in full.
     lines: list[ReturnLineCreate] = Field(default_factory=list, max_length=50)
 
@@ -347,7 +381,7 @@ Topic = Literal["news", "offers", "order_updates"]
 class ConsentCreate(StrictModel):
     channel: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
     topic: Topic
-    granted: bool
+    granted: StrictBool
 
 
 class ConsentPublic(BaseModel):
@@ -365,9 +399,10 @@ class Consents(BaseModel):
 class TicketCreate(StrictModel):
     customer_id: CustomerId
     kind: Literal["complaint", "handoff", "payment_issue", "question"]
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-    body: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
-    order_id: Annotated[str, StringConstraints(max_length=20)] | None = None
+    subject: Annotated[str, _size(2, 200), Printable, Wordy]
+    body: Annotated[str, _size(0, 4000), Printable] = ""
+    order_id: Annotated[str, StringConstraints(pattern=ORDER_ID_PATTERN)] | None = Field(
+        default=None, description="One of this customer's orders")
 
 
 class TicketPublic(BaseModel):
@@ -393,7 +428,7 @@ class FeedbackCreate(StrictModel):
     customer_id: CustomerId
     rating: Literal["good", "bad"] | None = None
     topic: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")] | None = None
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    comment: Annotated[str, _size(0, 2000), Printable] = ""
 
     @model_validator(mode="after")
     def says_something(self) -> FeedbackCreate:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import models, schemas
-from app.crud import customers
+from app.crud import customers, orders
 from app.crud.orders import new_public_id
 from app.errors import NotFound
 from app.models import FeedbackRating, TicketKind, TicketStatus, utcnow
@@ -89,11 +89,12 @@ def _ticket(ticket: models.Ticket, customer_id: str) -> schemas.TicketPublic:
 
 
 def open_ticket(session: Session, ticket_in: schemas.TicketCreate) -> schemas.TicketPublic:
+    # A ticket names only the customer's own order (UnknownOrder otherwise, as for any order route).
+    order_id = orders.get(session, ticket_in.order_id, ticket_in.customer_id).order_id if ticket_in.order_id else None
     customer = customers.get_or_create(session, ticket_in.customer_id)
     ticket = models.Ticket(ticket_id=new_public_id("TK"), customer_pk=customer.id,
                            kind=TicketKind(ticket_in.kind), status=TicketStatus.open,
-                           subject=ticket_in.subject, body=ticket_in.body,
-                           order_id=ticket_in.order_id.upper() if ticket_in.order_id else None)
+                           subject=ticket_in.subject, body=ticket_in.body, order_id=order_id)
     session.add(ticket)
     session.commit()
     return _ticket(ticket, customer.customer_id)
@@ -134,9 +135,19 @@ def record_feedback(session: Session, feedback_in: schemas.FeedbackCreate) -> sc
                                   topic=feedback.topic, comment=feedback.comment, created_at=feedback.created_at)
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """A moment in UTC: naive means UTC; beyond what datetime holds is the start or end of time."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in the year 10000
+        return (datetime.max if moment.year == datetime.max.year else datetime.min).replace(tzinfo=UTC)
+
+
 def feedback_summary(session: Session, since: datetime | None) -> schemas.FeedbackSummary:
     """Good and bad ratings per topic, and the number of comments, for the merchant."""
-    window = [models.Feedback.created_at >= since] if since is not None else []
+    window = [models.Feedback.created_at >= _as_utc(since)] if since is not None else []
     rated = session.execute(
         select(models.Feedback.topic, models.Feedback.rating, func.count())
         .where(models.Feedback.rating.is_not(None), *window)

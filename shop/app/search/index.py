@@ -26,7 +26,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models
-from app.search.text import fold, query_words, stem, words
+from app.search.text import fold, query_words, stem, unreadable, words
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +297,7 @@ class CatalogIndex:
             if correction and correction != word:
                 corrections[word] = correction
             per_word.append(self._word_scores(word, readings))
+        ignored.extend(unreadable(query.q))
 
         scores: dict[int, float] | None
         if per_word:

@@ -54,3 +54,11 @@ def query_words(text: str) -> list[str]:
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)
+
+
+def unreadable(text: str) -> list[str]:
+    """The parts of a query that say something but hold no word we can read: other scripts
+    ('телефон', '手机'), emoji. They are reported as ignored, never dropped as if unsaid, so a query
+    made only of them matches nothing instead of browsing the whole catalogue."""
+    return [part for part in text.split() if not words(part) and any(
+        unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "So" for c in part)]

@@ -39,7 +39,8 @@ def list_tickets(db: ReadDB, status_: Annotated[TicketStatus | None, Query(alias
 
 
 @router.get("/feedback/summary", response_model=schemas.FeedbackSummary)
-def feedback_summary(db: ReadDB, since: datetime | None = None) -> schemas.FeedbackSummary:
+def feedback_summary(db: ReadDB, since: Annotated[datetime | None, Query(
+        description="ISO 8601; without a time zone it is read as UTC")] = None) -> schemas.FeedbackSummary:
     """How satisfied shoppers were with each care answer ("did that help?")."""
     return care.feedback_summary(db, since)
 

@@ -119,8 +119,12 @@ def invoice_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     address = order.shipping_address
     bill_to = escape(address.get("text") or ", ".join(
         str(address[k]) for k in ("name", "line1", "line2", "postcode", "city", "country") if address.get(k)))
-    state = ("Paid " + payment.updated_at.date().isoformat() if payment.status == PaymentStatus.paid
-             else "Not paid")
+    if payment.status != PaymentStatus.paid:
+        state = "Not paid"
+    elif order.status in (OrderStatus.cancelled, OrderStatus.refunded):
+        state = "Refunded"  # paid once, and the money went back: the invoice must not say "Paid"
+    else:
+        state = "Paid " + payment.updated_at.date().isoformat()
     body = (f"<p>Bottega S.r.l. — invoice for order <strong>{escape(order.order_id)}</strong><br>"
             f"Date: {order.created_at.date().isoformat()}<br>Deliver to: {bill_to}<br>"
             f"Status: {escape(order.status.value.replace('_', ' '))} · {state}</p>"
