@@ -19,6 +19,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, make_sessionmaker
 from app.errors import ShopError
 from app.expiry import sweep_periodically
+from app.notify import Notifier
 from app.search.index import CatalogIndex
 from app.seed.catalog import SYNONYMS
 
@@ -40,7 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.shop_expiry_sweep_seconds > 0:
             sweeper = asyncio.create_task(sweep_periodically(
                 app.state.session_factory, app.state.write_session_factory, settings.shop_expiry_sweep_seconds))
+        app.state.rate_limiters = {}
+        app.state.notifier = Notifier(settings)
+        app.state.notifier.start()
         yield
+        app.state.notifier.stop()
         if sweeper is not None:
             sweeper.cancel()
             with suppress(asyncio.CancelledError):

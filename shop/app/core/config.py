@@ -39,12 +39,18 @@ class Settings(BaseSettings):
     shop_expiry_sweep_seconds: float = Field(default=60.0, ge=0, le=3600)
     shop_search_refresh_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
     shop_db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Routes anyone can reach (pay page, invoice, images, health): requests a minute per client
+    # address, and posts a minute to one pay link. 0 turns a limit off.
+    shop_public_requests_per_minute: int = Field(default=300, ge=0, le=1_000_000)
+    shop_pay_posts_per_minute: int = Field(default=10, ge=0, le=10_000)
 
     # The assistant, told when a payment succeeds or fails (Rasa's HTTP API, trigger_intent).
     rasa_url: AnyHttpUrl | None = AnyHttpUrl("http://127.0.0.1:5005")
     rasa_api_token: SecretStr | None = None
     rasa_notify_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     rasa_notify_attempts: int = Field(default=3, ge=1, le=10)
+    # Notices waiting for the assistant, one per order at most; beyond this the oldest are dropped.
+    rasa_notify_queue_size: int = Field(default=10_000, ge=1, le=1_000_000)
 
     @field_validator("shop_database_url")
     @classmethod

@@ -22,6 +22,7 @@ class PaymentOutcome:
     status: str  # "paid" or "failed"
     total: str
     currency: str
+    repeated: bool = False  # the same decline again: nothing changed, nobody needs telling
 
 
 def by_token(session: Session, token: str, *, lock: bool = False) -> models.Payment:
@@ -35,7 +36,8 @@ def by_token(session: Session, token: str, *, lock: bool = False) -> models.Paym
 
 
 def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
-    """Pay or decline. A declined payment can be tried again; a paid one is final."""
+    """Pay or decline. A declined payment can be tried again; a paid one is final. Declining a
+    declined payment again changes nothing (idempotent): no history entry, no second notice."""
     # Locks in the order every writer of an order takes them: the order, then its payments.
     # (Locking the payment first deadlocked with a cancel or change of the same order.)
     order_pk = by_token(session, token).order_pk
@@ -57,6 +59,9 @@ def settle(session: Session, token: str, approve: bool) -> PaymentOutcome:
     if order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
         raise InvalidTransition(f"Order {order.order_id} is {order.status.value} and can't be paid.",
                                 status=order.status.value)
+    if not approve and payment.status == PaymentStatus.failed:
+        return PaymentOutcome(order.customer.customer_id, order.order_id, "failed", f"{order.total:.2f}",
+                              order.currency, repeated=True)
     now = utcnow()
     payment.updated_at = now
     if approve:

@@ -43,14 +43,15 @@ class RasaRecorder:
 
 
 @contextmanager
-def rasa_recorder() -> Iterator[RasaRecorder]:
+def rasa_recorder(status: int = 200) -> Iterator[RasaRecorder]:
+    """`status` 503 makes a Rasa that is down: every notice is retried."""
     recorder = RasaRecorder(url="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}")})
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(b'{"messages": []}')

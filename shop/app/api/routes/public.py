@@ -8,18 +8,19 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Path, Response
+from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
-from app.api.deps import ReadDB, SettingsDep, WriteDB
+from app.api.deps import ReadDB, WriteDB
+from app.api.ratelimit import ClientLimit, PayLinkLimit
 from app.crud import catalog, orders, payments
 from app.errors import ShopError
 from app.images import placeholder_svg
 from app.models import Order, OrderStatus, PaymentStatus
-from app.notify import notify_assistant
+from app.notify import Notifier
 
-router = APIRouter(include_in_schema=True, tags=["public"])
+router = APIRouter(tags=["public"], dependencies=[ClientLimit])
 PayToken = Annotated[str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -94,14 +95,16 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     return _page(f"Order {order.order_id}", f"<table>{rows}</table>{action}")
 
 
-@router.post("/pay/{token}", response_class=HTMLResponse)
+@router.post("/pay/{token}", response_class=HTMLResponse, dependencies=[PayLinkLimit])
 def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")], db: WriteDB,
-        settings: SettingsDep, background: BackgroundTasks) -> HTMLResponse:
+        request: Request) -> HTMLResponse:
     try:
         outcome = payments.settle(db, token, approve=action == "pay")
     except ShopError as error:
         return _page("Payment not possible", f"<p>{escape(error.message)}</p>", error.status_code)
-    background.add_task(notify_assistant, settings, outcome)
+    if not outcome.repeated:
+        notifier: Notifier = request.app.state.notifier
+        notifier.submit(outcome)
     if outcome.status == "paid":
         return _page("Thank you!", f"<p>Order {escape(outcome.order_id)} is paid: {outcome.total} "
                      f"{escape(outcome.currency)}. You can close this page and go back to the chat.</p>")
