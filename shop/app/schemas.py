@@ -24,7 +24,7 @@ from pydantic import (
 # id becomes a path segment of the notice sent to Rasa: it never starts with a dot ('..' would climb).
 CUSTOMER_ID_PATTERN = r"^[a-z][a-z0-9_]{1,31}:[A-Za-z0-9_@+=\-][A-Za-z0-9_.@+=\-]{0,127}$"
 ORDER_ID_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{4,16}$"
-CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN, max_length=161)]
+CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN, max_length=160)]  # the column's length
 
 
 def _printable(value: str) -> str:
@@ -67,6 +67,15 @@ Money = Annotated[
 
 DeliveryCode = Literal["standard", "express", "next_day", "click_and_collect"]
 PaymentCode = Literal["card", "paypal", "apple_pay", "google_pay"]
+
+
+class ErrorBody(BaseModel):
+    """A refusal: `detail` says why; domain errors add a machine-readable `code` and facts the caller
+    can use (`available`, `sizes`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str
+    code: str | None = None
 
 
 class StrictModel(BaseModel):

@@ -7,28 +7,96 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from fastapi.routing import iter_route_contexts
+from pydantic import SecretStr
 
+from app.api.main import create_app
+from app.core.config import Settings
 from tests.utils.api import Api
 from tests.utils.server import ShopProcess
 
-API_ROUTES = [
-    ("GET", "/departments"), ("GET", "/products"), ("GET", "/products/EL-0001"),
-    ("GET", "/customers/rest:a/cart"), ("POST", "/customers/rest:a/cart/items"),
-    ("DELETE", "/customers/rest:a/cart/items/1"), ("POST", "/orders"), ("GET", "/customers/rest:a/orders"),
-    ("GET", "/orders/BT-AAAAAAAA"), ("POST", "/orders/BT-AAAAAAAA/cancel"),
-    ("POST", "/orders/BT-AAAAAAAA/returns"), ("GET", "/stores"), ("GET", "/promotions"),
-    ("POST", "/tickets"), ("DELETE", "/customers/rest:a"), ("POST", "/admin/orders/BT-AAAAAAAA/status"),
-    ("DELETE", "/admin/products/SKU-1"),
-]
+# The routes anyone may reach; every other route of the app needs the token.
+PUBLIC = {("GET", "/health"), ("GET", "/images/{sku}.svg"), ("GET", "/pay/{token}"), ("POST", "/pay/{token}"),
+          ("GET", "/invoices/{token}"), ("GET", "/openapi.json"), ("GET", "/docs"),
+          ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+# A value for each path parameter that passes its validation, so that only the token is missing.
+SAMPLES = {"customer_id": "rest:a", "line_id": "1", "order_id": "BT-AAAAAAAA", "sku": "EL-0001",
+           "ticket_id": "TK-AAAAAAAA", "token": "x" * 32}
+
+
+def _app_routes() -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, read from the app itself: a new route cannot be missed."""
+    app = create_app(Settings(shop_api_token=SecretStr("t" * 32)))
+    return sorted({(method, str(context.path_format)) for context in iter_route_contexts(app.routes)
+                   for method in (context.methods or ()) if method != "HEAD"})
+
+
+API_ROUTES = [route for route in _app_routes() if route not in PUBLIC]
+
+
+def test_the_public_routes_are_exactly_the_intended_ones() -> None:
+    assert {route for route in _app_routes() if route in PUBLIC} == PUBLIC
+    assert len(API_ROUTES) >= 30
 
 
 @pytest.mark.parametrize(("method", "path"), API_ROUTES)
 @pytest.mark.parametrize("auth", [None, "Bearer wrong-token-0123456789", "Basic dXNlcjpwYXNz", "Bearer "])
 def test_api_needs_the_bearer_token(shop: ShopProcess, method: str, path: str, auth: str | None) -> None:
     headers = {"Authorization": auth} if auth else {}
-    response = requests.request(method, shop.url + path, headers=headers, json={}, timeout=30)
+    url = shop.url + path.format(**SAMPLES)
+    response = requests.request(method, url, headers=headers, json={}, timeout=30)
     assert response.status_code == 401
     assert response.json()["detail"] and response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_every_route_documents_its_answers(shop: ShopProcess) -> None:
+    spec = requests.get(f"{shop.url}/openapi.json", timeout=30).json()
+    operations = {(method.upper(), path): op for path, ops in spec["paths"].items() for method, op in ops.items()}
+    assert set(operations) == {route for route in _app_routes() if route not in
+                               {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+                                ("GET", "/redoc")}}
+    for route, operation in operations.items():
+        answers = set(operation["responses"])
+        assert ("401" in answers) == (route in API_ROUTES), route
+        assert ("429" in answers) == (route not in API_ROUTES), route
+        assert "422" in answers, route
+    assert {"404", "409"} <= set(operations[("POST", "/orders/{order_id}/cancel")]["responses"])
+    assert "400" in operations[("POST", "/orders/{order_id}/returns")]["responses"]
+
+
+@pytest.mark.parametrize(("path", "params"), [("/stores", {"lat": "45"}), ("/stores", {"lon": "9"}),
+                                              ("/orders/BT-AAAAAAAA/cancel", {})])
+def test_every_422_sends_a_list_of_errors(shop: ShopProcess, path: str, params: dict[str, str]) -> None:
+    method = "POST" if path.endswith("cancel") else "GET"
+    response = requests.request(method, shop.url + path, params=params, timeout=30,
+                                headers={"Authorization": f"Bearer {shop.token}"})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and detail[0]["msg"] and detail[0]["loc"][0] == "query"
+
+
+def test_head_answers_like_get_without_a_body(shop: ShopProcess) -> None:
+    for path, headers in (("/health", {}), ("/images/EL-0001.svg", {}),
+                          ("/departments", {"Authorization": f"Bearer {shop.token}"})):
+        got = requests.get(shop.url + path, headers=headers, timeout=30)
+        head = requests.head(shop.url + path, headers=headers, timeout=30)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    assert requests.head(f"{shop.url}/departments", timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize(("path", "methods"), [
+    ("/health", "GET, HEAD, OPTIONS"),
+    ("/customers/rest:a/cart", "DELETE, GET, HEAD, OPTIONS"),
+    ("/customers/rest:a/cart/items/1", "DELETE, OPTIONS, PATCH"),
+    ("/pay/" + "x" * 32, "GET, HEAD, OPTIONS, POST"),
+])
+def test_options_and_405_name_every_allowed_method(shop: ShopProcess, path: str, methods: str) -> None:
+    options = requests.options(shop.url + path, timeout=30)
+    assert options.status_code == 204 and options.headers["Allow"] == methods
+    refused = requests.put(shop.url + path, timeout=30)
+    assert refused.status_code == 405 and refused.headers["Allow"] == methods and refused.json()["detail"]
+    assert requests.options(f"{shop.url}/no-such-thing", timeout=30).status_code == 404
 
 
 def test_public_pages_need_no_token(shop: ShopProcess) -> None:

@@ -222,3 +222,22 @@ def test_invoice_of_a_cancelled_and_refunded_order_does_not_say_paid(api: Api, c
     page = requests.get(invoice_url, timeout=30).text
     assert "Paid " not in page and "· Paid" not in page
     assert "Refunded" in page and "cancelled" in page
+
+
+@pytest.mark.parametrize("since", ["0", "1700000000", "yesterday", "2024-13-01"])
+def test_feedback_summary_since_must_be_iso_8601(api: Api, since: str) -> None:
+    response = api.get("/admin/feedback/summary", params={"since": since})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "since"]
+
+
+def test_a_json_body_that_is_not_utf8_is_a_422(shop: ShopProcess) -> None:
+    response = _post_raw(shop, "/tickets", b'{"customer_id": "rest:a", "kind": "question", "subject": "\xff\xfe"}')
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_the_longest_customer_id_fits_the_database(api: Api) -> None:
+    longest = "c" * 32 + ":" + "s" * 127
+    assert len(longest) == 160
+    assert api.post("/tickets", json={"customer_id": longest, "kind": "question", "subject": "Hi"}).status_code == 201
+    too_long = api.post("/tickets", json={"customer_id": longest + "s", "kind": "question", "subject": "Hi"})
+    assert too_long.status_code == 422  # a 500 on PostgreSQL when the column (160) was shorter than the API's limit

@@ -59,6 +59,8 @@ def check_json_body(body: bytes) -> None:
         parsed = json.loads(body, parse_constant=_refuse_constant)
     except Refused:
         raise
+    except UnicodeDecodeError:
+        raise Refused(["body"], "a JSON body is UTF-8 text") from None
     except (ValueError, RecursionError):
         return
     _check_value(parsed, ["body"])

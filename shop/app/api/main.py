@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import require_token
 from app.api.guards import RequestGuard
+from app.api.methods import MethodFallbacks
+from app.api.openapi import NEEDS_TOKEN, ShopAPI
 from app.api.routes import admin, care, carts, orders, products, public
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, make_sessionmaker
@@ -52,9 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await sweeper
         engine.dispose()
 
-    app = FastAPI(title="Bottega shop service", version="1.0.0", lifespan=lifespan,
+    app = ShopAPI(title="Bottega shop service", version="1.0.0", lifespan=lifespan,
                   description="Catalogue, carts, orders, payments, returns and care for the Bottega assistant.")
-    app.add_middleware(RequestGuard)
+    app.add_middleware(MethodFallbacks, router=app.router)
+    app.add_middleware(RequestGuard)  # added last: the outermost, it sees every request first
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -76,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     authenticated = [Depends(require_token)]
     for module in (products, carts, orders, care, admin):
-        app.include_router(module.router, dependencies=authenticated)
+        app.include_router(module.router, dependencies=authenticated, responses=NEEDS_TOKEN)
     app.include_router(public.router)
     return app

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
+from fastapi.exceptions import RequestValidationError
 
 from app import schemas
 from app.api.deps import CustomerPath, CustomerQuery, ReadDB, WriteDB
+from app.api.openapi import errors
 from app.crud import care, erasure
 
 router = APIRouter(tags=["care"])
@@ -20,7 +22,8 @@ def find_stores(db: ReadDB,
                 city: Annotated[str | None, Query(max_length=80)] = None,
                 limit: Annotated[int, Query(ge=1, le=20)] = 3) -> schemas.Stores:
     if (lat is None) != (lon is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="Give both lat and lon, or neither.")
+        raise RequestValidationError([{"type": "missing", "loc": ("query", "lon" if lon is None else "lat"),
+                                       "msg": "Give both lat and lon, or neither."}])
     return care.stores(db, lat, lon, city, limit)
 
 
@@ -41,12 +44,13 @@ def list_consents(customer_id: CustomerPath, db: ReadDB) -> schemas.Consents:
     return care.consents(db, customer_id)
 
 
-@router.post("/tickets", response_model=schemas.TicketPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/tickets", response_model=schemas.TicketPublic, status_code=status.HTTP_201_CREATED,
+             responses=errors(404))
 def open_ticket(ticket: schemas.TicketCreate, db: WriteDB) -> schemas.TicketPublic:
     return care.open_ticket(db, ticket)
 
 
-@router.get("/tickets/{ticket_id}", response_model=schemas.TicketPublic)
+@router.get("/tickets/{ticket_id}", response_model=schemas.TicketPublic, responses=errors(404))
 def get_ticket(ticket_id: Annotated[str, Path(max_length=20)], customer_id: CustomerQuery,
                db: ReadDB) -> schemas.TicketPublic:
     return care.get_ticket(db, ticket_id, customer_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, status
 
 from app import schemas
 from app.api.deps import CustomerPath, ReadDB, SettingsDep, WriteDB
+from app.api.openapi import DOMAIN_422, errors
 from app.crud import carts
 
 router = APIRouter(prefix="/customers/{customer_id}/cart", tags=["cart"])
@@ -23,21 +24,22 @@ def get_cart(customer_id: CustomerPath, db: ReadDB, settings: SettingsDep) -> sc
     return _view(db, customer_id, settings)
 
 
-@router.post("/items", response_model=schemas.Cart, status_code=status.HTTP_201_CREATED)
+@router.post("/items", response_model=schemas.Cart, status_code=status.HTTP_201_CREATED,
+             responses={**errors(400, 404, 409), **DOMAIN_422})
 def add_item(customer_id: CustomerPath, item: schemas.CartItemCreate, db: WriteDB,
              settings: SettingsDep) -> schemas.Cart:
     carts.add_item(db, customer_id, item)
     return _view(db, customer_id, settings)
 
 
-@router.patch("/items/{line_id}", response_model=schemas.Cart)
+@router.patch("/items/{line_id}", response_model=schemas.Cart, responses=errors(404, 409))
 def update_item(customer_id: CustomerPath, line_id: LineId, change: schemas.CartItemUpdate,
                 db: WriteDB, settings: SettingsDep) -> schemas.Cart:
     carts.update_item(db, customer_id, line_id, change.quantity)
     return _view(db, customer_id, settings)
 
 
-@router.delete("/items/{line_id}", response_model=schemas.Cart)
+@router.delete("/items/{line_id}", response_model=schemas.Cart, responses=errors(404))
 def remove_item(customer_id: CustomerPath, line_id: LineId, db: WriteDB,
                 settings: SettingsDep) -> schemas.Cart:
     carts.remove_item(db, customer_id, line_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from app import catalog_policy, schemas
 from app.api.deps import CustomerPath, CustomerQuery, OrderIdPath, ReadDB, SettingsDep, WriteDB
+from app.api.openapi import DOMAIN_422, errors
 from app.catalog_policy import PAYMENT_METHODS
 from app.crud import orders
 
@@ -20,7 +22,7 @@ IdempotencyKey = Annotated[str, Header(
 
 
 @router.post("/orders", response_model=schemas.OrderCreated, status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "Empty cart, sold out, or key reused for another order"}})
+             responses={**errors(409), **DOMAIN_422})
 def create_order(order_in: schemas.OrderCreate, key: IdempotencyKey, response: Response, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderCreated:
     created, is_new = orders.create(db, order_in, key, settings.public_url, settings.shop_free_shipping_over,
@@ -37,27 +39,26 @@ def list_orders(customer_id: CustomerPath, db: ReadDB,
     return orders.list_for(db, customer_id, limit, offset)
 
 
-@router.get("/orders/{order_id}", response_model=schemas.OrderPublic,
-            responses={404: {"description": "No such order for this customer"}})
+@router.get("/orders/{order_id}", response_model=schemas.OrderPublic, responses=errors(404))
 def get_order(order_id: OrderIdPath, customer_id: CustomerQuery, db: ReadDB,
               settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.get(db, order_id, customer_id)
     return orders.public(order, settings.public_url, settings.shop_return_window_days)
 
 
-@router.post("/orders/{order_id}/cancel", response_model=schemas.OrderPublic)
+@router.post("/orders/{order_id}/cancel", response_model=schemas.OrderPublic, responses=errors(404, 409))
 def cancel_order(order_id: OrderIdPath, db: WriteDB, settings: SettingsDep,
                  body: schemas.OrderCancel | None = None,
                  customer_id: Annotated[schemas.CustomerId | None, Query()] = None) -> schemas.OrderPublic:
     owner = body.customer_id if body else customer_id
     if owner is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail="customer_id is required (in the body or the query).")
+        raise RequestValidationError([{"type": "missing", "loc": ("query", "customer_id"),
+                                       "msg": "customer_id is required (in the body or the query)."}])
     order = orders.cancel(db, order_id, owner, body.reason if body else None)
     return orders.public(order, settings.public_url, settings.shop_return_window_days)
 
 
-@router.patch("/orders/{order_id}", response_model=schemas.OrderPublic)
+@router.patch("/orders/{order_id}", response_model=schemas.OrderPublic, responses=errors(400, 404, 409))
 def change_order(order_id: OrderIdPath, change: schemas.OrderChange, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.change(db, order_id, change, settings.shop_free_shipping_over)
@@ -65,7 +66,7 @@ def change_order(order_id: OrderIdPath, change: schemas.OrderChange, db: WriteDB
 
 
 @router.post("/orders/{order_id}/returns", response_model=schemas.ReturnPublic,
-             status_code=status.HTTP_201_CREATED)
+             status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 409))
 def request_return(order_id: OrderIdPath, return_in: schemas.ReturnCreate, db: WriteDB,
                    settings: SettingsDep) -> schemas.ReturnPublic:
     request = orders.request_return(db, order_id, return_in, settings.shop_return_window_days)

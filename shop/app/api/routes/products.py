@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from app import schemas
 from app.api.deps import IndexDep, ReadDB, SettingsDep, get_factory
+from app.api.openapi import errors
 from app.crud import catalog
 from app.images import image_url
 from app.search.index import SearchQuery
@@ -57,8 +58,7 @@ async def search_products(
     )
 
 
-@router.get("/products/{sku}", response_model=schemas.ProductDetail,
-            responses={404: {"description": "Unknown SKU"}})
+@router.get("/products/{sku}", response_model=schemas.ProductDetail, responses=errors(404))
 def get_product(db: ReadDB, settings: SettingsDep,
                 sku: Annotated[str, Path(max_length=40)]) -> schemas.ProductDetail:
     return catalog.product_detail(db, sku, settings.public_url)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
 from app.api.deps import ReadDB, WriteDB
+from app.api.openapi import RATE_LIMITED, errors, html_errors
 from app.api.ratelimit import ClientLimit, PayLinkLimit
 from app.crud import catalog, orders, payments
 from app.errors import ShopError
@@ -20,7 +21,7 @@ from app.images import placeholder_svg
 from app.models import Order, OrderStatus, PaymentStatus
 from app.notify import Notifier
 
-router = APIRouter(tags=["public"], dependencies=[ClientLimit])
+router = APIRouter(tags=["public"], dependencies=[ClientLimit], responses=RATE_LIMITED)
 PayToken = Annotated[str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -40,7 +41,9 @@ def health(db: ReadDB) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/images/{sku}.svg", response_class=Response)
+@router.get("/images/{sku}.svg", response_class=Response, responses={
+    200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "The product's picture"},
+    **errors(404)})
 def product_image(sku: Annotated[str, Path(max_length=40)], db: ReadDB) -> Response:
     product = catalog.get_product(db, sku)
     svg = placeholder_svg(product.name, product.department.slug, product.sku)
@@ -64,7 +67,7 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
 
 
-@router.get("/pay/{token}", response_class=HTMLResponse)
+@router.get("/pay/{token}", response_class=HTMLResponse, responses=html_errors(404))
 def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     try:
         payment = payments.by_token(db, token)
@@ -95,7 +98,8 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     return _page(f"Order {order.order_id}", f"<table>{rows}</table>{action}")
 
 
-@router.post("/pay/{token}", response_class=HTMLResponse, dependencies=[PayLinkLimit])
+@router.post("/pay/{token}", response_class=HTMLResponse, dependencies=[PayLinkLimit],
+             responses=html_errors(404, 409))
 def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")], db: WriteDB,
         request: Request) -> HTMLResponse:
     try:
@@ -112,7 +116,7 @@ def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")]
                  f'<a href="/pay/{escape(token)}">Try again</a> or go back to the chat.</p>')
 
 
-@router.get("/invoices/{token}", response_class=HTMLResponse)
+@router.get("/invoices/{token}", response_class=HTMLResponse, responses=html_errors(404))
 def invoice_page(token: PayToken, db: ReadDB) -> HTMLResponse:
     try:
         payment = payments.by_token(db, token)
