@@ -40,9 +40,10 @@ def html_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 # Invalid input (a list of errors, FastAPI's shape) or a domain refusal (variant_required,
-# unknown_variant, invalid_promotion) that the caller fixes by asking differently.
+# unknown_variant, invalid_promotion, duplicate_return_line) that the caller fixes by asking differently.
 DOMAIN_422: dict[int | str, dict[str, Any]] = {422: {
-    "description": "Invalid input, or a refusal with a `code` (variant_required, unknown_variant, invalid_promotion)",
+    "description": "Invalid input, or a refusal with a `code` (variant_required, unknown_variant, "
+                   "invalid_promotion, duplicate_return_line)",
     "content": {"application/json": {"schema": {"anyOf": [_VALIDATION_REF, _ERROR_REF]}}},
 }}
 

@@ -62,7 +62,7 @@ def record_feedback(feedback: schemas.FeedbackCreate, db: WriteDB) -> schemas.Fe
     return care.record_feedback(db, feedback)
 
 
-@router.delete("/customers/{customer_id}", response_model=schemas.ErasureResult)
+@router.delete("/customers/{customer_id}", response_model=schemas.ErasureResult, responses=errors(409))
 def erase_customer(customer_id: CustomerPath, db: WriteDB) -> schemas.ErasureResult:
     """Right to erasure: orders waiting for payment or shipping are cancelled (stock released, paid
     ones refunded), the others kept for accounting without the person; cart, consents, tickets and

@@ -66,7 +66,7 @@ def change_order(order_id: OrderIdPath, change: schemas.OrderChange, db: WriteDB
 
 
 @router.post("/orders/{order_id}/returns", response_model=schemas.ReturnPublic,
-             status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 409))
+             status_code=status.HTTP_201_CREATED, responses={**errors(400, 404, 409), **DOMAIN_422})
 def request_return(order_id: OrderIdPath, return_in: schemas.ReturnCreate, db: WriteDB,
                    settings: SettingsDep) -> schemas.ReturnPublic:
     request = orders.request_return(db, order_id, return_in, settings.shop_return_window_days)
