@@ -67,8 +67,12 @@ _STOP = re.compile(r"^\s*(stop|cancel|never ?mind|forget it|quit|no thanks)\b", 
 def wants_to_stop(tracker: Tracker) -> bool:
     """ "stop", "never mind" or a plain no while a form asks something."""
     intent = latest_intent(tracker)
-    said = str(tracker.latest_message.get("text") or "")
-    return intent == "deny" or _STOP.match(said) is not None
+    return intent == "deny" or said_stop(str(tracker.latest_message.get("text") or ""))
+
+
+def said_stop(text: str) -> bool:
+    """The words open with "stop", "cancel", "never mind", "forget it"…"""
+    return _STOP.match(text) is not None
 
 
 def stop_form() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import order_messages as messages
 from actions import responses
 from actions.catalog import entity_value, parse_position, tell_shop_error
-from actions.checkout import stop_form, wants_to_stop
+from actions.checkout import said_stop, stop_form, wants_to_stop
 from actions.clients.shop import ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
 from actions.clients.shop_orders import Order
 from actions.identity import customer_id
@@ -205,6 +205,8 @@ class ValidateReturnForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         reason = " ".join(str(value or "").split())
+        if wants_to_stop(tracker) and (len(reason.split()) <= 3 or said_stop(reason)):
+            return stop_form()  # "never mind", "no", "cancel the return" — not a reason
         if len(reason) < 2 or reason.startswith("/"):
             responses.text("Could you tell me in a few words why you're returning it?").send(dispatcher)
             return {RETURN_REASON: None}

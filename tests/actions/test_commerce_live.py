@@ -474,6 +474,24 @@ async def test_return_of_a_delivered_order_then_refund_status(
     assert f"{amount} for order {created.order_id}: paid back on" in texts(messages)
 
 
+@pytest.mark.parametrize(("said", "intent"), [("never mind", "deny"), ("no", "deny"), ("stop", "stop"),
+                                              ("cancel the return", "cancel_order")])
+async def test_the_return_reason_question_can_be_left(said: str, intent: str, sender: str,
+                                                       domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    asked = tracker(sender, said, intent, slots={"requested_slot": "return_reason"})
+    assert await ValidateReturnForm().validate_return_reason(said, dispatcher, asked, domain) == {
+        "requested_slot": None}
+    assert dispatcher.messages == []
+
+
+async def test_a_reason_that_starts_with_no_is_a_reason(sender: str, domain: dict[str, Any]) -> None:
+    said = "no longer fits me since I lost weight"
+    asked = tracker(sender, said, "deny", slots={"requested_slot": "return_reason"})
+    assert await ValidateReturnForm().validate_return_reason(said, CollectingDispatcher(), asked, domain) == {
+        "return_reason": said}
+
+
 async def test_a_refund_request_is_guided_to_cancel_or_return(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
