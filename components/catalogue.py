@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from components import catalogue_lexicon as lexicon_module
 from components.catalogue_lexicon import (
     BRAND,
     COLOR,
+    DEPARTMENT,
     ENTITY_TYPES,
     KEYWORD,
     PRODUCT,
@@ -45,6 +48,7 @@ from components.catalogue_lexicon import (
     Match,
     Term,
     compile_lexicon,
+    fold,
     words_of,
 )
 from components.fingerprint import files_digest
@@ -63,6 +67,22 @@ _FOR = frozenset({"for", "with", "to", "on", "in", "into"})
 # Words before a noun that make it a thing in question ("return the lamp", "my sofa hasn't come").
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "my", "our", "some"})
 _LEXICON_FILE = "lexicon.json"
+# A tagger's numbers that a model number can be mistaken for ("Fairphone 5", "Levi's 501").
+_NUMBER_TYPES = frozenset({"quantity", "product_index"})
+# What may stand between two products a shopper lists: "a kettle, 2 mugs and the toaster".
+_GAP_WORD = re.compile(r"[a-z0-9']+|[,&/+]")
+_LIST_LINKS = frozenset({"and", "or", "n", "&", "/", "+", ",", "plus", "also", "nor"})
+_LIST_FILLERS = frozenset({"a", "an", "the", "some", "any", "another", "more", "few", "couple", "of", "pair",
+                           "pairs", "one", "two", "three", "four", "five", "x", "maybe", "even", "then", "too"})
+# Words between two products that make the second one sought as well: another request or a comparison.
+_ASKING = frozenset({"want", "wanted", "need", "instead", "rather", "than", "vs", "versus", "prefer", "just"})
+_ASKING_PHRASES = re.compile(r"\b(do you (have|sell|do|stock)|have you got|got any|show me|looking for)\b")
+_SWAPS = frozenset({"swap", "exchange", "replace", "change", "switch"})
+# Words that measure a product rather than name one: "a bottle of chianti", "pieces in the set".
+_MEASURES = frozenset({"bottle", "pack", "packet", "box", "bag", "jar", "tin", "can", "net", "bunch", "pair",
+                       "piece", "set", "carton", "roll", "tube", "sachet", "punnet", "loaf", "slice"})
+# After a verb at the start of a message: "chuck a nutella in", "bin the beanie".
+_VERB_OBJECTS = frozenset({"a", "an", "the", "it", "them", "this", "that", "these", "those", "my", "some", "me"})
 
 
 @dataclass
@@ -137,9 +157,27 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             if not found:
                 continue
             ours = self.add_extractor_name(found)
-            kept = [e for e in message.get(ENTITIES, []) if not _overlaps_any(e, ours)]
-            message.set(ENTITIES, kept + ours, add_to_output=True)
+            kept = [e for e in message.get(ENTITIES, []) if not self._contradicted(e, ours, message.get(TEXT))]
+            entities = sorted(kept + ours, key=lambda e: (int(e["start"]), e.get("extractor") != self.name))
+            message.set(ENTITIES, _sought(entities, message.get(TEXT)), add_to_output=True)
         return messages
+
+    def _contradicted(self, entity: dict[str, Any], ours: list[dict[str, Any]], text: str) -> bool:
+        """A tagger's entity the catalogue says is something else: inside a catalogue name
+        ("ultraboost 5" is no quantity), a model number glued to one ("Fairphone 5"), or a size the
+        shop has no such thing as ("I", "Alexa")."""
+        if entity.get("entity") in ENTITY_TYPES and any(_overlaps(entity, e) for e in ours):
+            return True
+        if any(int(e["start"]) <= int(entity["start"]) and int(entity["end"]) <= int(e["end"]) for e in ours):
+            return True
+        value = str(entity.get("value", ""))
+        if entity.get("entity") in _NUMBER_TYPES and value.isdigit():
+            glued = any(e["entity"] in (PRODUCT, BRAND) and int(e["end"]) < int(entity["start"])
+                        and not text[int(e["end"]):int(entity["start"])].strip() for e in ours)
+            if glued:
+                return True
+        return (entity.get("entity") == "size" and self.lexicon is not None and bool(self.lexicon.sizes)
+                and not any(ch.isdigit() for ch in value) and fold(value).strip() not in self.lexicon.sizes)
 
     # --- finding --------------------------------------------------------------------------------
 
@@ -154,11 +192,13 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         intent = (message.get(INTENT) or {}).get("name") if isinstance(message.get(INTENT), dict) \
             else message.get(INTENT)
         others = [e for e in message.get(ENTITIES, []) or [] if e.get("entity") in ENTITY_TYPES]
-        kept = [m for m in matches if self._worth_keeping(m, words, units, intent, others)]
-        kept = _merge_adjacent_products(kept)
+        kept = [m for m in matches if self._worth_keeping(m, words, units, intent, others, matches)]
+        # Who or what it is for ("cases for my pillows") is no entity, but says which cases.
+        owners = [m for m in matches if _for_whom(m, words) and m not in kept]
+        kept = _merge_adjacent_products(kept, units, message.get(TEXT))
         entities = []
         for match in kept:
-            reading = self._resolve(match, kept, words)
+            reading = self._resolve(match, kept, words, owners)
             start, end = units[match.first].start, units[match.last].end
             entity: dict[str, Any] = {
                 "entity": reading.term.entity,
@@ -178,28 +218,35 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         return entities
 
     def _worth_keeping(self, match: Match, words: list[str], units: list[Unit], intent: str | None,
-                       others: list[dict[str, Any]]) -> bool:
+                       others: list[dict[str, Any]], matches: list[Match]) -> bool:
         assert self.lexicon is not None
         span = {"start": units[match.first].start, "end": units[match.last].end}
         confirmed = any(_overlaps(span, e) for e in others)
-        if (match.first > 1 and words[match.first - 1] in _OWNED and words[match.first - 2] in _FOR
-                and not confirmed):
+        if _for_whom(match, words) and not confirmed:
             return False  # "a mouse for my cat": the cat is who it's for, not what is sought
+        if " ".join(words[match.first:match.last + 1]) in self.lexicon.sizes and not confirmed:
+            return False  # "in XXL?", "got any in medium": a size, not a product
         common = match.first == match.last and words[match.first] in self.lexicon.common_words
-        if common and not confirmed and all(t.source == KEYWORD for t in match.readings):
+        if common and match.first == 0 and words[1:2] and words[1] in _VERB_OBJECTS:
+            return False  # an order, not a product: "chuck a nutella in", "bin the beanie"
+        after_product = any(m.last + 1 == match.first and any(t.entity == PRODUCT for t in m.readings)
+                            for m in matches)
+        named = after_product or (_determined(words, match.first) and intent in PRODUCT_INTENTS)
+        if common and not confirmed and not named and all(t.source == KEYWORD for t in match.readings):
             return False  # "gift", "storage": words of products' descriptions, not what they are
         if common and not confirmed and intent not in PRODUCT_INTENTS and not _determined(words, match.first):
             return False
         # A typo-matched word counts only where products are talked about, or where DIET agrees.
         return not (match.fuzzy and intent is not None and intent not in PRODUCT_INTENTS and not confirmed)
 
-    def _resolve(self, match: Match, matches: list[Match], words: list[str]) -> _Reading:
+    def _resolve(self, match: Match, matches: list[Match], words: list[str],
+                 owners: list[Match] | None = None) -> _Reading:
         """The likeliest reading of a match and its department, with a confidence in [0, 1]."""
         assert self.lexicon is not None
         inside = set(range(match.first, match.last + 1))
         context = [w for i, w in enumerate(words) if i not in inside]
         scores = self.lexicon.department_scores(context)
-        for other in matches:
+        for other in [*matches, *(owners or [])]:
             if other is match:
                 continue
             departments = {d for t in other.readings for d in t.departments}
@@ -236,7 +283,9 @@ def build_lexicon(catalogue: str | Path, senses: str | Path, training_data: Trai
         raise FileNotFoundError(f"{catalogue_path} is missing: export the shop's catalogue first (make nlu-catalogue)")
     export = json.loads(catalogue_path.read_text(encoding="utf-8"))
     context = (yaml.safe_load(Path(senses).read_text(encoding="utf-8")) or {}).get("context", {})
-    lexicon = compile_lexicon(export, context, dict(training_data.entity_synonyms))
+    size_words = [str(element) for table in training_data.lookup_tables if table.get("name") == "size"
+                  for element in (table.get("elements") or []) if isinstance(table.get("elements"), list)]
+    lexicon = compile_lexicon(export, context, dict(training_data.entity_synonyms), size_words)
     logger.info("Catalogue lexicon: %d terms, %d words", len(lexicon.terms), len(lexicon.vocabulary))
     return lexicon
 
@@ -266,24 +315,70 @@ def units_of(message: Message) -> list[Unit]:
     return units
 
 
-def _merge_adjacent_products(matches: list[Match]) -> list[Match]:
-    """'vitamin' + 'tablets', 'cat toy' + 'mouse': one product, read by its last word."""
+def _merge_adjacent_products(matches: list[Match], units: list[Unit], text: str) -> list[Match]:
+    """'vitamin' + 'tablets', 'cat toy' + 'mouse': one product, read by its last word (but
+    "pillows, duvets" is a list)."""
     merged: list[Match] = []
     for match in matches:
         previous = merged[-1] if merged else None
         if (previous is not None and previous.last + 1 == match.first
-                and all(t.entity == PRODUCT for t in previous.readings)
+                and not text[units[previous.last].end:units[match.first].start].strip()
+                and any(t.entity == PRODUCT for t in previous.readings)
+                and all(t.entity in (PRODUCT, DEPARTMENT) for t in previous.readings)
                 and any(t.entity == PRODUCT for t in match.readings)):
             # The head (last word) decides what it is; the modifier narrows the department:
             # "vitamin" + "tablets" is the tablets of the departments vitamins are sold in.
             readings = [t for t in match.readings if t.entity == PRODUCT]
-            value = " ".join([previous.readings[0].value, readings[0].value])
-            modifier = {d for t in previous.readings for d in t.departments}
+            head = next(t for t in previous.readings if t.entity == PRODUCT)
+            value = " ".join([head.value, readings[0].value])
+            modifier = {d for t in previous.readings if t.entity == PRODUCT for d in t.departments}
             combined = [Term(t.words, PRODUCT, value, _narrowed(t.departments, modifier), t.source) for t in readings]
             merged[-1] = Match(previous.first, match.last, combined, previous.fuzzy or match.fuzzy)
         else:
             merged.append(match)
     return merged
+
+
+def _sought(entities: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The products the shopper asks about: the first one named, and the ones listed with it.
+
+    Other products in the message are its context — who or what it is for ("kibble for a big dog",
+    "a case for my iphone 15"), what it goes with ("trainers to wear with jeans"), or the story
+    around it ("she's shredding the sofa") — and their department still reads the message
+    (_resolve), but searching for them would show the shopper things they did not ask for. A
+    measure names no product ("a bottle of chianti"), and a second request or a comparison names
+    another ("not a phone, I want a tablet"; "swap the iPhone 15 for the iPhone 16").
+    """
+    products = [e for e in entities if e["entity"] == PRODUCT]
+    measures = [e for e, after in pairwise(products)
+                if set(words_of(str(e["value"]))) <= _MEASURES
+                and _GAP_WORD.findall(text[int(e["end"]):int(after["start"])].casefold())[:1] in (["of"], ["in"])]
+    kept: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for entity in entities:
+        if entity["entity"] != PRODUCT:
+            kept.append(entity)
+        elif entity in measures:
+            continue
+        elif last is None or _also_sought(text[: int(last["start"])], text[int(last["end"]):int(entity["start"])]):
+            kept.append(entity)
+            last = entity
+    return kept
+
+
+def _also_sought(before: str, gap: str) -> bool:
+    """Whether a product after another one is sought too, from the text between them (and the
+    text before the first: a swap)."""
+    words = _GAP_WORD.findall(gap.casefold())
+    if not words:
+        return False
+    if (len(words) <= 4 and any(w in _LIST_LINKS for w in words)
+            and all(w in _LIST_LINKS or w in _LIST_FILLERS or w.isdigit() for w in words)):
+        return True  # listed with it: "a kettle, 2 mugs and the toaster"
+    if any(w in _ASKING for w in words) or _ASKING_PHRASES.search(" ".join(words)):
+        return True  # another request, or a comparison
+    swap = any(w in _SWAPS for w in _GAP_WORD.findall(before.casefold()))
+    return swap and all(w in _LIST_FILLERS or w in {"for", "with", "to", "into"} for w in words)
 
 
 def _departments_of(entities: list[dict[str, Any]]) -> dict[str, float]:
@@ -299,15 +394,16 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return int(a["start"]) < int(b["end"]) and int(b["start"]) < int(a["end"])
 
 
-def _overlaps_any(entity: dict[str, Any], ours: list[dict[str, Any]]) -> bool:
-    return entity.get("entity") in ENTITY_TYPES and any(_overlaps(entity, e) for e in ours)
-
-
 def _narrowed(departments: dict[str, float], allowed: set[str]) -> dict[str, float]:
     """The shares of the departments in `allowed`, renormalised; all of them when none is."""
     kept = {d: share for d, share in departments.items() if d in allowed}
     total = sum(kept.values())
     return {d: share / total for d, share in kept.items()} if total else departments
+
+
+def _for_whom(match: Match, words: list[str]) -> bool:
+    """"for my cat", "with your phone": who or what the product is for."""
+    return match.first > 1 and words[match.first - 1] in _OWNED and words[match.first - 2] in _FOR
 
 
 def _determined(words: list[str], index: int) -> bool:

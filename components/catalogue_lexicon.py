@@ -38,8 +38,9 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NOT_A_TYPE = frozenset({
     "pro", "max", "plus", "ultra", "mini", "lite", "se", "air", "set", "pack", "edition", "series", "generation",
     "gen", "new", "original", "classic", "one", "kit", "and", "with", "for", "of", "the", "in", "to", "by", "x",
-    "xl", "s", "m", "l", "size", "sizes", "single", "double", "king", "multipack", "bundle",
+    "xl", "s", "m", "l", "size", "sizes", "single", "double", "king", "multipack", "bundle", "gift", "present",
 })
+_SOLD_AS = frozenset({"pair", "pairs", "set", "pack", "kit", "bundle", "multipack", "twin", "duo", "trio"})
 _STOPWORDS = frozenset({
     "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at", "by", "with", "from", "my", "me", "i",
     "you", "your", "it", "its", "is", "are", "be", "do", "does", "did", "have", "has", "any", "some", "this",
@@ -132,6 +133,7 @@ class Lexicon:
     context: dict[str, dict[str, float]]  # word → department → weight
     department_prior: dict[str, float]
     common_words: frozenset[str]
+    sizes: frozenset[str] = frozenset()  # folded: the catalogue's sizes and the data's size lookup
     vocabulary: frozenset[str] = frozenset()
     _deletes: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
@@ -153,6 +155,7 @@ class Lexicon:
             "context": self.context,
             "department_prior": self.department_prior,
             "common_words": sorted(self.common_words),
+            "sizes": sorted(self.sizes),
         }
 
     @classmethod
@@ -162,7 +165,7 @@ class Lexicon:
             term = Term(tuple(raw["words"]), raw["entity"], raw["value"], dict(raw["departments"]), raw["source"])
             terms[term.words].append(term)
         return cls(dict(terms), dict(data["lemmas"]), data["context"], data["department_prior"],
-                   frozenset(data["common_words"]))
+                   frozenset(data["common_words"]), frozenset(data.get("sizes", ())))
 
     # --- reading a message ----------------------------------------------------------------------
 
@@ -278,6 +281,13 @@ def _name_phrases(name: str, brand: str, common: frozenset[str] = frozenset()) -
         phrases.append(words[0])
         if len(words) >= 2 and words[1] not in _NOT_A_TYPE:
             phrases.append(" ".join(words[:2]))
+    # What it is comes before what it fits or comes with ("Silicone Case with MagSafe", "Hybrid Case
+    # for Samsung Galaxy S24": a case, not a MagSafe nor a Galaxy S24).
+    cut = next((i for i, word in enumerate(words) if i > 0 and word in ("with", "for")), len(words))
+    words = words[:cut]
+    # "Cotton Pillow Case Pair", "Fire Station Set": the ending that says how it is sold goes too.
+    while len(words) > 2 and words[-1] in _SOLD_AS:
+        words = words[:-1]
     for n in (1, 2, 3):
         tail = words[-n:]
         if len(tail) < n or tail[-1] in _NOT_A_TYPE or tail[-1].isdigit() or len(tail[-1]) < 3:
@@ -296,6 +306,7 @@ def compile_lexicon(
     catalogue: dict[str, Any],
     senses: dict[str, list[str]],
     entity_synonyms: dict[str, str] | None = None,
+    size_words: Iterable[str] = (),
 ) -> Lexicon:
     """Build the lexicon from the catalogue export, the sense words and Rasa's entity synonyms."""
     all_lemmas = english_lemmas()
@@ -357,6 +368,16 @@ def compile_lexicon(
         if joined not in terms:
             terms[joined] = [Term(joined, t.entity, t.value, dict(t.departments), "joined") for t in terms[key]]
 
+    # And the other way round ("sound bar", "pillow case"), when both halves are everyday words.
+    for key in [k for k in terms if len(k) == 1 and len(k[0]) >= 6 and k[0].isalpha()]:
+        for cut in range(3, len(key[0]) - 2):
+            halves = (key[0][:cut], key[0][cut:])
+            if halves not in terms and all(h in common for h in halves):
+                terms[halves] = [Term(halves, t.entity, t.value, dict(t.departments), "joined")
+                                 for t in terms[key] if t.entity == PRODUCT]
+                if not terms[halves]:
+                    del terms[halves]
+
     def alias(word: str, target: str, source: str) -> None:
         key = _lemma_key(word, all_lemmas)
         target_key = _lemma_key(target, all_lemmas)
@@ -386,4 +407,6 @@ def compile_lexicon(
                for word, counts in context.items()}
     total_products = sum(dept_products.values()) or 1
     prior = {d: (dept_products[d] + 1) / (total_products + len(departments)) for d in departments}
-    return Lexicon(dict(terms), lemmas, weights, prior, common)
+    sold_in = (size for product in catalogue["products"] for size in product.get("sizes", []))
+    sizes = frozenset(fold(size).strip() for size in [*size_words, *sold_in])
+    return Lexicon(dict(terms), lemmas, weights, prior, common, sizes)

@@ -12,7 +12,7 @@ NLU lint (scripts/lint_nlu.py) reads the same file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -32,6 +32,8 @@ class SlangLexicon:
 
     words: dict[str, tuple[str, ...]]
     emoji: dict[str, tuple[str, ...]]
+    # Token → (replacement, the next words that call for it): "2" is "to" in "need 2 return" only.
+    before: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> SlangLexicon:
@@ -43,7 +45,8 @@ class SlangLexicon:
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, dict) or not entries:
             raise LexiconError(f"{file}: expected a non-empty 'entries:' mapping of word: replacement")
-        return cls.from_entries({str(k): v for k, v in entries.items()}, str(file))
+        lexicon = cls.from_entries({str(k): v for k, v in entries.items()}, str(file))
+        return replace(lexicon, before=_before_entries(data.get("before_words") or {}, str(file)))
 
     @classmethod
     def from_entries(cls, entries: dict[str, object], where: str = "lexicon") -> SlangLexicon:
@@ -74,6 +77,13 @@ class SlangLexicon:
             return (_STRETCHED.sub(r"\1", lower),)
         return None
 
+    def replace_before(self, word: str, next_word: str | None) -> tuple[str, ...] | None:
+        """The replacement of a token that means something else only before certain words."""
+        entry = self.before.get(word.lower())
+        if entry is None or next_word is None or next_word.lower().strip("'") not in entry[1]:
+            return None
+        return entry[0]
+
     def emoji_in(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, replacement) of every lexicon emoji in `text`, left to right."""
         found: list[tuple[int, int, tuple[str, ...]]] = []
@@ -87,3 +97,17 @@ class SlangLexicon:
                     found.append((start, end, self.emoji[key]))
                 start = text.find(key, end)
         return sorted(found)
+
+
+def _before_entries(raw: object, where: str) -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: 'before_words:' must map a token to {{means: ..., before: [...]}}")
+    out: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+    for key, entry in raw.items():
+        means = entry.get("means") if isinstance(entry, dict) else None
+        following = entry.get("before") if isinstance(entry, dict) else None
+        if not isinstance(means, str) or not means.strip() or not isinstance(following, list) or not following:
+            raise LexiconError(f"{where}: before_words entry {key!r} needs 'means:' text and a 'before:' list")
+        out[str(key).strip().lower()] = (tuple(_VALUE_WORDS.findall(means.lower())),
+                                         frozenset(str(w).lower() for w in following))
+    return out

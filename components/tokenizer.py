@@ -77,8 +77,10 @@ class ShopTokenizer(WhitespaceTokenizer):
         for start, end, words in emoji:
             hits.append(text[start:end])
             out.extend(Token(word, start, end, lemma=word) for word in words)
-        for token in tokens:
-            words = self.lexicon.replace_word(token.text, self.known)
+        for i, token in enumerate(tokens):
+            following = tokens[i + 1].text if i + 1 < len(tokens) else None
+            words = (self.lexicon.replace_before(token.text, following)
+                     or self.lexicon.replace_word(token.text, self.known))
             if words is None:
                 out.append(token)
                 continue

@@ -124,3 +124,86 @@ def test_register(register: RegisterDetector, tokenizer: ShopTokenizer, text: st
     assert message.get("register")["label"] == label
     slot_entities = [e["value"] for e in message.get(ENTITIES) or [] if e["entity"] == "register"]
     assert slot_entities == ([] if label == "neutral" else [label])
+
+
+def entities_after(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer, text: str,
+                   tagged: tuple[tuple[str, str], ...] = (), intent: str = "search_product") -> list[tuple[str, str]]:
+    """(type, the shopper's words) of every entity once the extractor ran, after a tagger's `tagged`
+    (type, words) entities — what the actions receive."""
+    message = tokenized(tokenizer, text, intent)
+    message.set(ENTITIES, [{"entity": kind, "start": text.index(words), "end": text.index(words) + len(words),
+                            "value": words, "extractor": "DIETClassifier"} for kind, words in tagged])
+    extractor.process([message])
+    return [(e["entity"], text[e["start"]:e["end"]]) for e in message.get(ENTITIES) or []]
+
+
+@pytest.mark.parametrize(("text", "sought"), [
+    ("kibble for a big dog", ["kibble"]),  # who it is for
+    ("a case for my phone, clear so the colour shows through", ["case"]),
+    ("add the silicone case in orange for my iphone", ["silicone case"]),
+    ("looking for a mouse to keep the kitten busy, she's shredding the sofa", ["mouse"]),  # the story around it
+    ("I'd like a bottle of chianti", ["chianti"]),  # a measure names no product
+    ("a kettle and a toaster", ["kettle", "toaster"]),  # listed
+    ("pillows, duvets and a toaster", ["pillows", "duvets", "toaster"]),
+    ("I'm not looking for a phone, I want a tablet", ["phone", "tablet"]),  # another request
+    ("can I swap the iPhone 15 for the iPhone 16", ["iPhone 15", "iPhone 16"]),  # a swap
+])
+def test_only_the_products_asked_about_are_entities(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer,
+                                                    text: str, sought: list[str]) -> None:
+    products = [words for kind, words in entities_after(extractor, tokenizer, text) if kind == "product"]
+    assert products == sought
+
+
+def test_a_context_product_still_says_which_department(extractor: CatalogueEntityExtractor,
+                                                       tokenizer: ShopTokenizer) -> None:
+    cases = [e for e in found(extractor, tokenizer, "I need new cases for my pillows, cotton ones")
+             if e["entity"] == "product"]
+    assert [(e["value"], e["department"]) for e in cases] == [("case", "home")]
+
+
+def test_a_verb_that_is_also_a_product_is_not_one(extractor: CatalogueEntityExtractor,
+                                                  tokenizer: ShopTokenizer) -> None:
+    assert entities_after(extractor, tokenizer, "bin the beanie", intent="remove_from_cart") == [("product", "beanie")]
+    assert entities_after(extractor, tokenizer, "bin the kettle", intent="remove_from_cart") == [("product", "kettle")]
+    assert ("product", "chuck") not in entities_after(extractor, tokenizer, "chuck a nutella in the basket",
+                                                      intent="add_to_cart")
+
+
+@pytest.mark.parametrize(("text", "tagged", "left"), [
+    ("tell me about the ultraboost 5", [("product_index", "5")], []),  # inside a catalogue name
+    ("does the Fairphone 5 have a headphone jack", [("quantity", "5")], []),  # a model number
+    ("do you sell tablets that fizz in water? the ones I had", [("size", "I")], []),  # no such size
+    ("a red hoodie in XL", [("size", "XL")], [("size", "XL")]),
+    ("add 2 kettlebells", [("quantity", "2 kettlebells")], [("quantity", "2 kettlebells")]),
+])
+def test_the_catalogue_overrules_a_taggers_mistakes(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer,
+                                                    text: str, tagged: list[tuple[str, str]],
+                                                    left: list[tuple[str, str]]) -> None:
+    kinds = {kind for kind, _ in tagged}
+    assert [e for e in entities_after(extractor, tokenizer, text, tagged) if e[0] in kinds] == left
+
+
+@pytest.mark.parametrize(("text", "product", "department"), [
+    ("a games console under 400", "games console", "electronics"),  # a keyword after a product is its head
+    ("a sound bar for the tv", "sound bar", "electronics"),  # one word written as two
+])
+def test_product_types_written_in_two_words(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer,
+                                            text: str, product: str, department: str) -> None:
+    products = [e for e in found(extractor, tokenizer, text) if e["entity"] == "product"]
+    assert [(text[e["start"]:e["end"]], e["department"]) for e in products] == [(product, department)]
+
+
+def test_what_a_product_fits_is_not_what_it_is(lexicon: Lexicon) -> None:
+    # "iPhone 15 Silicone Case with MagSafe", "Spigen Ultra Hybrid Case for Samsung Galaxy S24"
+    assert not [key for key in lexicon.terms if key[0] in ("with", "for")]
+    assert {t.value for t in lexicon.terms[("case",)]} == {"case"}
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("need 2 return smth", ["need", "to", "return"]),
+    ("a gift 4 my mum", ["a", "gift", "for"]),
+    ("add 2 mugs", ["add", "2", "mugs"]),  # a number stays a number
+    ("size 4 pls", ["size", "4", "please"]),
+])
+def test_numbers_that_stand_for_words(tokenizer: ShopTokenizer, text: str, words: list[str]) -> None:
+    assert [t.text for t in tokenized(tokenizer, text).get(TOKENS_NAMES[TEXT])][:3] == words

@@ -221,7 +221,7 @@ def test_a_gate_with_no_data_fails(ev: ModuleType) -> None:
     summary = ev.summarise(_results(ev, 10), train_s=300.0, config_name="base")
     # These records hold no slang set: its gate is unmeasured, and an unmeasured gate never passes.
     assert summary["gates"]["slang intent macro-F1"] == {
-        "value": None, "threshold": ev.FLOORS["slang intent macro-F1"],
+        "value": None, "threshold": ev.FLOORS.get("slang intent macro-F1", ev.MIN_INTENT_MACRO_F1["slang"]),
         "target": ev.MIN_INTENT_MACRO_F1["slang"], "passed": False, "target_met": False}
 
 
@@ -230,7 +230,7 @@ def test_a_figure_below_its_floor_fails_its_gate(ev: ModuleType) -> None:
     assert summary["gates"]["heldout intent macro-F1"]["passed"] is False
     gate = summary["gates"]["heldout intent macro-F1"]
     assert gate["target"] == ev.MIN_INTENT_MACRO_F1["heldout"]
-    assert gate["threshold"] == min(ev.FLOORS["heldout intent macro-F1"], gate["target"])
+    assert gate["threshold"] == min(ev.FLOORS.get("heldout intent macro-F1", gate["target"]), gate["target"])
     assert gate["target_met"] is False
 
 
@@ -261,6 +261,19 @@ def test_the_report_is_written(ev: ModuleType, tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "parse p50 is within the 25 ms budget" in out
     assert "training time unknown" in out
+
+
+def test_the_reports_list_entity_and_word_sense_errors(ev: ModuleType) -> None:
+    right = _pair(ev, "search_product", "search_product", entities=(_entity(ev, "product", 4, 9, "mouse"),),
+                  got_entities=(_entity(ev, "product", 4, 9, "mouse", department="pets"),), sense="pets")
+    wrong = _pair(ev, "search_product", "search_product", entities=(_entity(ev, "product", 4, 9, "mouse"),),
+                  got_entities=(_entity(ev, "product", 4, 9, "mouse", department="electronics"),
+                                _entity(ev, "product", 14, 17, "cat", department="pets")), sense="pets")
+    assert ev.entity_errors([right, wrong], {"product"}) == [
+        {"text": "say search_product", "expected": ["product:mouse@4-9"],
+         "predicted": ["product:mouse@4-9", "product:cat@14-17"]}]
+    assert ev.sense_errors([right, wrong]) == [
+        {"text": "say search_product", "sense": "pets", "read": "electronics", "entity": "mouse"}]
 
 
 def test_sets_are_found_in_a_folder_known_ones_first(ev: ModuleType, tmp_path: Path) -> None:

@@ -104,6 +104,24 @@ def test_a_mouse_for_my_cat_is_a_cat_toy(stack: Stack) -> None:
     assert all(shop_product(stack, c["sku"])["department"] == "pets" for c in found), [c["title"] for c in found]
 
 
+def test_a_case_for_my_iphone_shows_cases_not_iphones(stack: Stack) -> None:
+    replies = say(stack, chat(stack), "got a case for my iphone 15? clear if poss")
+    no_trouble(replies)
+    names = [c["title"] for c in cards(replies)]
+    assert names and all(re.search(r"case", n, re.I) for n in names), names
+
+
+def test_kibble_for_a_big_dog_is_dog_food(stack: Stack) -> None:
+    replies = say(stack, chat(stack), "kibble for a big dog, he's always hungry")
+    no_trouble(replies)
+    found = cards(replies)
+    assert found, texts(replies)
+    for card in found:
+        product = shop_product(stack, card["sku"])
+        assert product["department"] == "pets" and re.search(r"food|kibble", f"{product['name']} "
+                                                             f"{product['category']}", re.I), product
+
+
 def test_an_unlocked_blackberry_is_the_phone(stack: Stack) -> None:
     replies = say(stack, chat(stack), "is the blackberry unlocked?")
     no_trouble(replies)
