@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
+# Generated into .env by scripts/ensure_env.py (make setup); each service gets only those it needs.
+REQUIRED_SECRETS = ("SHOP_API_TOKEN", "RASA_API_TOKEN", "DESK_API_TOKEN", "ACTION_SERVER_TOKEN")
 STARTUP_TIMEOUT = 180.0  # Rasa loading a model on a busy 2-core machine takes a while
 
 
@@ -64,7 +66,8 @@ def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
     return [
         ("shop", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], ROOT / "shop",
          f"{env['SHOP_URL']}/health"),
-        ("actions", [str(ASSISTANT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+        # rasa-sdk's server with the token check Rasa's calls must pass (server/action_server.py).
+        ("actions", [str(ASSISTANT_BIN / "python"), "-m", "server.action_server", "--actions", "actions",
                      "--port", env["ACTION_PORT"]], ROOT,
          f"http://127.0.0.1:{env['ACTION_PORT']}/health"),
         # `python -m server` is the rasa command with fast model loading (server/fast_load.py).
@@ -102,8 +105,9 @@ def wait_healthy(url: str, process: subprocess.Popen[str], deadline: float,
 
 def main() -> int:
     env = load_env()
-    if "RASA_API_TOKEN" not in env or "SHOP_API_TOKEN" not in env:
-        print("run: SHOP_API_TOKEN and RASA_API_TOKEN must be set (make run generates them into .env)")
+    missing = [key for key in REQUIRED_SECRETS if not env.get(key)]
+    if missing:
+        print(f"run: {', '.join(missing)} must be set (make run generates them into .env)")
         return 2
     processes: list[tuple[str, subprocess.Popen[str]]] = []
     stopping = threading.Event()
