@@ -14,6 +14,7 @@ GENERATED = {
     "SHOP_API_TOKEN": "bearer token the assistant's actions use to call the shop service",
     "RASA_API_TOKEN": "token for Rasa's HTTP API (the shop uses it to report payments)",
     "DESK_API_TOKEN": "token of the care desk on Rasa (agents' replies and hand-back, history erasure)",
+    "WEBCHAT_SESSION_SECRET": "key that signs the web chat's session tokens (a shopper's only credential)",
     "ACTION_SERVER_TOKEN": "token Rasa sends to the action server, which answers nobody else",
 }
 

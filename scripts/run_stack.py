@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
 # Generated into .env by scripts/ensure_env.py (make setup); each service gets only those it needs.
-REQUIRED_SECRETS = ("SHOP_API_TOKEN", "RASA_API_TOKEN", "DESK_API_TOKEN", "ACTION_SERVER_TOKEN")
+REQUIRED_SECRETS = ("SHOP_API_TOKEN", "RASA_API_TOKEN", "DESK_API_TOKEN", "ACTION_SERVER_TOKEN",
+                    "WEBCHAT_SESSION_SECRET")
 STARTUP_TIMEOUT = 180.0  # Rasa loading a model on a busy 2-core machine takes a while
 
 

@@ -90,6 +90,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
         "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
+        "ACTION_SERVER_TOKEN": "test-actions-" + secrets.token_urlsafe(24),
+        "WEBCHAT_SESSION_SECRET": "test-webchat-" + secrets.token_urlsafe(32),
         # A hand-off nobody answers brings the bot back after this long (tests/webchat/test_handoff.py).
         "HANDOFF_TIMEOUT_MINUTES": str(HANDOFF_TIMEOUT_SECONDS / 60),
     }
