@@ -12,7 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.api.deps import require_token
+from app.api.deps import require_admin_token, require_token
 from app.api.guards import RequestGuard
 from app.api.methods import MethodFallbacks
 from app.api.openapi import NEEDS_TOKEN, ShopAPI
@@ -77,8 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
-    authenticated = [Depends(require_token)]
-    for module in (products, carts, orders, care, admin):
-        app.include_router(module.router, dependencies=authenticated, responses=NEEDS_TOKEN)
+    for module in (products, carts, orders, care):
+        app.include_router(module.router, dependencies=[Depends(require_token)], responses=NEEDS_TOKEN)
+    app.include_router(admin.router, dependencies=[Depends(require_admin_token)], responses=NEEDS_TOKEN)
     app.include_router(public.router)
     return app

@@ -50,7 +50,8 @@ def rasa_recorder(status: int = 200) -> Iterator[RasaRecorder]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}")})
+            recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}"),
+                                   "authorization": self.headers.get("Authorization")})
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -73,7 +74,8 @@ def rasa_recorder(status: int = 200) -> Iterator[RasaRecorder]:
 @dataclass
 class ShopProcess:
     url: str
-    token: str
+    token: str  # the assistant's (SHOP_API_TOKEN)
+    admin_token: str  # the operators' (SHOP_ADMIN_TOKEN): /admin only
     database_url: str
     log: Path
 
@@ -83,11 +85,13 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
                  extra_env: dict[str, str] | None = None) -> Iterator[ShopProcess]:
     """Migrates and seeds the database, then runs the shop with uvicorn on a free loopback port."""
     port = free_port()
-    env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token,
+    admin_token = "test-admin-" + token
+    env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token, "SHOP_ADMIN_TOKEN": admin_token,
            "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(port), "RASA_URL": rasa_url,
            "SHOP_SEARCH_REFRESH_SECONDS": "0", "RASA_NOTIFY_ATTEMPTS": "2",
-           "SHOP_EXPIRY_SWEEP_SECONDS": "0.5", **(extra_env or {})}
+           "SHOP_EXPIRY_SWEEP_SECONDS": "0.5"}
     env.pop("RASA_API_TOKEN", None)
+    env.update(extra_env or {})
     log = log_dir / f"shop-{port}.log"
     with log.open("w") as out:
         prepared = subprocess.run([sys.executable, "-m", "app.cli", "prepare"], cwd=SHOP_DIR, env=env,
@@ -113,7 +117,7 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
             if time.monotonic() > deadline:
                 raise RuntimeError(f"shop did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield ShopProcess(url=url, token=token, database_url=database_url, log=log)
+        yield ShopProcess(url=url, token=token, admin_token=admin_token, database_url=database_url, log=log)
     finally:
         process.terminate()
         try:
