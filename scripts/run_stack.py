@@ -21,15 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
 # Generated into .env by scripts/ensure_env.py (make setup).
-REQUIRED_SECRETS = ("SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "RASA_API_TOKEN", "DESK_API_TOKEN", "ACTION_SERVER_TOKEN",
-                    "WEBCHAT_SESSION_SECRET")
+REQUIRED_SECRETS = ("SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "SHOP_LINK_SECRET", "RASA_API_TOKEN", "DESK_API_TOKEN",
+                    "ACTION_SERVER_TOKEN", "WEBCHAT_SESSION_SECRET")
 # Least privilege: each service is started with only the secrets it uses, and the *_PREVIOUS twin
 # of those it checks (accepted during a rotation, docs/deployment.md); a compromised process holds
 # nothing that opens the others' doors.
 SECRETS_OF = {
     # it checks the assistant's and the operators' tokens; it calls Rasa for payment notices
     "shop": {"SHOP_API_TOKEN", "SHOP_API_TOKEN_PREVIOUS", "SHOP_ADMIN_TOKEN", "SHOP_ADMIN_TOKEN_PREVIOUS",
-             "RASA_API_TOKEN"},
+             "SHOP_LINK_SECRET", "SHOP_LINK_SECRET_PREVIOUS", "RASA_API_TOKEN"},
     # it checks Rasa's calls; it calls the shop as the assistant and the desk for history erasure
     "actions": {"ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"},
     # it checks its HTTP API's, the desk's and the web chat's; it calls the action server

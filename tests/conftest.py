@@ -60,6 +60,7 @@ def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     admin_token = "test-admin-" + secrets.token_urlsafe(24)
     workdir = tmp_path_factory.mktemp("shop")
     env = {**os.environ, "SHOP_API_TOKEN": token, "SHOP_ADMIN_TOKEN": admin_token, "SHOP_PORT": str(port),
+           "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
            "SHOP_HOST": "127.0.0.1",
            "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0"}
     log = (workdir / "shop.log").open("w")

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
-    "SHOP_API_TOKEN": "s-api", "SHOP_ADMIN_TOKEN": "s-admin", "RASA_API_TOKEN": "r-api",
+    "SHOP_API_TOKEN": "s-api", "SHOP_ADMIN_TOKEN": "s-admin", "SHOP_LINK_SECRET": "s-link", "RASA_API_TOKEN": "r-api",
     "DESK_API_TOKEN": "d-desk", "ACTION_SERVER_TOKEN": "a-act", "WEBCHAT_SESSION_SECRET": "w-sess",
     "SHOP_ADMIN_TOKEN_PREVIOUS": "s-admin-old", "ACTION_SERVER_TOKEN_PREVIOUS": "a-act-old",
 }
@@ -41,7 +41,7 @@ def _secrets(environment: dict[str, str]) -> set[str]:
 
 
 def test_each_service_gets_only_the_secrets_it_uses(run_stack: ModuleType, env: dict[str, str]) -> None:
-    assert _secrets(run_stack.service_env(env, "shop")) == {"SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN",
+    assert _secrets(run_stack.service_env(env, "shop")) == {"SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "SHOP_LINK_SECRET",
                                                             "SHOP_ADMIN_TOKEN_PREVIOUS", "RASA_API_TOKEN"}
     assert _secrets(run_stack.service_env(env, "actions")) == {
         "ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"}

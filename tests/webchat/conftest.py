@@ -92,7 +92,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
         "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
-        "SHOP_ADMIN_TOKEN": shop_admin_token,
+        "SHOP_ADMIN_TOKEN": shop_admin_token, "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
         "ACTION_SERVER_TOKEN": "test-actions-" + secrets.token_urlsafe(24),
         "WEBCHAT_SESSION_SECRET": "test-webchat-" + secrets.token_urlsafe(32),
         # A hand-off nobody answers brings the bot back after this long (tests/webchat/test_handoff.py).

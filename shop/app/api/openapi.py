@@ -16,6 +16,7 @@ _WHY = {
     403: "A valid token of the other kind: the assistant's on /admin, the operators' elsewhere",
     404: "Not found (or not this customer's)",
     409: "Conflicts with the current state (sold out, already paid, shipped, ...)",
+    410: "The link has expired",
     413: "Request body over the size limit",
     422: "Invalid input",
     429: "Too many requests: wait the Retry-After seconds",

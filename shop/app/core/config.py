@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # During a rotation the previous token of each is accepted too (docs/deployment.md).
     shop_api_token_previous: SecretStr | None = Field(default=None, min_length=16)
     shop_admin_token_previous: SecretStr | None = Field(default=None, min_length=16)
+    # Signs invoice links (app/links.py); the previous one still opens links it signed.
+    shop_link_secret: SecretStr = Field(min_length=32)
+    shop_link_secret_previous: SecretStr | None = Field(default=None, min_length=32)
+    # How long an invoice link works; asking the chat for the invoice again gives a fresh one.
+    shop_invoice_link_days: int = Field(default=7, ge=1, le=365)
     shop_database_url: str = f"sqlite:///{SHOP_DIR / 'var' / 'shop.sqlite3'}"
     shop_host: str = "127.0.0.1"
     shop_port: int = Field(default=8100, ge=1, le=65535)
@@ -83,6 +88,10 @@ class Settings(BaseSettings):
     def admin_tokens(self) -> list[str]:
         """The operators' tokens accepted now."""
         return [t.get_secret_value() for t in (self.shop_admin_token, self.shop_admin_token_previous) if t]
+
+    def link_secrets(self) -> list[str]:
+        """The link secret that signs, then the previous one, which only verifies."""
+        return [s.get_secret_value() for s in (self.shop_link_secret, self.shop_link_secret_previous) if s]
 
     @property
     def public_url(self) -> str:

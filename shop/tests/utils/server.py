@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 SHOP_DIR = Path(__file__).resolve().parents[2]
+LINK_SECRET = "test-link-secret-0123456789abcdefghij"  # signs the test shops' invoice links
 
 
 def free_port() -> int:
@@ -87,6 +88,7 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
     port = free_port()
     admin_token = "test-admin-" + token
     env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token, "SHOP_ADMIN_TOKEN": admin_token,
+           "SHOP_LINK_SECRET": LINK_SECRET,
            "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(port), "RASA_URL": rasa_url,
            "SHOP_SEARCH_REFRESH_SECONDS": "0", "RASA_NOTIFY_ATTEMPTS": "2",
            "SHOP_EXPIRY_SWEEP_SECONDS": "0.5"}
