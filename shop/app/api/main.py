@@ -73,8 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Logged with the path only: bodies and query strings may carry personal data.
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Logged with the route's template only: paths hold customer ids and link tokens, bodies and
+        # query strings personal data (app/logs.py).
+        route = request.scope.get("route")
+        logger.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
     for module in (products, carts, orders, care):

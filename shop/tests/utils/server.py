@@ -83,7 +83,8 @@ class ShopProcess:
 
 @contextmanager
 def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
-                 extra_env: dict[str, str] | None = None) -> Iterator[ShopProcess]:
+                 extra_env: dict[str, str] | None = None,
+                 uvicorn_args: tuple[str, ...] = ("--log-level", "warning")) -> Iterator[ShopProcess]:
     """Migrates and seeds the database, then runs the shop with uvicorn on a free loopback port."""
     port = free_port()
     admin_token = "test-admin-" + token
@@ -103,7 +104,7 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
     out = log.open("a")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.api.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), *uvicorn_args],
         cwd=SHOP_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
