@@ -11,7 +11,8 @@
   "use strict";
 
   const config = window.BOTTEGA_CONFIG || {};
-  const RASA_URL = config.rasaUrl || `${location.protocol}//${location.hostname}:5005`;
+  // Empty: Rasa is behind the same origin as the page (deploy/nginx.conf).
+  const RASA_URL = config.rasaUrl || location.origin;
   const SESSION_KEY = "bottega.session_id"; // the conversation's id: public (it is in the customer id)
   const TOKEN_KEY = "bottega.session_token"; // what opens the conversation: never leaves this browser
   const HISTORY_KEY = "bottega.history";
