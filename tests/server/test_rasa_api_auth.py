@@ -31,15 +31,16 @@ def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
         port = probe.getsockname()[1]
     workdir = tmp_path_factory.mktemp("rasa")
     (workdir / "empty.yml").write_text("{}\n")
+    # Started in an empty directory, so that no model is found (Rasa falls back to ./models).
     env = {**os.environ, "RASA_API_TOKEN": TOKEN, "RASA_API_TOKEN_PREVIOUS": PREVIOUS,
-           "RASA_TELEMETRY_ENABLED": "false"}
+           "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     log_path = workdir / "rasa.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
              "--endpoints", str(workdir / "empty.yml"), "--credentials", str(workdir / "empty.yml"),
              "--model", str(workdir / "no-model")],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
