@@ -8,7 +8,7 @@ import time
 
 import pytest
 import requests
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.links import invoice_token
 from tests.utils.api import Api
@@ -60,8 +60,8 @@ def test_a_tampered_invoice_token_is_refused(api: Api, order: dict[str, str]) ->
 
 def test_an_expired_invoice_link_says_so(api: Api, order: dict[str, str], engine: Engine) -> None:
     with engine.connect() as connection:
-        pay_token = connection.exec_driver_sql(
-            "SELECT p.token FROM payments p JOIN orders o ON o.id = p.order_pk WHERE o.order_id = :id",
+        pay_token = connection.execute(
+            text("SELECT p.token FROM payments p JOIN orders o ON o.id = p.order_pk WHERE o.order_id = :id"),
             {"id": order["order_id"]}).scalar_one()
     expired = invoice_token(LINK_SECRET, order["order_id"], pay_token, int(time.time()) - 60)
     page = requests.get(f"{api.base_url}/invoices/{expired}", timeout=30)
