@@ -190,7 +190,7 @@ class ActionHandback(Action):
         ticket_id = tracker.get_slot(HANDOFF_TICKET)
         if ticket_id:
             try:
-                await client.aclose_ticket(str(ticket_id))
+                await client.aclose_ticket(customer_id(tracker), str(ticket_id))
             except ShopError as exc:
                 logger.warning("Hand-off ticket %s could not be closed: %s", ticket_id, type(exc).__name__)
         try:

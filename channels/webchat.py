@@ -14,12 +14,26 @@ This channel keeps everything else of the built-in one (events, session persiste
 message once, as `{"text", "buttons", "quick_replies", "image", "attachment", "custom", "agent"}`
 with only the keys it has. Messages the shop triggers (`trigger_intent` with
 `output_channel=latest`) reach the browser through `get_output_channel`.
+
+Who may speak in a conversation: the built-in channel lets any socket join any room and speak as
+any session id it names, and the session id is copied into customer ids, tickets, desk URLs and
+logs. Here the server picks the conversation id and hands the page a session token signed with
+`session_secret` (HMAC-SHA256): `<conversation id>.<signature>`. A socket is bound to the one
+conversation its token names (`session_request {session_token}`, answered by `session_confirm
+{session_id, session_token}`); what it sends goes there whatever session id it claims, and a
+forged or tampered token gets a `session_error` event. The conversation id stays public (it is in
+the customer id); only the token, kept in the shopper's browser, opens the conversation.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
+import os
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -36,6 +50,41 @@ logger = logging.getLogger(__name__)
 # Keys of Rasa's bot message that the page renders, copied as they are. `agent` is the name of the
 # person writing, on the care desk's messages (channels/desk.py): the page labels their bubbles.
 _PASSED_THROUGH = ("text", "image", "attachment", "elements", "custom", "agent")
+
+MIN_SECRET_LENGTH = 32
+# Accepted during a rotation (docs/deployment.md); the variable's name, not a secret.
+PREVIOUS_SECRET_ENV = "WEBCHAT_SESSION_SECRET_PREVIOUS"  # noqa: S105
+_SIGNED = b"bottega-webchat-session:v1:"  # what a token signs: this prefix and the conversation id
+_TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
+SESSION_ERROR_EVT = "session_error"
+INVALID_TOKEN = {"code": "invalid_session_token",
+                 "detail": "This chat session is not valid any more: start a new chat."}
+NO_SESSION = {"code": "no_session", "detail": "Ask for a session (session_request) before sending messages."}
+BAD_MESSAGE = {"code": "bad_message", "detail": 'A message is {"message": "<text>"} with an optional metadata object.'}
+
+
+def _signature(conversation_id: str, secret: str) -> str:
+    digest = hmac.new(secret.encode(), _SIGNED + conversation_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def sign_session(conversation_id: str, secret: str) -> str:
+    """The session token of a conversation: its id and the id's HMAC under the secret."""
+    return f"{conversation_id}.{_signature(conversation_id, secret)}"
+
+
+def verify_session(token: object, secrets: list[str]) -> str | None:
+    """The conversation id a token names, if one of `secrets` signed it; None for anything else."""
+    match = _TOKEN.match(token) if isinstance(token, str) and len(token) < 128 else None
+    if match is None:
+        return None
+    conversation_id, signature = match.groups()
+    valid = [hmac.compare_digest(signature, _signature(conversation_id, secret)) for secret in secrets]
+    return conversation_id if any(valid) else None
 
 
 def _button(button: dict[str, Any]) -> dict[str, Any]:
@@ -79,10 +128,37 @@ class WebChatOutput(SocketIOOutput):
 
 
 class WebChatInput(SocketIOInput):
-    """Rasa's socket.io input channel, answering through `WebChatOutput`.
+    """Rasa's socket.io input channel, answering through `WebChatOutput`, one conversation per token.
 
-    In credentials.yml: `channels.webchat.WebChatInput:` with the built-in channel's keys.
+    In credentials.yml: `channels.webchat.WebChatInput:` with the built-in channel's keys and
+    `session_secret: ${WEBCHAT_SESSION_SECRET}` (32+ characters; `make run` generates it).
     """
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
+        credentials = credentials or {}
+        secret = str(credentials.get("session_secret") or "").strip()
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"channels.webchat.WebChatInput needs `session_secret` (at least {MIN_SECRET_LENGTH} characters) in "
+                "credentials.yml, e.g. `session_secret: ${WEBCHAT_SESSION_SECRET}`; `make run` generates it into .env."
+            )
+        channel = cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", False),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+        )
+        previous = os.environ.get(PREVIOUS_SECRET_ENV, "").strip()
+        # The first signs new tokens; the previous one is only accepted (and its tokens re-signed).
+        channel.session_secrets = [secret] + ([previous] if len(previous) >= MIN_SECRET_LENGTH else [])
+        return channel
+
+    session_secrets: list[str]
 
     def get_output_channel(self) -> WebChatOutput | None:
         if self.sio is None:  # no blueprint yet: Rasa is not serving this channel
@@ -107,31 +183,57 @@ class WebChatInput(SocketIOInput):
             token = (auth or {}).get("token")
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
+        async def refuse(sid: str, error: dict[str, str]) -> None:
+            await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace)
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            data = data or {}
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
+        async def session_request(sid: str, data: Any = None) -> None:
+            token = data.get("session_token") if isinstance(data, dict) else None
+            if token is None:
+                conversation_id = new_conversation_id()
+            else:
+                conversation_id = verify_session(token, self.session_secrets)
+                if conversation_id is None:
+                    logger.info("webchat: a session token that does not verify was refused")
+                    await refuse(sid, INVALID_TOKEN)
+                    return
+            session = await sio.get_session(sid, namespace=self.namespace)
+            previous = session.get("conversation_id")
+            if previous and previous != conversation_id:
+                # A socket belongs to one conversation: "New chat" and erasure leave the old one.
+                await sio.leave_room(sid, previous, namespace=self.namespace)
+            session["conversation_id"] = conversation_id
+            await sio.save_session(sid, session, namespace=self.namespace)
             if self.session_persistence:
-                # Every socket of this session (tabs, reconnects) joins its room, where the
+                # Every socket of this conversation (tabs, reconnects) joins its room, where the
                 # bot's answers and the shop's notices are emitted.
-                await sio.enter_room(sid, data["session_id"], namespace=self.namespace)
-            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
+                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+            confirmed = {"session_id": conversation_id,
+                         "session_token": sign_session(conversation_id, self.session_secrets[0])}
+            await sio.emit("session_confirm", confirmed, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: dict[str, Any]) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:
             if self.session_persistence:
-                sender_id = data.get("session_id")
+                # Whatever session id the message names, it goes to the socket's own conversation.
+                sender_id = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
                 if not sender_id:
-                    logger.warning("webchat: message without a session_id ignored (send session_request first)")
+                    await refuse(sid, NO_SESSION)
                     return
             else:
                 sender_id = sid
-            metadata = data.get(self.metadata_key) or {}
+            text = data.get("message", "") if isinstance(data, dict) else None
+            metadata = data.get(self.metadata_key) or {} if isinstance(data, dict) else None
             if isinstance(metadata, str):
-                metadata = json.loads(metadata)
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            if not isinstance(text, str) or not isinstance(metadata, dict):
+                await refuse(sid, BAD_MESSAGE)
+                return
             message = UserMessage(
-                data.get("message", ""),
+                text,
                 WebChatOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),

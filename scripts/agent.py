@@ -36,10 +36,11 @@ class DeskFailure(Exception):
 
 class Desk:
     def __init__(self, env: dict[str, str]) -> None:
-        missing = [k for k in ("SHOP_API_TOKEN", "DESK_API_TOKEN") if not env.get(k)]
+        # The agents' tools hold the operators' shop token (the queue is /admin) and the desk's.
+        missing = [k for k in ("SHOP_ADMIN_TOKEN", "DESK_API_TOKEN") if not env.get(k)]
         if missing:
             raise DeskFailure(f"{', '.join(missing)} not set: run `make run` once (it writes .env) or export them")
-        self.shop, self.shop_token = env["SHOP_URL"].rstrip("/"), env["SHOP_API_TOKEN"]
+        self.shop, self.shop_token = env["SHOP_URL"].rstrip("/"), env["SHOP_ADMIN_TOKEN"]
         self.rasa, self.desk_token = env["RASA_URL"].rstrip("/"), env["DESK_API_TOKEN"]
 
     def _call(self, method: str, url: str, token: str, body: dict[str, Any] | None = None) -> Any:

@@ -12,8 +12,12 @@ from pathlib import Path
 
 GENERATED = {
     "SHOP_API_TOKEN": "bearer token the assistant's actions use to call the shop service",
+    "SHOP_ADMIN_TOKEN": "bearer token of the shop's /admin routes (operators, make agent); never the assistant's",
+    "SHOP_LINK_SECRET": "key that signs the shop's invoice links (they expire and never open the pay page)",
     "RASA_API_TOKEN": "token for Rasa's HTTP API (the shop uses it to report payments)",
     "DESK_API_TOKEN": "token of the care desk on Rasa (agents' replies and hand-back, history erasure)",
+    "WEBCHAT_SESSION_SECRET": "key that signs the web chat's session tokens (a shopper's only credential)",
+    "ACTION_SERVER_TOKEN": "token Rasa sends to the action server, which answers nobody else",
 }
 
 

@@ -20,7 +20,37 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
+# Generated into .env by scripts/ensure_env.py (make setup).
+REQUIRED_SECRETS = ("SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "SHOP_LINK_SECRET", "RASA_API_TOKEN", "DESK_API_TOKEN",
+                    "ACTION_SERVER_TOKEN", "WEBCHAT_SESSION_SECRET")
+# Least privilege: each service is started with only the secrets it uses, and the *_PREVIOUS twin
+# of those it checks (accepted during a rotation, docs/deployment.md); a compromised process holds
+# nothing that opens the others' doors.
+SECRETS_OF = {
+    # it checks the assistant's and the operators' tokens; it calls Rasa for payment notices
+    "shop": {"SHOP_API_TOKEN", "SHOP_API_TOKEN_PREVIOUS", "SHOP_ADMIN_TOKEN", "SHOP_ADMIN_TOKEN_PREVIOUS",
+             "SHOP_LINK_SECRET", "SHOP_LINK_SECRET_PREVIOUS", "RASA_API_TOKEN"},
+    # it checks Rasa's calls; it calls the shop as the assistant and the desk for history erasure
+    "actions": {"ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"},
+    # it checks its HTTP API's, the desk's and the web chat's; it calls the action server
+    "rasa": {"RASA_API_TOKEN", "RASA_API_TOKEN_PREVIOUS", "DESK_API_TOKEN", "WEBCHAT_SESSION_SECRET",
+             "WEBCHAT_SESSION_SECRET_PREVIOUS", "ACTION_SERVER_TOKEN"},
+    "webchat": set(),
+}
+SECRET_SUFFIXES = ("_TOKEN", "_SECRET", "_TOKEN_PREVIOUS", "_SECRET_PREVIOUS")
+
+
+def service_env(env: dict[str, str], service: str) -> dict[str, str]:
+    """`env` without the secrets `service` does not use."""
+    keep = SECRETS_OF[service]
+    return {key: value for key, value in env.items() if not key.endswith(SECRET_SUFFIXES) or key in keep}
+
+
 STARTUP_TIMEOUT = 180.0  # Rasa loading a model on a busy 2-core machine takes a while
+# The web chat's origin (any local port) may call Rasa and open its socket.io channel. sanic-cors
+# re.match-es origins against these, so they are anchored at both ends: `http://localhost:*` also
+# admitted http://localhost.evil.example.
+LOCAL_ORIGINS = (r"^http://127\.0\.0\.1:[0-9]{1,5}$", r"^http://localhost:[0-9]{1,5}$")
 
 
 def load_env() -> dict[str, str]:
@@ -64,15 +94,17 @@ def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
     return [
         ("shop", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], ROOT / "shop",
          f"{env['SHOP_URL']}/health"),
-        ("actions", [str(ASSISTANT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+        # rasa-sdk's server with the token check Rasa's calls must pass (server/action_server.py).
+        ("actions", [str(ASSISTANT_BIN / "python"), "-m", "server.action_server", "--actions", "actions",
                      "--port", env["ACTION_PORT"]], ROOT,
          f"http://127.0.0.1:{env['ACTION_PORT']}/health"),
         # `python -m server` is the rasa command with fast model loading (server/fast_load.py).
+        # Its API token comes from RASA_API_TOKEN in its environment, never the command line, which
+        # every user of the machine can read (server/api_auth.py).
         ("rasa", [str(ASSISTANT_BIN / "python"), "-m", "server", "run", "--enable-api",
-                  "--interface", "127.0.0.1", "--port", env["RASA_PORT"], "--auth-token", env["RASA_API_TOKEN"],
+                  "--interface", "127.0.0.1", "--port", env["RASA_PORT"],
                   "--model", env["RASA_MODEL"], "--endpoints", endpoints_file(env),
-                  # The web chat's origin (any local port) may call Rasa and open its socket.io channel.
-                  "--credentials", "credentials.yml", "--cors", "http://127.0.0.1:*", "http://localhost:*"], ROOT,
+                  "--credentials", "credentials.yml", "--cors", *LOCAL_ORIGINS], ROOT,
          f"http://127.0.0.1:{env['RASA_PORT']}/"),
         ("webchat", [str(SHOP_PYTHON), str(ROOT / "scripts" / "serve_webchat.py")], ROOT,
          f"http://127.0.0.1:{env['WEBCHAT_PORT']}/config.js"),
@@ -102,8 +134,9 @@ def wait_healthy(url: str, process: subprocess.Popen[str], deadline: float,
 
 def main() -> int:
     env = load_env()
-    if "RASA_API_TOKEN" not in env or "SHOP_API_TOKEN" not in env:
-        print("run: SHOP_API_TOKEN and RASA_API_TOKEN must be set (make run generates them into .env)")
+    missing = [key for key in REQUIRED_SECRETS if not env.get(key)]
+    if missing:
+        print(f"run: {', '.join(missing)} must be set (make run generates them into .env)")
         return 2
     processes: list[tuple[str, subprocess.Popen[str]]] = []
     stopping = threading.Event()
@@ -119,7 +152,7 @@ def main() -> int:
         # All four start at once: Rasa's model load dominates, the others are up long before it.
         for name, command, cwd, _ in services(env):
             print(f"run: starting {name}", flush=True)
-            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+            process = subprocess.Popen(command, cwd=cwd, env=service_env(env, name), stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)
             processes.append((name, process))
             threading.Thread(target=relay, args=(name, process.stdout, width), daemon=True).start()

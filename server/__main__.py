@@ -1,14 +1,19 @@
-"""`python -m server <rasa arguments>`: the `rasa` command with fast model loading, and a paused
-conversation that the shopper can take back from the person (server/pause.py)."""
+"""`python -m server <rasa arguments>`: the `rasa` command with fast model loading, a paused
+conversation that the shopper can take back from the person (server/pause.py), and the HTTP API's
+token from the environment, in a header (server/api_auth.py)."""
 
 from __future__ import annotations
 
-from server import fast_load, pause
+import sys
+
+from server import api_auth, fast_load, pause
 
 
 def main() -> None:
     fast_load.apply()
     pause.apply()
+    api_auth.apply()
+    sys.argv = api_auth.with_token_from_environment(sys.argv)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -57,8 +57,11 @@ def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     token = "test-" + secrets.token_urlsafe(24)
+    admin_token = "test-admin-" + secrets.token_urlsafe(24)
     workdir = tmp_path_factory.mktemp("shop")
-    env = {**os.environ, "SHOP_API_TOKEN": token, "SHOP_PORT": str(port), "SHOP_HOST": "127.0.0.1",
+    env = {**os.environ, "SHOP_API_TOKEN": token, "SHOP_ADMIN_TOKEN": admin_token, "SHOP_PORT": str(port),
+           "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
+           "SHOP_HOST": "127.0.0.1",
            "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0"}
     log = (workdir / "shop.log").open("w")
     process = subprocess.Popen([str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=env,
@@ -75,6 +78,8 @@ def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
             except requests.ConnectionError:
                 time.sleep(0.2)
         os.environ["SHOP_URL"], os.environ["SHOP_API_TOKEN"] = url, token
+        # For the tests' own operator moves (ship, refund, withdraw); the actions never read it.
+        os.environ["SHOP_ADMIN_TOKEN"] = admin_token
         yield url
     finally:
         process.terminate()

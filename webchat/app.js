@@ -4,12 +4,17 @@
 // where custom may be {type: "product_cards", cards: [{sku, title, subtitle, image_url, buttons}]},
 // and agent, on a person's messages from the care desk, is their name. A custom
 // {type: "conversation_erased"} ("delete my data" done) makes the page forget its stored copy.
+// The server picks the conversation: `session_confirm` brings its id and a signed session token,
+// the page's only credential, which a reload hands back (`session_request {session_token}`); a
+// token the server refuses (`session_error`) starts a new conversation.
 (function () {
   "use strict";
 
   const config = window.BOTTEGA_CONFIG || {};
-  const RASA_URL = config.rasaUrl || `${location.protocol}//${location.hostname}:5005`;
-  const SESSION_KEY = "bottega.session_id";
+  // Empty: Rasa is behind the same origin as the page (deploy/nginx.conf).
+  const RASA_URL = config.rasaUrl || location.origin;
+  const SESSION_KEY = "bottega.session_id"; // the conversation's id: public (it is in the customer id)
+  const TOKEN_KEY = "bottega.session_token"; // what opens the conversation: never leaves this browser
   const HISTORY_KEY = "bottega.history";
   const HISTORY_LIMIT = 200;
   const TYPING_TIMEOUT_MS = 30000;
@@ -24,11 +29,6 @@
   const status = document.getElementById("status");
 
   // --- the conversation's identity and history (a reload continues both) -----------------
-
-  function newSessionId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
-    return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
-  }
 
   function storage(key, fallback) {
     try {
@@ -48,12 +48,12 @@
   }
 
   let sessionId = storage(SESSION_KEY, null);
-  if (!sessionId) {
-    sessionId = newSessionId();
-    store(SESSION_KEY, sessionId);
-  }
+  let sessionToken = storage(TOKEN_KEY, null);
   let history = storage(HISTORY_KEY, {});
-  if (history.session !== sessionId) history = { session: sessionId, entries: [] };
+  if (!sessionToken || history.session !== sessionId) history = { session: sessionId, entries: [] };
+  // Messages typed before the server confirmed the session wait for it.
+  let confirmed = false;
+  const waiting = [];
 
   function remember(entry) {
     history.entries.push(entry);
@@ -256,13 +256,30 @@
     everConnected = true;
     // Every (re)connection asks for its session again: that puts this socket in the
     // session's room, where answers and the shop's notices (payment received …) arrive.
-    socket.emit("session_request", { session_id: sessionId });
+    requestSession(sessionToken);
     setOnline(true);
   });
-  socket.on("session_confirm", (confirmed) => {
-    if (confirmed && confirmed !== sessionId) {
-      sessionId = confirmed;
-      store(SESSION_KEY, sessionId);
+  socket.on("session_confirm", (session) => {
+    if (!session || typeof session !== "object") return;
+    if (session.session_id !== sessionId) {
+      history = { session: session.session_id, entries: [] };
+      store(HISTORY_KEY, history);
+    }
+    sessionId = session.session_id;
+    sessionToken = session.session_token;
+    store(SESSION_KEY, sessionId);
+    store(TOKEN_KEY, sessionToken);
+    confirmed = true;
+    waiting.splice(0).forEach((message) => socket.emit("user_uttered", { message }));
+  });
+  socket.on("session_error", (error) => {
+    if (error && error.code === "invalid_session_token") {
+      // The stored token is not valid (any more): start afresh rather than speak nowhere.
+      sessionToken = null;
+      store(TOKEN_KEY, null);
+      requestSession(null);
+    } else if (error && error.code === "no_session") {
+      requestSession(sessionToken);
     }
   });
   socket.on("disconnect", () => setOnline(false));
@@ -280,11 +297,15 @@
   // "Delete my data" done: the server erased this conversation, so the browser forgets its copy
   // and its session id too (what is on screen stays until the page is closed or reloaded).
   function forgetConversation() {
-    sessionId = newSessionId();
-    store(SESSION_KEY, sessionId);
-    history = { session: sessionId, entries: [] };
+    history = { session: null, entries: [] };
     store(HISTORY_KEY, history);
-    socket.emit("session_request", { session_id: sessionId });
+    requestSession(null);
+  }
+
+  // No token: the server starts a new conversation (and this socket leaves the old one).
+  function requestSession(token) {
+    confirmed = false;
+    socket.emit("session_request", token ? { session_token: token } : {});
   }
 
   function send(payload, shown) {
@@ -293,7 +314,8 @@
     const entry = { who: "user", text: (shown || message).trim() };
     remember(entry);
     render(entry);
-    socket.emit("user_uttered", { message, session_id: sessionId });
+    if (confirmed) socket.emit("user_uttered", { message });
+    else waiting.push(message);
     showTyping(true);
   }
 
@@ -313,13 +335,11 @@
   });
 
   document.getElementById("restart").addEventListener("click", () => {
-    sessionId = newSessionId();
-    store(SESSION_KEY, sessionId);
-    history = { session: sessionId, entries: [] };
+    history = { session: null, entries: [] };
     store(HISTORY_KEY, history);
     log.replaceChildren();
     showTyping(false);
-    socket.emit("session_request", { session_id: sessionId });
+    requestSession(null);
     input.focus();
   });
 

@@ -512,9 +512,9 @@ class ShopClient:
         body = {"customer_id": customer_id, "rating": rating, "topic": topic, "comment": comment}
         self._request("POST", "/feedback", json=body)
 
-    def close_ticket(self, ticket_id: str) -> None:
-        """The desk is done with a ticket (the operators' route: a hand-off ends when the bot resumes)."""
-        self._request("POST", f"/admin/tickets/{_segment(ticket_id)}/close")
+    def close_ticket(self, customer_id: str, ticket_id: str) -> None:
+        """The customer's ticket is done with (a hand-off ends when the bot resumes)."""
+        self._request("POST", f"/tickets/{_segment(ticket_id)}/close", params={"customer_id": customer_id})
 
     def erase_customer(self, customer_id: str) -> bool:
         """Right to erasure: the shop deletes the customer's carts, orders, consents and tickets."""
@@ -636,8 +636,8 @@ class ShopClient:
     ) -> None:
         await asyncio.to_thread(self.record_feedback, customer_id, rating, topic, comment)
 
-    async def aclose_ticket(self, ticket_id: str) -> None:
-        await asyncio.to_thread(self.close_ticket, ticket_id)
+    async def aclose_ticket(self, customer_id: str, ticket_id: str) -> None:
+        await asyncio.to_thread(self.close_ticket, customer_id, ticket_id)
 
     async def aerase_customer(self, customer_id: str) -> bool:
         return await asyncio.to_thread(self.erase_customer, customer_id)

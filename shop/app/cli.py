@@ -56,8 +56,10 @@ def serve(settings: Settings) -> None:
 
     prepare(settings)
     print(f"shop: serving on http://{settings.shop_host}:{settings.shop_port}", flush=True)
+    from app.logs import LOGGING_CONFIG
+
     uvicorn.run("app.api.main:create_app", factory=True, host=settings.shop_host,
-                port=settings.shop_port, log_level="info", access_log=False)
+                port=settings.shop_port, log_level="info", access_log=False, log_config=LOGGING_CONFIG)
 
 
 def export_catalogue(settings: Settings, out: Path) -> None:

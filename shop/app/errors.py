@@ -29,6 +29,11 @@ class UnknownOrder(NotFound):
     code = "unknown_order"
 
 
+class LinkExpired(ShopError):
+    status_code = 410
+    code = "link_expired"
+
+
 class VariantRequired(ShopError):
     status_code = 422
     code = "variant_required"

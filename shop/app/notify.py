@@ -33,11 +33,16 @@ def _notice_url(settings: Settings, customer_id: str) -> str | None:
     if settings.rasa_url is None or not conversation or conversation.startswith("."):
         # A dot segment would be resolved away by the URL's reader: never address another path.
         return None
-    query = {"output_channel": "latest"}
-    if settings.rasa_api_token is not None:
-        query["token"] = settings.rasa_api_token.get_secret_value()
     return (f"{str(settings.rasa_url).rstrip('/')}/conversations/{urllib.parse.quote(conversation, safe='')}"
-            f"/trigger_intent?{urllib.parse.urlencode(query)}")
+            "/trigger_intent?output_channel=latest")
+
+
+def _notice_headers(settings: Settings) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if settings.rasa_api_token is not None:
+        # A header, never `?token=`: URLs end up in access logs (python -m server accepts only this).
+        headers["Authorization"] = f"Bearer {settings.rasa_api_token.get_secret_value()}"
+    return headers
 
 
 class Notifier:
@@ -94,8 +99,7 @@ class Notifier:
             return False
         body = json.dumps({"name": INTENTS[outcome.status], "entities": {"order_id": outcome.order_id}}).encode()
         for attempt in range(1, settings.rasa_notify_attempts + 1):
-            request = urllib.request.Request(url, data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(url, data=body, method="POST", headers=_notice_headers(settings))
             try:
                 with urllib.request.urlopen(request, timeout=settings.rasa_notify_timeout_seconds):
                     logger.info("assistant told: order %s %s", outcome.order_id, outcome.status)

@@ -61,7 +61,7 @@ def engine(shop: ShopProcess) -> Iterator[Engine]:
 
 @pytest.fixture
 def api(shop: ShopProcess) -> Iterator[Api]:
-    with Api(shop.url, shop.token) as client:
+    with Api(shop.url, shop.token, shop.admin_token) as client:
         yield client
 
 

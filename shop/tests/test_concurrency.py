@@ -24,12 +24,12 @@ UNITS = 10
 def test_fifty_checkouts_on_the_last_ten_units(shop: ShopProcess, engine: Engine) -> None:
     sku = make_product(engine, name="Test Limited Edition Mug", variants=[(None, None, UNITS)])
     customers = [f"rest:race-{secrets.token_hex(5)}" for _ in range(SHOPPERS)]
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         for customer in customers:  # each one has the variant in their cart
             assert api.add(customer, sku).status_code == 201
 
     def checkout(customer: str) -> int:
-        with Api(shop.url, shop.token) as own:  # one connection per shopper, all at once
+        with Api(shop.url, shop.token, shop.admin_token) as own:  # one connection per shopper, all at once
             return own.checkout(customer, f"race-{customer}").status_code
 
     with ThreadPoolExecutor(max_workers=SHOPPERS) as pool:
@@ -43,11 +43,11 @@ def test_fifty_checkouts_on_the_last_ten_units(shop: ShopProcess, engine: Engine
 def test_replayed_checkouts_racing_create_one_order(shop: ShopProcess, engine: Engine) -> None:
     sku = make_product(engine, variants=[(None, None, 5)])
     customer = f"rest:replay-{secrets.token_hex(5)}"
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         assert api.add(customer, sku, 2).status_code == 201
 
     def checkout(_: int) -> tuple[int, str]:
-        with Api(shop.url, shop.token) as own:
+        with Api(shop.url, shop.token, shop.admin_token) as own:
             response = own.checkout(customer, "same-key-raced")
             return response.status_code, response.json().get("order_id", "")
 
@@ -77,7 +77,7 @@ def _pending_orders(shop: ShopProcess, engine: Engine, count: int) -> tuple[str,
     sku = make_product(engine, variants=[(None, None, count)], price="10.00")
     customer = f"rest:pay-race-{secrets.token_hex(5)}"
     orders = []
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         for i in range(count):
             assert api.add(customer, sku).status_code == 201
             created = api.checkout(customer, f"pay-race-{i:04d}")
@@ -88,7 +88,7 @@ def _pending_orders(shop: ShopProcess, engine: Engine, count: int) -> tuple[str,
 
 def test_paying_while_the_shopper_cancels(shop: ShopProcess, engine: Engine) -> None:
     sku, customer, orders = _pending_orders(shop, engine, ROUNDS)
-    with Api(shop.url, shop.token) as a, Api(shop.url, shop.token) as b:
+    with Api(shop.url, shop.token, shop.admin_token) as a, Api(shop.url, shop.token, shop.admin_token) as b:
         for order in orders:
             paid, cancelled = _race(
                 partial(a.http.post, order["payment_url"], data={"action": "pay"}, timeout=30),
@@ -105,7 +105,7 @@ def test_paying_while_the_shopper_cancels(shop: ShopProcess, engine: Engine) -> 
 
 def test_paying_while_the_shopper_changes_delivery(shop: ShopProcess, engine: Engine) -> None:
     _, customer, orders = _pending_orders(shop, engine, ROUNDS)
-    with Api(shop.url, shop.token) as a, Api(shop.url, shop.token) as b:
+    with Api(shop.url, shop.token, shop.admin_token) as a, Api(shop.url, shop.token, shop.admin_token) as b:
         for order in orders:
             paid, changed = _race(
                 partial(a.http.post, order["payment_url"], data={"action": "pay"}, timeout=30),
@@ -122,14 +122,14 @@ def test_paying_while_the_shopper_changes_delivery(shop: ShopProcess, engine: En
 def test_first_adds_of_the_same_item_racing_to_a_new_cart(shop: ShopProcess, engine: Engine) -> None:
     sku = make_product(engine, variants=[(None, None, 50)])
     customer = f"rest:cart-race-{secrets.token_hex(5)}"
-    apis = [Api(shop.url, shop.token) for _ in range(6)]
+    apis = [Api(shop.url, shop.token, shop.admin_token) for _ in range(6)]
     try:
         responses = _race(*[partial(own.add, customer, sku) for own in apis])
     finally:
         for own in apis:
             own.http.close()
     assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         cart = api.get(f"/customers/{customer}/cart").json()
     assert [(i["sku"], i["quantity"]) for i in cart["items"]] == [(sku, 6)]  # no add lost
 
@@ -137,13 +137,13 @@ def test_first_adds_of_the_same_item_racing_to_a_new_cart(shop: ShopProcess, eng
 def test_first_adds_of_different_items_racing_to_a_new_cart(shop: ShopProcess, engine: Engine) -> None:
     skus = [make_product(engine, variants=[(None, None, 5)]) for _ in range(5)]
     customer = f"rest:cart-race-{secrets.token_hex(5)}"
-    apis = [Api(shop.url, shop.token) for _ in skus]
+    apis = [Api(shop.url, shop.token, shop.admin_token) for _ in skus]
     try:
         responses = _race(*[partial(own.add, customer, sku) for own, sku in zip(apis, skus, strict=True)])
     finally:
         for own in apis:
             own.http.close()
     assert [r.status_code for r in responses] == [201] * len(skus), [r.text for r in responses]
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         cart = api.get(f"/customers/{customer}/cart").json()
     assert sorted(i["sku"] for i in cart["items"]) == sorted(skus)

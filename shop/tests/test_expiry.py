@@ -42,7 +42,7 @@ def quick_shop(recorder: RasaRecorder, tmp_path_factory: pytest.TempPathFactory)
                       Path(tmp_path_factory.mktemp("logs")),
                       extra_env={"SHOP_UNPAID_ORDER_MINUTES": "5", "SHOP_EXPIRY_SWEEP_SECONDS": "0"}) as process:
         engine = create_db_engine(process.database_url)
-        with Api(process.url, process.token) as client:
+        with Api(process.url, process.token, process.admin_token) as client:
             yield client, engine
         engine.dispose()
 

@@ -61,7 +61,7 @@ def cheap_shipping_shop(recorder: RasaRecorder, tmp_path_factory: pytest.TempPat
                       Path(tmp_path_factory.mktemp("logs")),
                       extra_env={"SHOP_FREE_SHIPPING_OVER": "20.00"}) as process:
         engine = create_db_engine(process.database_url)
-        with Api(process.url, process.token) as client:
+        with Api(process.url, process.token, process.admin_token) as client:
             client.engine = engine  # type: ignore[attr-defined]
             yield client
         engine.dispose()

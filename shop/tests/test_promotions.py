@@ -46,12 +46,12 @@ def test_a_total_limit_holds_when_shoppers_race(shop: ShopProcess, engine: Engin
     code = make_promotion(engine, uses_total=2)
     sku = make_product(engine, price="20.00", department="home", variants=[(None, None, 50)])
     shoppers = [f"rest:promo-race-{secrets.token_hex(5)}" for _ in range(8)]
-    with Api(shop.url, shop.token) as api:
+    with Api(shop.url, shop.token, shop.admin_token) as api:
         for shopper in shoppers:
             assert api.add(shopper, sku).status_code == 201
 
     def checkout(shopper: str) -> int:
-        with Api(shop.url, shop.token) as own:
+        with Api(shop.url, shop.token, shop.admin_token) as own:
             return own.checkout(shopper, f"promo-race-{shopper}", promo_code=code).status_code
 
     with ThreadPoolExecutor(max_workers=len(shoppers)) as pool:

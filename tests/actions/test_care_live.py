@@ -230,7 +230,7 @@ async def test_erasure_waits_for_an_order_on_its_way_and_says_so(
     shipped = requests.post(
         f"{os.environ['SHOP_URL']}/admin/orders/{created.order_id}/status",
         json={"status": "shipped"},
-        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"},
         timeout=10,
     )
     assert shipped.status_code == 200, shipped.text

@@ -61,7 +61,7 @@ def _admin(order_id: str, status: str) -> None:
     answer = requests.post(
         f"{os.environ['SHOP_URL']}/admin/orders/{order_id}/status",
         json={"status": status},
-        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"},
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
@@ -245,7 +245,7 @@ async def test_a_withdrawn_item_is_named_and_the_way_on_offered(
     shop.add_to_cart(who, sku, 1, size, color)
     withdrawn = requests.delete(
         f"{os.environ['SHOP_URL']}/admin/products/{sku}",
-        headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"},
         timeout=10,
     )
     assert withdrawn.status_code == 204, withdrawn.text

@@ -31,7 +31,7 @@ def _after(current: Tracker, events: list[dict[str, Any]]) -> Tracker:
 def _summary(shop: ShopClient) -> dict[str, Any]:
     """The merchant's view: satisfaction per topic and the number of comments."""
     answer = requests.get(f"{shop.base_url}/admin/feedback/summary", timeout=10,
-                          headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"})
+                          headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"})
     assert answer.status_code == 200
     return dict(answer.json())
 

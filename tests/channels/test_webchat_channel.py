@@ -62,7 +62,7 @@ def test_custom_payload_alone() -> None:
 
 
 def test_shop_notices_go_out_through_the_web_chat_output() -> None:
-    channel = WebChatInput.from_credentials({"session_persistence": True})
+    channel = WebChatInput.from_credentials({"session_persistence": True, "session_secret": "s" * 32})
     assert channel.name() == "socketio"  # customer ids stay socketio:<session id>
     assert channel.get_output_channel() is None  # not serving yet
     channel.blueprint(lambda _: asyncio.sleep(0))  # type: ignore[arg-type,return-value]

@@ -53,6 +53,7 @@ class Stack:
     desk_token: str
     shop_url: str
     shop_token: str
+    shop_admin_token: str
     env: dict[str, str]
 
 
@@ -82,6 +83,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_token = "test-" + secrets.token_urlsafe(24)
     desk_token = "test-desk-" + secrets.token_urlsafe(24)
     shop_token = "test-" + secrets.token_urlsafe(24)
+    shop_admin_token = "test-admin-" + secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
@@ -90,6 +92,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
         "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
+        "SHOP_ADMIN_TOKEN": shop_admin_token, "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
+        "ACTION_SERVER_TOKEN": "test-actions-" + secrets.token_urlsafe(24),
+        "WEBCHAT_SESSION_SECRET": "test-webchat-" + secrets.token_urlsafe(32),
         # A hand-off nobody answers brings the bot back after this long (tests/webchat/test_handoff.py).
         "HANDOFF_TIMEOUT_MINUTES": str(HANDOFF_TIMEOUT_SECONDS / 60),
     }
@@ -106,7 +111,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 pytest.fail(f"the stack was not up after {STACK_TIMEOUT:.0f} s:\n{_tail(log)}")
             time.sleep(1)
         yield Stack(f"http://127.0.0.1:{webchat_port}", f"http://127.0.0.1:{rasa_port}", rasa_token, log,
-                    desk_token, f"http://127.0.0.1:{shop_port}", shop_token, env)
+                    desk_token, f"http://127.0.0.1:{shop_port}", shop_token, shop_admin_token, env)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)  # run_stack stops its four services itself
@@ -164,6 +169,6 @@ def http_json(method: str, url: str, token: str | None = None,
 
 def trigger_intent(stack: Stack, conversation: str, intent: str) -> int:
     """What the shop does to tell a shopper about a payment: Rasa answers on the latest channel."""
-    query = urllib.parse.urlencode({"output_channel": "latest", "token": stack.rasa_token})
-    url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/trigger_intent?{query}"
-    return http_json("POST", url, body={"name": intent})[0]
+    conversation = urllib.parse.quote(conversation, safe="")
+    url = f"{stack.rasa_url}/conversations/{conversation}/trigger_intent?output_channel=latest"
+    return http_json("POST", url, stack.rasa_token, body={"name": intent})[0]

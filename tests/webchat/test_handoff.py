@@ -50,7 +50,7 @@ def test_asking_for_a_person_pauses_the_bot(page: Page, stack: Stack) -> None:
     status, state = desk(stack, "GET", session_id(page))
     assert status == 200 and state["paused"] is True and state["channel"] == "socketio"
     # The ticket is in the shop's desk queue, under this shopper.
-    status, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    status, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_admin_token)
     assert status == 200
     assert f"socketio:{session_id(page)}" in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
@@ -96,7 +96,7 @@ def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> 
     reply = say(page, "what's in my cart?")
     assert "cart" in texts(reply).lower(), texts(reply)
     # The hand-off ticket is closed: the desk's queue no longer has this shopper.
-    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_admin_token)
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
@@ -158,7 +158,7 @@ def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack
 
     assert "told our team you don't need them any more" in texts(back), texts(back)
     assert desk(stack, "GET", session_id(page))[1]["paused"] is False
-    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_admin_token)
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
@@ -172,7 +172,7 @@ def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(page: 
                                                       timeout=(HANDOFF_TIMEOUT_SECONDS + 60) * 1000)
     assert reference in bot_rows(page).nth(before).inner_text()
     assert desk(stack, "GET", session_id(page))[1]["paused"] is False
-    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_admin_token)
     assert reference in [t["ticket_id"] for t in queue["items"]]  # type: ignore[union-attr]
     reply = say(page, "what's in my cart?")
     assert "cart" in texts(reply).lower()

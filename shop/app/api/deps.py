@@ -46,20 +46,40 @@ def get_index(request: Request) -> CatalogIndex:
 IndexDep = Annotated[CatalogIndex, Depends(get_index)]
 
 _bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def require_token(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    expected = settings.shop_api_token.get_secret_value().encode()
-    given = credentials.credentials.encode() if credentials else b""
-    if not hmac.compare_digest(given, expected):
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="A valid bearer token is required.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+def _matches(given: str, accepted: list[str]) -> bool:
+    # Every accepted token is compared, in constant time, so timing tells nothing.
+    results = [hmac.compare_digest(given.encode(), token.encode()) for token in accepted]
+    return any(results)
+
+
+def _check(credentials: HTTPAuthorizationCredentials | None, accepted: list[str], other: list[str],
+           refusal: str) -> None:
+    given = credentials.credentials if credentials else ""
+    if given and _matches(given, accepted):
+        return
+    if given and _matches(given, other):
+        # A real token of the other kind: the caller is known, the route is not theirs.
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=refusal)
+    raise HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="A valid bearer token is required.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def require_token(settings: SettingsDep, credentials: BearerDep) -> None:
+    """The assistant's routes: `SHOP_API_TOKEN` (or its predecessor during a rotation)."""
+    _check(credentials, settings.api_tokens(), settings.admin_tokens(),
+           "This route needs the assistant's token (SHOP_API_TOKEN).")
+
+
+def require_admin_token(settings: SettingsDep, credentials: BearerDep) -> None:
+    """The operators' routes (/admin): `SHOP_ADMIN_TOKEN` (or its predecessor during a rotation)."""
+    _check(credentials, settings.admin_tokens(), settings.api_tokens(),
+           "This route needs the operators' token (SHOP_ADMIN_TOKEN).")
 
 
 CustomerPath = Annotated[schemas.CustomerId, Path(description="<channel>:<sender id>, e.g. messenger:1234")]

@@ -12,7 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.api.deps import require_token
+from app.api.deps import require_admin_token, require_token
 from app.api.guards import RequestGuard
 from app.api.methods import MethodFallbacks
 from app.api.openapi import NEEDS_TOKEN, ShopAPI
@@ -73,12 +73,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Logged with the path only: bodies and query strings may carry personal data.
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Logged with the route's template only: paths hold customer ids and link tokens, bodies and
+        # query strings personal data (app/logs.py).
+        route = request.scope.get("route")
+        logger.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
-    authenticated = [Depends(require_token)]
-    for module in (products, carts, orders, care, admin):
-        app.include_router(module.router, dependencies=authenticated, responses=NEEDS_TOKEN)
+    for module in (products, carts, orders, care):
+        app.include_router(module.router, dependencies=[Depends(require_token)], responses=NEEDS_TOKEN)
+    app.include_router(admin.router, dependencies=[Depends(require_admin_token)], responses=NEEDS_TOKEN)
     app.include_router(public.router)
     return app

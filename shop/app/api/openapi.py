@@ -13,8 +13,10 @@ from app import schemas
 _WHY = {
     400: "The request cannot be carried out as asked",
     401: "Missing or wrong bearer token",
+    403: "A valid token of the other kind: the assistant's on /admin, the operators' elsewhere",
     404: "Not found (or not this customer's)",
     409: "Conflicts with the current state (sold out, already paid, shipped, ...)",
+    410: "The link has expired",
     413: "Request body over the size limit",
     422: "Invalid input",
     429: "Too many requests: wait the Retry-After seconds",
@@ -50,7 +52,8 @@ DOMAIN_422: dict[int | str, dict[str, Any]] = {422: {
 
 # Given to include_router for the authenticated routers, and to the public router.
 NEEDS_TOKEN: dict[int | str, dict[str, Any]] = {401: _json(
-    _WHY[401], headers={"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}})}
+    _WHY[401], headers={"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}),
+    403: _json(_WHY[403])}
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: _json(
     _WHY[429], headers={"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}})}
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHOP_DIR = Path(__file__).resolve().parents[2]
@@ -22,7 +22,18 @@ class Settings(BaseSettings):
     )
 
     # Required, no default: a shop that answers with an empty token would be open to anyone.
+    # The assistant's token opens the shoppers' routes; the operators' token opens /admin (ship,
+    # refund, every ticket and all feedback), which the action server never holds.
     shop_api_token: SecretStr = Field(min_length=16)
+    shop_admin_token: SecretStr = Field(min_length=16)
+    # During a rotation the previous token of each is accepted too (docs/deployment.md).
+    shop_api_token_previous: SecretStr | None = Field(default=None, min_length=16)
+    shop_admin_token_previous: SecretStr | None = Field(default=None, min_length=16)
+    # Signs invoice links (app/links.py); the previous one still opens links it signed.
+    shop_link_secret: SecretStr = Field(min_length=32)
+    shop_link_secret_previous: SecretStr | None = Field(default=None, min_length=32)
+    # How long an invoice link works; asking the chat for the invoice again gives a fresh one.
+    shop_invoice_link_days: int = Field(default=7, ge=1, le=365)
     shop_database_url: str = f"sqlite:///{SHOP_DIR / 'var' / 'shop.sqlite3'}"
     shop_host: str = "127.0.0.1"
     shop_port: int = Field(default=8100, ge=1, le=65535)
@@ -61,6 +72,26 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _tokens_differ(self) -> Settings:
+        api = {t.get_secret_value() for t in (self.shop_api_token, self.shop_api_token_previous) if t}
+        admin = {t.get_secret_value() for t in (self.shop_admin_token, self.shop_admin_token_previous) if t}
+        if api & admin:
+            raise ValueError("SHOP_ADMIN_TOKEN must differ from SHOP_API_TOKEN: the action server must not hold it")
+        return self
+
+    def api_tokens(self) -> list[str]:
+        """The assistant's tokens accepted now: the current one and, during a rotation, the previous one."""
+        return [t.get_secret_value() for t in (self.shop_api_token, self.shop_api_token_previous) if t]
+
+    def admin_tokens(self) -> list[str]:
+        """The operators' tokens accepted now."""
+        return [t.get_secret_value() for t in (self.shop_admin_token, self.shop_admin_token_previous) if t]
+
+    def link_secrets(self) -> list[str]:
+        """The link secret that signs, then the previous one, which only verifies."""
+        return [s.get_secret_value() for s in (self.shop_link_secret, self.shop_link_secret_previous) if s]
 
     @property
     def public_url(self) -> str:

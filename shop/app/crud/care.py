@@ -166,8 +166,12 @@ def feedback_summary(session: Session, since: datetime | None) -> schemas.Feedba
     return schemas.FeedbackSummary(topics=topics, comments=comments)
 
 
-def close_ticket(session: Session, ticket_id: str) -> None:
-    ticket = session.scalar(select(models.Ticket).where(func.upper(models.Ticket.ticket_id) == ticket_id.upper()))
+def close_ticket(session: Session, ticket_id: str, customer_id: str | None = None) -> None:
+    """Closes a ticket; with `customer_id`, only that customer's (another's answers 404, like a missing one)."""
+    query = select(models.Ticket).where(func.upper(models.Ticket.ticket_id) == ticket_id.upper())
+    if customer_id is not None:
+        query = query.join(models.Customer).where(models.Customer.customer_id == customer_id)
+    ticket = session.scalar(query)
     if ticket is None:
         raise NotFound(f"No ticket {ticket_id}.")
     ticket.status = TicketStatus.closed

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import models, schemas
 from app.catalog_policy import DELIVERY_OPTIONS, shipping_cost
+from app.core.config import Settings
 from app.crud import customers
 from app.crud.carts import _cart
 from app.errors import (
@@ -34,6 +35,7 @@ from app.errors import (
     ShopError,
     UnknownOrder,
 )
+from app.links import invoice_token
 from app.models import OrderStatus, PaymentStatus, RefundStatus, ReturnStatus, utcnow
 
 CENT = Decimal("0.01")
@@ -51,9 +53,13 @@ def payment_url(base_url: str, payment: models.Payment | None) -> str | None:
     return f"{base_url}/pay/{payment.token}" if payment is not None else None
 
 
-def invoice_url(base_url: str, payment: models.Payment | None) -> str | None:
-    # The pay link's secret also opens the invoice: both are for the one shopper who has the link.
-    return f"{base_url}/invoices/{payment.token}" if payment is not None else None
+def invoice_url(settings: Settings, order: models.Order, payment: models.Payment | None) -> str | None:
+    """A fresh invoice link, valid for SHOP_INVOICE_LINK_DAYS; its token never opens the pay page."""
+    if payment is None:
+        return None
+    expires = int(utcnow().timestamp()) + settings.shop_invoice_link_days * 86400
+    token = invoice_token(settings.link_secrets()[0], order.order_id, payment.token, expires)
+    return f"{settings.public_url}/invoices/{token}"
 
 
 def _request_hash(order: schemas.OrderCreate) -> str:
@@ -299,7 +305,8 @@ def return_deadline(order: models.Order, window_days: int) -> datetime | None:
     return order.delivered_at + timedelta(days=window_days) if order.delivered_at else None
 
 
-def public(order: models.Order, base_url: str, window_days: int) -> schemas.OrderPublic:
+def public(order: models.Order, settings: Settings) -> schemas.OrderPublic:
+    base_url, window_days = settings.public_url, settings.shop_return_window_days
     payment = order.payments[-1] if order.payments else None
     deadline = return_deadline(order, window_days)
     return schemas.OrderPublic(
@@ -317,7 +324,7 @@ def public(order: models.Order, base_url: str, window_days: int) -> schemas.Orde
         payment_url=(payment_url(base_url, payment)
                      if order.status == OrderStatus.pending_payment and not is_overdue(order) else None),
         payment_due_at=order.payment_due_at if order.status == OrderStatus.pending_payment else None,
-        invoice_url=invoice_url(base_url, payment),
+        invoice_url=invoice_url(settings, order, payment),
         tracking_number=order.tracking_number, estimated_delivery=_estimated_delivery(order),
         can_cancel=order.status in CANCELLABLE,
         can_return=order.status == OrderStatus.delivered and deadline is not None and utcnow() <= deadline,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models
 from app.crud import orders
-from app.errors import InvalidTransition, NotFound
+from app.errors import InvalidTransition, LinkExpired, NotFound
+from app.links import read_invoice_token, signed_by
 from app.models import OrderStatus, PaymentStatus, utcnow
 
 
@@ -32,6 +34,20 @@ def by_token(session: Session, token: str, *, lock: bool = False) -> models.Paym
     payment = session.scalar(query) if 16 <= len(token) <= 64 else None
     if payment is None:
         raise NotFound("This payment link is not valid.")
+    return payment
+
+
+def by_invoice_token(session: Session, token: str, secrets: list[str], now: datetime) -> models.Payment:
+    """The payment an invoice link names, if one of `secrets` signed it for this payment; LinkExpired
+    once its time is up (and only then: an unsigned token is a NotFound, whatever it claims)."""
+    claim = read_invoice_token(token)
+    order = (session.scalar(select(models.Order).where(models.Order.order_id == claim.order_id))
+             if claim is not None else None)
+    payment = order.payments[-1] if order is not None and order.payments else None
+    if claim is None or payment is None or not signed_by(claim, secrets, payment.token):
+        raise NotFound("This invoice link is not valid.")
+    if claim.expires < now.timestamp():
+        raise LinkExpired("This invoice link has expired: ask the chat for your invoice again for a new one.")
     return payment
 
 

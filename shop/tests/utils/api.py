@@ -8,9 +8,12 @@ import requests
 
 
 class Api:
-    def __init__(self, base_url: str, token: str | None) -> None:
+    """Calls as the assistant does (its token), and /admin as an operator does (the admin token)."""
+
+    def __init__(self, base_url: str, token: str | None, admin_token: str | None = None) -> None:
         self.base_url = base_url
         self.http = requests.Session()
+        self.admin_token = admin_token
         if token is not None:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
@@ -22,6 +25,8 @@ class Api:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 30)
+        if self.admin_token is not None and path.startswith("/admin/"):
+            kwargs["headers"] = {"Authorization": f"Bearer {self.admin_token}", **(kwargs.get("headers") or {})}
         return self.http.request(method, self.base_url + path, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:

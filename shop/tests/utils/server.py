@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 SHOP_DIR = Path(__file__).resolve().parents[2]
+LINK_SECRET = "test-link-secret-0123456789abcdefghij"  # signs the test shops' invoice links
 
 
 def free_port() -> int:
@@ -50,7 +51,8 @@ def rasa_recorder(status: int = 200) -> Iterator[RasaRecorder]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}")})
+            recorder.calls.append({"path": self.path, "body": json.loads(body or b"{}"),
+                                   "authorization": self.headers.get("Authorization")})
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -73,21 +75,26 @@ def rasa_recorder(status: int = 200) -> Iterator[RasaRecorder]:
 @dataclass
 class ShopProcess:
     url: str
-    token: str
+    token: str  # the assistant's (SHOP_API_TOKEN)
+    admin_token: str  # the operators' (SHOP_ADMIN_TOKEN): /admin only
     database_url: str
     log: Path
 
 
 @contextmanager
 def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
-                 extra_env: dict[str, str] | None = None) -> Iterator[ShopProcess]:
+                 extra_env: dict[str, str] | None = None,
+                 uvicorn_args: tuple[str, ...] = ("--log-level", "warning")) -> Iterator[ShopProcess]:
     """Migrates and seeds the database, then runs the shop with uvicorn on a free loopback port."""
     port = free_port()
-    env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token,
+    admin_token = "test-admin-" + token
+    env = {**os.environ, "SHOP_DATABASE_URL": database_url, "SHOP_API_TOKEN": token, "SHOP_ADMIN_TOKEN": admin_token,
+           "SHOP_LINK_SECRET": LINK_SECRET,
            "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(port), "RASA_URL": rasa_url,
            "SHOP_SEARCH_REFRESH_SECONDS": "0", "RASA_NOTIFY_ATTEMPTS": "2",
-           "SHOP_EXPIRY_SWEEP_SECONDS": "0.5", **(extra_env or {})}
+           "SHOP_EXPIRY_SWEEP_SECONDS": "0.5"}
     env.pop("RASA_API_TOKEN", None)
+    env.update(extra_env or {})
     log = log_dir / f"shop-{port}.log"
     with log.open("w") as out:
         prepared = subprocess.run([sys.executable, "-m", "app.cli", "prepare"], cwd=SHOP_DIR, env=env,
@@ -97,7 +104,7 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
     out = log.open("a")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.api.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), *uvicorn_args],
         cwd=SHOP_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -113,7 +120,7 @@ def shop_process(database_url: str, token: str, rasa_url: str, log_dir: Path,
             if time.monotonic() > deadline:
                 raise RuntimeError(f"shop did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield ShopProcess(url=url, token=token, database_url=database_url, log=log)
+        yield ShopProcess(url=url, token=token, admin_token=admin_token, database_url=database_url, log=log)
     finally:
         process.terminate()
         try:

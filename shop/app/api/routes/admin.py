@@ -30,7 +30,7 @@ def _iso_only(value: object) -> object:
 def set_order_status(order_id: OrderIdPath, update: schemas.StatusUpdate, db: WriteDB,
                      settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.operator_update(db, order_id, update)
-    return orders.public(order, settings.public_url, settings.shop_return_window_days)
+    return orders.public(order, settings)
 
 
 @router.delete("/products/{sku}", status_code=status.HTTP_204_NO_CONTENT,

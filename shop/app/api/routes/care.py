@@ -56,6 +56,14 @@ def get_ticket(ticket_id: Annotated[str, Path(max_length=20)], customer_id: Cust
     return care.get_ticket(db, ticket_id, customer_id)
 
 
+@router.post("/tickets/{ticket_id}/close", status_code=status.HTTP_204_NO_CONTENT,
+             responses={404: {"description": "No such ticket for this customer"}})
+def close_own_ticket(ticket_id: Annotated[str, Path(max_length=20)], customer_id: CustomerQuery,
+                     db: WriteDB) -> None:
+    """The assistant closes its customer's ticket (a hand-off ends when the bot resumes)."""
+    care.close_ticket(db, ticket_id, customer_id)
+
+
 @router.post("/feedback", response_model=schemas.FeedbackPublic, status_code=status.HTTP_201_CREATED)
 def record_feedback(feedback: schemas.FeedbackCreate, db: WriteDB) -> schemas.FeedbackPublic:
     """A shopper's rating of a care answer and/or their comment (erased with the customer)."""

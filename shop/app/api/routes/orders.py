@@ -43,7 +43,7 @@ def list_orders(customer_id: CustomerPath, db: ReadDB,
 def get_order(order_id: OrderIdPath, customer_id: CustomerQuery, db: ReadDB,
               settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.get(db, order_id, customer_id)
-    return orders.public(order, settings.public_url, settings.shop_return_window_days)
+    return orders.public(order, settings)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.OrderPublic, responses=errors(404, 409))
@@ -55,14 +55,14 @@ def cancel_order(order_id: OrderIdPath, db: WriteDB, settings: SettingsDep,
         raise RequestValidationError([{"type": "missing", "loc": ("query", "customer_id"),
                                        "msg": "customer_id is required (in the body or the query)."}])
     order = orders.cancel(db, order_id, owner, body.reason if body else None)
-    return orders.public(order, settings.public_url, settings.shop_return_window_days)
+    return orders.public(order, settings)
 
 
 @router.patch("/orders/{order_id}", response_model=schemas.OrderPublic, responses=errors(400, 404, 409))
 def change_order(order_id: OrderIdPath, change: schemas.OrderChange, db: WriteDB,
                  settings: SettingsDep) -> schemas.OrderPublic:
     order = orders.change(db, order_id, change, settings.shop_free_shipping_over)
-    return orders.public(order, settings.public_url, settings.shop_return_window_days)
+    return orders.public(order, settings)
 
 
 @router.post("/orders/{order_id}/returns", response_model=schemas.ReturnPublic,

@@ -1,6 +1,8 @@
-"""What browsers reach without the API token: health, product images and the sandbox pay page.
+"""What browsers reach without the API token: health, product images, the sandbox pay page, invoices.
 
-The pay link's token is its own secret (32 random characters), so the page needs no login.
+The pay link's token is its own secret (32 random characters), so the page needs no login; it
+shows the order only while it can be paid. The invoice link has a token of its own, signed and
+expiring (app/links.py). Both pages are private to one shopper: never cached, framed or referred.
 """
 
 from __future__ import annotations
@@ -12,17 +14,28 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
-from app.api.deps import ReadDB, WriteDB
+from app.api.deps import ReadDB, SettingsDep, WriteDB
 from app.api.openapi import RATE_LIMITED, errors, html_errors
 from app.api.ratelimit import ClientLimit, PayLinkLimit
 from app.crud import catalog, orders, payments
 from app.errors import ShopError
 from app.images import placeholder_svg
-from app.models import Order, OrderStatus, PaymentStatus
+from app.models import Order, OrderStatus, PaymentStatus, utcnow
 from app.notify import Notifier
 
 router = APIRouter(tags=["public"], dependencies=[ClientLimit], responses=RATE_LIMITED)
-PayToken = Annotated[str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+# Wide enough that any link's token reaches the page, which answers an unknown one in words.
+LinkToken = Annotated[str, Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$")]
+# The pages hold an order, an address and a pay button: no cache may keep them, no other site may
+# frame them (clickjacking the Pay button) or learn their URL from a Referer; no script runs.
+PRIVATE_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'"),
+}
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -64,11 +77,12 @@ def _order_rows(order: Order) -> str:
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
+    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code,
+                        headers=PRIVATE_PAGE_HEADERS)
 
 
 @router.get("/pay/{token}", response_class=HTMLResponse, responses=html_errors(404))
-def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
+def pay_page(token: LinkToken, db: ReadDB) -> HTMLResponse:
     try:
         payment = payments.by_token(db, token)
     except ShopError as error:
@@ -83,7 +97,8 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
         refunded = " Your payment has been refunded." if payment.status == PaymentStatus.paid else ""
         action = f"<p>This order was cancelled and can't be paid.{refunded}</p>"
     elif payment.status == PaymentStatus.paid:
-        action = "<p><strong>This order is paid.</strong> You can go back to the chat.</p>"
+        return _page(f"Order {order.order_id}", "<p><strong>This order is paid.</strong> You can go back to the "
+                     "chat, which has its status and invoice.</p>")
     elif order.status != OrderStatus.pending_payment or payment.status == PaymentStatus.cancelled:
         action = f"<p>This order is {escape(order.status.value.replace('_', ' '))} and can't be paid.</p>"
     else:
@@ -100,7 +115,7 @@ def pay_page(token: PayToken, db: ReadDB) -> HTMLResponse:
 
 @router.post("/pay/{token}", response_class=HTMLResponse, dependencies=[PayLinkLimit],
              responses=html_errors(404, 409))
-def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")], db: WriteDB,
+def pay(token: LinkToken, action: Annotated[str, Form(pattern="^(pay|decline)$")], db: WriteDB,
         request: Request) -> HTMLResponse:
     try:
         outcome = payments.settle(db, token, approve=action == "pay")
@@ -116,12 +131,13 @@ def pay(token: PayToken, action: Annotated[str, Form(pattern="^(pay|decline)$")]
                  f'<a href="/pay/{escape(token)}">Try again</a> or go back to the chat.</p>')
 
 
-@router.get("/invoices/{token}", response_class=HTMLResponse, responses=html_errors(404))
-def invoice_page(token: PayToken, db: ReadDB) -> HTMLResponse:
+@router.get("/invoices/{token}", response_class=HTMLResponse, responses=html_errors(404, 410))
+def invoice_page(token: LinkToken, db: ReadDB, settings: SettingsDep) -> HTMLResponse:
     try:
-        payment = payments.by_token(db, token)
-    except ShopError:
-        return _page("Invoice not found", "<p>This invoice link is not valid.</p>", 404)
+        payment = payments.by_invoice_token(db, token, settings.link_secrets(), utcnow())
+    except ShopError as error:
+        title = "Invoice link expired" if error.status_code == 410 else "Invoice not found"
+        return _page(title, f"<p>{escape(error.message)}</p>", error.status_code)
     order = payment.order
     address = order.shipping_address
     bill_to = escape(address.get("text") or ", ".join(

@@ -1,0 +1,215 @@
+"""Each web chat socket speaks only in the conversation its signed session token names.
+
+The conversation id (in customer ids `socketio:<id>`, tickets, desk URLs and logs) is not a
+credential: knowing it never lets a socket join that conversation's room or speak in it. The
+channel runs in a real Sanic server over loopback; shoppers are python-socketio clients.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from channels.webchat import sign_session, verify_session
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-webchat-secret-0123456789abcdefgh"
+PREVIOUS = "test-previous-secret-0123456789abcdefg"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("webchat") / "server.log"
+    env = {**os.environ, "WEBCHAT_SESSION_SECRET": SECRET, "WEBCHAT_SESSION_SECRET_PREVIOUS": PREVIOUS}
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "tests.channels.webchat_server", str(port)], cwd=ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the web chat server did not start:\n{log_path.read_text()[-3000:]}")
+            try:
+                requests.get(f"{url}/recorded", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield url
+        assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Shopper:
+    """One browser tab: a socket.io client that records every event it receives."""
+
+    def __init__(self, url: str) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.events: list[tuple[str, Any]] = []
+        self._arrived = threading.Condition()
+        self.client.on("*", self._record)
+        self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._arrived:
+            self.events.append((event, data))
+            self._arrived.notify_all()
+
+    def wait_for(self, event: str, timeout: float = 10.0) -> Any:
+        with self._arrived:
+            found = self._arrived.wait_for(lambda: any(e == event for e, _ in self.events), timeout)
+            assert found, f"no {event} event; got {self.events}"
+            index = next(i for i, (e, _) in enumerate(self.events) if e == event)
+            return self.events.pop(index)[1]
+
+    def session(self, token: str | None = None, **extra: Any) -> dict[str, str]:
+        self.client.emit("session_request", {**({"session_token": token} if token else {}), **extra})
+        return dict(self.wait_for("session_confirm"))
+
+    def close(self) -> None:
+        # Not waiting for the long-poll in flight (up to the ping interval) to come back.
+        self.client.eio.disconnect(abort=True)
+
+
+@pytest.fixture
+def shoppers(server: str) -> Iterator[list[Shopper]]:
+    opened: list[Shopper] = []
+    yield opened
+    for shopper in opened:
+        shopper.close()
+
+
+def _open(server: str, shoppers: list[Shopper]) -> Shopper:
+    shopper = Shopper(server)
+    shoppers.append(shopper)
+    return shopper
+
+
+def _recorded(server: str) -> list[tuple[str, str]]:
+    return [tuple(r) for r in requests.get(f"{server}/recorded", timeout=5).json()]  # type: ignore[misc]
+
+
+def _settle() -> None:
+    time.sleep(0.5)  # what a refused event would have done has happened by now
+
+
+def test_a_new_session_gets_a_signed_token_naming_a_fresh_conversation(server: str, shoppers: list[Shopper]) -> None:
+    alice = _open(server, shoppers)
+    confirmed = alice.session()
+    assert set(confirmed) == {"session_id", "session_token"}
+    assert verify_session(confirmed["session_token"], [SECRET]) == confirmed["session_id"]
+    alice.client.emit("user_uttered", {"message": "hi"})
+    _settle()
+    assert (confirmed["session_id"], "hi") in _recorded(server)
+
+
+def test_a_client_cannot_choose_its_conversation_id(server: str, shoppers: list[Shopper]) -> None:
+    mallory = _open(server, shoppers)
+    confirmed = mallory.session(session_id="victim-conversation")
+    assert confirmed["session_id"] != "victim-conversation"
+    mallory.client.emit("user_uttered", {"message": "ship it to me", "session_id": "victim-conversation"})
+    _settle()
+    senders = [sender for sender, text in _recorded(server) if text == "ship it to me"]
+    assert senders == [confirmed["session_id"]]
+
+
+def test_knowing_a_conversation_id_lets_no_one_join_or_speak_in_it(server: str, shoppers: list[Shopper]) -> None:
+    alice, mallory = _open(server, shoppers), _open(server, shoppers)
+    alice_session = alice.session()
+    conversation = alice_session["session_id"]
+    forged = [f"{conversation}.{'A' * 43}", conversation, alice_session["session_token"][:-2] + "xx",
+              sign_session(conversation, "a-secret-mallory-guessed-0123456789")]
+    for token in forged:
+        mallory.client.emit("session_request", {"session_token": token})
+        refused = mallory.wait_for("session_error")
+        assert refused == {"code": "invalid_session_token",
+                           "detail": "This chat session is not valid any more: start a new chat."}
+    # Refused sockets join nothing and say nothing.
+    mallory.client.emit("user_uttered", {"message": "refund everything", "session_id": conversation})
+    assert mallory.wait_for("session_error")["code"] == "no_session"
+    requests.post(f"{server}/push", json={"conversation": conversation, "text": "Your payment arrived"}, timeout=5)
+    assert alice.wait_for("bot_uttered") == {"text": "Your payment arrived"}
+    _settle()
+    assert not [e for e in mallory.events if e[0] == "bot_uttered"]
+    assert all(text != "refund everything" for _, text in _recorded(server))
+
+
+def test_a_second_tab_with_the_token_continues_the_conversation(server: str, shoppers: list[Shopper]) -> None:
+    first_tab = _open(server, shoppers)
+    session = first_tab.session()
+    second_tab = _open(server, shoppers)
+    assert second_tab.session(session["session_token"])["session_id"] == session["session_id"]
+    second_tab.client.emit("user_uttered", {"message": "from the second tab"})
+    _settle()
+    assert (session["session_id"], "from the second tab") in _recorded(server)
+
+
+def test_a_token_signed_with_the_previous_secret_is_reissued_with_the_current_one(
+        server: str, shoppers: list[Shopper]) -> None:
+    shopper = _open(server, shoppers)
+    old = sign_session("0123456789abcdef0123456789abcdef", PREVIOUS)
+    confirmed = shopper.session(old)
+    assert confirmed["session_id"] == "0123456789abcdef0123456789abcdef"
+    assert confirmed["session_token"] == sign_session(confirmed["session_id"], SECRET)
+
+
+def test_a_new_chat_leaves_the_old_conversation(server: str, shoppers: list[Shopper]) -> None:
+    shopper = _open(server, shoppers)
+    old = shopper.session()["session_id"]
+    new = shopper.session()["session_id"]
+    assert new != old
+    requests.post(f"{server}/push", json={"conversation": old, "text": "for the old chat"}, timeout=5)
+    requests.post(f"{server}/push", json={"conversation": new, "text": "for the new chat"}, timeout=5)
+    assert shopper.wait_for("bot_uttered") == {"text": "for the new chat"}
+    _settle()
+    assert not [e for e in shopper.events if e[0] == "bot_uttered"]
+
+
+@pytest.mark.parametrize("payload", [None, "text", 42, [], {"session_token": 7}, {"session_token": "é" * 5000}])
+def test_malformed_session_requests_get_an_error_event_not_a_crash(
+        server: str, shoppers: list[Shopper], payload: Any) -> None:
+    shopper = _open(server, shoppers)
+    shopper.client.emit("session_request", payload)
+    if isinstance(payload, dict):
+        assert shopper.wait_for("session_error")["code"] == "invalid_session_token"
+    else:
+        assert "session_id" in shopper.wait_for("session_confirm")  # no token: a fresh conversation
+    assert "session_id" in shopper.session()
+
+
+@pytest.mark.parametrize("payload", [None, "hi", {"message": 42}, {"message": ["a"]}, {"metadata": "{not json"}])
+def test_malformed_messages_get_an_error_event_not_a_crash(
+        server: str, shoppers: list[Shopper], payload: Any) -> None:
+    shopper = _open(server, shoppers)
+    shopper.session()
+    shopper.client.emit("user_uttered", payload)
+    assert shopper.wait_for("session_error")["code"] == "bad_message"
+
+
+def test_tokens_are_bound_to_the_secret_and_the_conversation() -> None:
+    token = sign_session("0123456789abcdef0123456789abcdef", SECRET)
+    assert verify_session(token, [SECRET]) == "0123456789abcdef0123456789abcdef"
+    assert verify_session(token, ["another-secret-0123456789abcdef"]) is None
+    assert verify_session(token.replace("0123", "0124", 1), [SECRET]) is None
+    for garbage in ("", ".", "a.b.c", token + ".", None, 42, "x" * 10_000):
+        assert verify_session(garbage, [SECRET]) is None

@@ -1,0 +1,75 @@
+"""How `make run` starts the stack: each service holds only its own secrets, none on a command line,
+and Rasa lets only the local web chat's origins through CORS."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = {
+    "SHOP_API_TOKEN": "s-api", "SHOP_ADMIN_TOKEN": "s-admin", "SHOP_LINK_SECRET": "s-link", "RASA_API_TOKEN": "r-api",
+    "DESK_API_TOKEN": "d-desk", "ACTION_SERVER_TOKEN": "a-act", "WEBCHAT_SESSION_SECRET": "w-sess",
+    "SHOP_ADMIN_TOKEN_PREVIOUS": "s-admin-old", "ACTION_SERVER_TOKEN_PREVIOUS": "a-act-old",
+}
+
+
+@pytest.fixture(scope="module")
+def run_stack() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_stack", ROOT / "scripts" / "run_stack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["run_stack"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def env(run_stack: ModuleType, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for key, value in {**SECRETS, "ACTION_PORT": "5055", "PATH": "/usr/bin"}.items():
+        monkeypatch.setenv(key, value)
+    return dict(run_stack.load_env())
+
+
+def _secrets(environment: dict[str, str]) -> set[str]:
+    return {key for key in environment if key in SECRETS}
+
+
+def test_each_service_gets_only_the_secrets_it_uses(run_stack: ModuleType, env: dict[str, str]) -> None:
+    assert _secrets(run_stack.service_env(env, "shop")) == {"SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "SHOP_LINK_SECRET",
+                                                            "SHOP_ADMIN_TOKEN_PREVIOUS", "RASA_API_TOKEN"}
+    assert _secrets(run_stack.service_env(env, "actions")) == {
+        "ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"}
+    assert _secrets(run_stack.service_env(env, "rasa")) == {"RASA_API_TOKEN", "DESK_API_TOKEN",
+                                                            "WEBCHAT_SESSION_SECRET", "ACTION_SERVER_TOKEN"}
+    assert _secrets(run_stack.service_env(env, "webchat")) == set()
+    assert run_stack.service_env(env, "webchat")["PATH"] == "/usr/bin"
+
+
+def test_no_secret_is_on_a_command_line(run_stack: ModuleType, env: dict[str, str]) -> None:
+    # Command lines are readable by every user of the machine (ps, /proc/<pid>/cmdline).
+    for name, command, *_ in run_stack.services(env):
+        for value in SECRETS.values():
+            assert not any(value in argument for argument in command), (name, command)
+
+
+def test_cors_admits_only_the_local_web_chat(run_stack: ModuleType, env: dict[str, str]) -> None:
+    rasa = next(command for name, command, *_ in run_stack.services(env) if name == "rasa")
+    patterns = rasa[rasa.index("--cors") + 1:]
+    patterns = patterns[:next((i for i, p in enumerate(patterns) if p.startswith("--")), len(patterns))]
+
+    def admitted(origin: str) -> bool:
+        # sanic-cors reads each pattern as a regular expression and re.match-es the origin with it.
+        return any(re.match(pattern, origin) for pattern in patterns)
+
+    for origin in ("http://127.0.0.1:8080", "http://localhost:8080", "http://127.0.0.1:41234"):
+        assert admitted(origin), origin
+    for origin in ("http://localhost.evil.example", "http://localhost:8080.evil.example",
+                   "http://127.0.0.1.evil.example:80", "http://127.0.0.1:80@evil.example", "https://evil.example",
+                   "http://localhost", "null"):
+        assert not admitted(origin), origin
