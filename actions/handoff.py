@@ -55,8 +55,8 @@ REPLY_ONLY_CHANNELS = {"rest", "cmdline", "callback"}
 PENDING_QUESTIONS = {"confirming": None, "confirming_erasure": False, "awaiting_variant": False,
                      "pending_cart_item": None}
 # If no person has answered this long after a hand-off, the bot comes back (the ticket stays open):
-# a Rasa reminder named HANDOFF_TIMEOUT triggers `handback` with handback_reason "timeout"; the
-# care desk cancels it as soon as a person takes over or replies.
+# a Rasa reminder named by timeout_reminder() triggers `handback` with handback_reason "timeout";
+# the care desk cancels it as soon as a person takes over or replies.
 HANDOFF_TIMEOUT = "handoff_timeout"
 DEFAULT_TIMEOUT_MINUTES = 10.0
 SUBJECTS = {
@@ -111,12 +111,21 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     if timeout is not None:
         events.append(ReminderScheduled(
             "handback", datetime.now(timezone.utc) + timeout, entities=[TIMEOUT_ENTITY],
-            name=HANDOFF_TIMEOUT, kill_on_user_message=False,
+            name=timeout_reminder(tracker.sender_id), kill_on_user_message=False,
         ))
     return events
 
 
 TIMEOUT_ENTITY = {"entity": "handback_reason", "value": "timeout"}
+
+
+def timeout_reminder(conversation_id: str) -> str:
+    """The name of a conversation's hand-off time-out (channels/desk.py names it the same way).
+
+    Rasa schedules a reminder under its name as the job id, replacing any job of that name: one
+    name for every conversation would let each hand-off cancel the previous shopper's time-out.
+    """
+    return f"{HANDOFF_TIMEOUT}:{conversation_id}"
 
 
 def handoff_timeout() -> timedelta | None:
@@ -202,7 +211,7 @@ class ActionHandback(Action):
         by_shopper = tracker.is_paused()
         messages.handed_back(cart_items, payment_news_while_paused(tracker), by_shopper).send(dispatcher)
         events: list[EventType] = [ConversationResumed()] if by_shopper else []
-        events += [ReminderCancelled(name=HANDOFF_TIMEOUT), SlotSet(HANDOFF_TICKET, None)]
+        events += [ReminderCancelled(name=timeout_reminder(tracker.sender_id)), SlotSet(HANDOFF_TICKET, None)]
         events += [SlotSet(slot, value) for slot, value in PENDING_QUESTIONS.items()
                    if tracker.get_slot(slot) not in (None, value)]
         return events

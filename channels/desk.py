@@ -45,8 +45,8 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 HANDBACK_INTENT = "handback"
-# The reminder action_handoff schedules to bring the bot back if nobody answers (actions/handoff.py):
-# cancelled as soon as a person takes over, replies or hands back.
+# The reminder action_handoff schedules to bring the bot back if nobody answers, one per conversation
+# (actions/handoff.py, timeout_reminder): cancelled as soon as a person takes over, replies or hands back.
 HANDOFF_TIMEOUT = "handoff_timeout"
 TRANSCRIPT_LENGTH = 50
 MAX_TEXT = 2000
@@ -278,7 +278,7 @@ class DeskInput(InputChannel):
 
 async def _person_is_here(tracker: DialogueStateTracker) -> None:
     """A person has the conversation: the bot must not come back by itself when the time-out fires."""
-    cancel = ReminderCancelled(name=HANDOFF_TIMEOUT)
+    cancel = ReminderCancelled(name=f"{HANDOFF_TIMEOUT}:{tracker.sender_id}")
     await MessageProcessor._cancel_reminders([cancel], tracker)
     tracker.update(cancel)
 

@@ -127,32 +127,6 @@ def test_only_a_channel_that_can_send_unprompted_carries_an_agent_reply() -> Non
     assert not isinstance(push_channel(channels, "socketio"), CollectingOutputChannel)
 
 
-@pytest.mark.asyncio
-async def test_a_person_taking_over_cancels_the_bots_time_out() -> None:
-    from datetime import datetime, timedelta
-
-    from rasa.core import jobs
-    from rasa.shared.core.events import ReminderCancelled, ReminderScheduled
-
-    from channels.desk import _person_is_here
-
-    tracker = _conversation(f"waiting-{secrets.token_hex(4)}")
-    other = f"other-{secrets.token_hex(4)}"
-    scheduler = await jobs.scheduler()
-    for sender in (tracker.sender_id, other):
-        reminder = ReminderScheduled("handback", datetime.now() + timedelta(minutes=10), name="handoff_timeout",
-                                     entities=[{"entity": "handback_reason", "value": "timeout"}])
-        scheduler.add_job(lambda: None, "date", run_date=reminder.trigger_date_time,
-                          name=reminder.scheduled_job_name(sender))
-
-    await _person_is_here(tracker)
-
-    left = [job.name for job in scheduler.get_jobs()]
-    assert not any(name.endswith(tracker.sender_id) for name in left)
-    assert any(name.endswith(other) for name in left)  # only this conversation's
-    assert isinstance(tracker.events[-1], ReminderCancelled)
-
-
 # --- erasing a conversation from each tracker store ----------------------------------------
 
 
