@@ -87,6 +87,35 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
     page.screenshot(path=str(SCREENSHOT))  # docs/handoff.md shows it
 
 
+def _as_if_hours_passed(stack: Stack, conversation: str, hours: float) -> None:
+    """Moves every event of the conversation `hours` into the past, through Rasa's HTTP API."""
+    base = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"
+    query = urllib.parse.urlencode({"token": stack.rasa_token})
+    status, tracker = http_json("GET", f"{base}?include_events=ALL&{query}")
+    assert status == 200, tracker
+    events = tracker["events"]
+    for event in events:  # type: ignore[union-attr]
+        event["timestamp"] = float(event["timestamp"]) - hours * 3600
+    status, answer = http_json("PUT", f"{base}/events?{query}", body=events)
+    assert status == 200, answer
+
+
+def test_the_person_keeps_the_conversation_after_an_hour_of_silence(page: Page, stack: Stack) -> None:
+    # Rasa starts a new session after 60 minutes of the shopper's silence; it must not end the pause.
+    _as_if_hours_passed(stack, session_id(page), 2)
+    before = bot_rows(page).count()
+    page.locator("#input").fill("sorry, I was away. Still there?")
+    page.locator("#input").press("Enter")
+    time.sleep(QUIET_SECONDS)
+
+    assert bot_rows(page).count() == before, "the bot answered in the person's place after the session expired"
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is True
+    status, answer = desk(stack, "POST", session_id(page), "messages",
+                          {"text": "Yes, still here! Your parcel arrives tomorrow.", "agent": "Giulia"})
+    assert status == 200, answer
+    expect(bot_rows(page).nth(before)).to_contain_text("Your parcel arrives tomorrow", timeout=15_000)
+
+
 def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> None:
     before = bot_rows(page).count()
     status, state = desk(stack, "POST", session_id(page), "handback")
