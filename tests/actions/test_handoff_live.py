@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,7 +35,7 @@ from actions.handoff import (
 )
 from channels.desk import _person_is_here
 from tests.actions.builders import run_action, slots_set, texts, user_tracker
-from tests.actions.test_care_live import _add_something
+from tests.actions.test_care_live import _add_something, open_tickets
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
@@ -327,9 +328,62 @@ async def test_on_a_reply_only_channel_the_ticket_goes_out_but_the_bot_stays(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
     rest = user_tracker(sender, "can i talk to a real person please", "human_handoff", channel="rest")
+    before = open_tickets(os.environ["SHOP_URL"])
 
     messages, events = await run_action(ActionHandoff(), rest, domain)
 
     assert events == []  # not paused: nobody could write to this shopper here
-    assert shop.get_ticket(f"rest:{sender}", _reference(messages)).kind == "handoff"
+    # Nor a ticket: nobody could answer or close it (the desk cannot write to a REST shopper).
+    assert open_tickets(os.environ["SHOP_URL"]) == before
+    assert "TK-" not in texts(messages)
     assert "a person can't write to you in this chat" in texts(messages)
+    assert "web chat" in texts(messages)
+
+
+# --- a person joins ------------------------------------------------------------------
+
+
+async def test_handing_off_inside_a_form_stops_the_form(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    # e.g. the two-stage fallback gave up while the address form was asking
+    in_form = _after_a_failed_turn(sender, "qwxz plonk", "nlu_fallback")
+    in_form.active_loop = {"name": "address_change_form"}
+    in_form.slots["requested_slot"] = "new_shipping_address"
+
+    _, events = await run_action(ActionDefaultFallback(), in_form, domain)
+
+    assert _paused(events)
+    # What the shopper writes to the person, or the hand-back, must not answer the form's question.
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slots_set(events)["requested_slot"] is None
+
+
+def _timed_out_after(sender: str, reference: str, *since_pause: dict[str, Any]) -> Tracker:
+    """The time-out's hand-back, in a conversation paused for a person, with `since_pause` in between."""
+    timeout = {"entity": "handback_reason", "value": "timeout"}
+    late = tracker(sender, "EXTERNAL: handback", "handback", [timeout], slots={HANDOFF_TICKET: reference},
+                   paused=True)
+    late.events[-1:-1] = [{"event": "pause"}, *since_pause]
+    return late
+
+
+@pytest.mark.parametrize("person", [
+    # the agent answered (the care desk records the reply with the agent's name)
+    {"event": "bot", "text": "Hi, I'm Giulia. Let me check.", "metadata": {"agent": "Giulia"}},
+    # the agent took the conversation over (in `make agent`) and is still writing
+    {"event": "cancel_reminder", "name": "handoff_timeout:{sender}"},
+])
+async def test_the_time_out_leaves_a_conversation_a_person_has_joined(
+    shop: ShopClient, sender: str, domain: dict[str, Any], person: dict[str, Any]
+) -> None:
+    _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    reference = slots_set(asked_events)[HANDOFF_TICKET]
+    joined = {**person, **({"name": person["name"].format(sender=sender)} if "name" in person else {})}
+    shopper = {"event": "user", "text": "ok thanks", "parse_data": {"intent": {"name": "affirm"}}}
+
+    messages, events = await run_action(ActionHandback(), _timed_out_after(sender, reference, joined, shopper),
+                                        domain)
+
+    assert (messages, events) == ([], [])  # the person carries on; the bot stays quiet
+    assert shop.get_ticket(f"{CHANNEL}:{sender}", reference).status == "open"
