@@ -16,7 +16,7 @@ import time
 import urllib.parse
 import uuid
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import HANDOFF_TIMEOUT_SECONDS, ROOT, Stack, http_json
 from .test_webchat import bot_rows, say, session_id, texts
@@ -242,15 +242,26 @@ def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
-def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(page: Page, stack: Stack) -> None:
+def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(
+    page: Page, stack: Stack, browser: Browser
+) -> None:
     asked = say(page, "can I speak to a human please")
     reference = next(w.strip("().,") for w in texts(asked).split() if w.strip("(").startswith("TK-"))
     before = bot_rows(page).count()
+    # A second shopper hands off just after: each conversation has its own time-out.
+    other = browser.new_context().new_page()
+    other.goto(stack.webchat_url)
+    expect(other.locator("#status")).to_have_text("online", timeout=30_000)
+    assert "TK-" in texts(say(other, "I want to talk to a person"))
+    other_before = bot_rows(other).count()
 
     # Nobody takes it: after HANDOFF_TIMEOUT_SECONDS a Rasa reminder brings the bot back by itself.
     expect(bot_rows(page).nth(before)).to_contain_text("nobody from our team has been able to answer yet",
                                                       timeout=(HANDOFF_TIMEOUT_SECONDS + 60) * 1000)
     assert reference in bot_rows(page).nth(before).inner_text()
+    expect(bot_rows(other).nth(other_before)).to_contain_text("nobody from our team has been able to answer yet",
+                                                             timeout=60_000)
+    other.context.close()
     assert desk(stack, "GET", session_id(page))[1]["paused"] is False
     _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_token)
     assert reference in [t["ticket_id"] for t in queue["items"]]  # type: ignore[union-attr]
