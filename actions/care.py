@@ -24,7 +24,7 @@ from actions import care_messages as messages
 from actions.catalog import entity_value, tell_shop_error
 from actions.clients.desk import DeskError, get_desk_client
 from actions.clients.shop import ShopClient, ShopConflict, ShopError, get_shop_client
-from actions.identity import DEFAULT_CHANNEL, customer_id
+from actions.identity import DEFAULT_CHANNEL, a_person_can_write, customer_id
 from actions.orders import order_id_in_message
 from actions.satisfaction import answered
 
@@ -202,12 +202,18 @@ class ActionUnsubscribe(Action):
 
 
 class ActionOpenComplaint(Action):
-    """A complaint ticket in the shopper's words (and the order they name), with its reference."""
+    """A complaint ticket in the shopper's words (and the order they name), with its reference:
+    the care desk's queue shows it and a person answers in the chat. On a channel a person can't
+    write to, no ticket: the shopper is told where to reach one."""
 
     def name(self) -> str:
         return "action_open_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not a_person_can_write(tracker):
+            # No ticket that nobody could answer: the shopper is told where a person can.
+            messages.complaint_reply_only(order_id_in_message(tracker)).send(dispatcher)
+            return []
         subject, body = ticket_subject(tracker, "Complaint in chat")
         try:
             ticket = await get_shop_client().aopen_ticket(
@@ -228,6 +234,9 @@ class ActionPaymentHelp(Action):
         return "action_payment_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not a_person_can_write(tracker):
+            messages.payment_help(payment_problem(tracker), None).send(dispatcher)
+            return []
         subject, body = ticket_subject(tracker, "Payment problem in chat")
         try:
             ticket = await get_shop_client().aopen_ticket(

@@ -128,22 +128,26 @@ def complaint_opened(ticket: Ticket) -> BotMessage:
     )
 
 
-def payment_help(problem: str, ticket: Ticket) -> BotMessage:
+def payment_help(problem: str, ticket: Ticket | None) -> BotMessage:
+    """Advice for the problem, and the ticket the team answers in this chat (None on a channel a
+    person can't write to: then where to reach one)."""
     if problem == "charged_twice":
-        advice = (
-            "Sorry about the double charge. Often the second one is only a hold that your bank releases "
-            "within a few days, but we'll check it: "
-        )
+        advice = ("Sorry about the double charge. Often the second one is only a hold that your bank releases "
+                  f"within a few days{', but we will check it' if ticket else ''}.")
     elif problem == "declined":
-        advice = (
-            "Sorry your payment didn't go through. Please try again with the pay link, check the card details "
-            "and limit, or choose another method (PayPal, Apple Pay or Google Pay). Nothing is charged for a "
-            "declined payment. We've noted it too: "
-        )
+        advice = ("Sorry your payment didn't go through. Please try again with the pay link, check the card "
+                  "details and limit, or choose another method (PayPal, Apple Pay or Google Pay). Nothing is "
+                  "charged for a declined payment.")
     else:
-        advice = "Sorry about the trouble with your payment. Our team will look into it: "
+        advice = "Sorry about the trouble with your payment."
+    if ticket is None:
+        return text(
+            f"{advice} Our team can't write to you in this chat: to have them look into it, please "
+            f"{WHERE_A_PERSON_ANSWERS}.",
+            [button("My orders", "order_status")],
+        )
     return text(
-        f"{advice}your reference is {ticket.ticket_id} and the team will answer in this chat.",
+        f"{advice} We've noted it: your reference is {ticket.ticket_id} and the team will answer in this chat.",
         [button("My orders", "order_status"), HANDOFF_BUTTON],
     )
 
@@ -180,13 +184,25 @@ def handoff_timed_out(ticket_id: str | None) -> BotMessage:
     )
 
 
-def handoff_reply_only(ticket: Ticket, reason: str = "asked") -> BotMessage:
-    """On a channel a person can't write to: the request is passed on, the bot stays."""
+# Where a person can answer a shopper who writes on a channel they can't write to (REST).
+WHERE_A_PERSON_ANSWERS = "use our web chat, Messenger or WhatsApp, or visit a store"
+
+
+def handoff_reply_only(reason: str = "asked") -> BotMessage:
+    """On a channel a person can't write to: nothing is passed on that nobody could answer."""
     sorry = "I'm really sorry this hasn't gone well. " if reason == "angry" else ""
     return text(
-        f"{sorry}I've passed this to the Bottega team (reference {ticket.ticket_id}), but a person can't "
-        "write to you in this chat. To talk to someone, use our web chat, Messenger or WhatsApp, or visit "
-        "a store; meanwhile I'm still here."
+        f"{sorry}I'm sorry, a person can't write to you in this chat. To talk to someone from the Bottega "
+        f"team, {WHERE_A_PERSON_ANSWERS}; meanwhile I'm still here."
+    )
+
+
+def complaint_reply_only(order_id: str | None) -> BotMessage:
+    about = f" about order {order_id}" if order_id else ""
+    return text(
+        f"I'm really sorry about this. Our customer care team can't write to you in this chat, so to have "
+        f"your complaint{about} looked at, please {WHERE_A_PERSON_ANSWERS}. "
+        "Meanwhile, tell me if there's anything I can do."
     )
 
 

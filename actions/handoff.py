@@ -9,8 +9,12 @@ shopper's messages are still recorded, but only the agent answers, through the c
 `action_handback` tells the shopper the bot is back, with their cart and any payment news.
 
 If the shop cannot take the ticket, nothing is paused: a paused bot that no one will answer
-would leave the shopper alone. Nor on a channel a person cannot write to (REST): the ticket goes
-to the desk and the bot keeps answering.
+would leave the shopper alone. On a channel a person cannot write to (REST) no ticket is opened at
+all — nobody could answer or close it — and the shopper is told where a person can answer them.
+
+A hand-off stops any open form: what the shopper then writes is for the person, and must not
+answer the form's question (nor may the hand-back). The time-out brings the bot back only if no
+person has joined since the pause (a reply, or a take-over that cancelled the time-out).
 """
 
 from __future__ import annotations
@@ -38,25 +42,23 @@ from actions import care_messages as messages
 from actions.care import ticket_subject
 from actions.catalog import entity_value, latest_intent
 from actions.clients.shop import ShopError, get_shop_client
-from actions.identity import DEFAULT_CHANNEL, customer_id
+from actions.identity import a_person_can_write, customer_id
 from actions.orders import order_id_in_message
 from components.anger import is_clearly_angry
 
 logger = logging.getLogger(__name__)
 
 HANDOFF_TICKET = "handoff_ticket"
+REQUESTED_SLOT = "requested_slot"
 # The bot's answers that mean it did not understand the turn.
 FALLBACK_ACTIONS = {"action_two_stage_fallback", "action_default_fallback"}
 PAYMENT_INTENTS = {"payment_received", "payment_failed"}
-# Channels that only ever answer the shopper's own request: a person could not write there, so
-# the bot does not pause on them (the ticket still reaches the desk).
-REPLY_ONLY_CHANNELS = {"rest", "cmdline", "callback"}
 # Questions left open when the agent took over: their yes/no can't be answered after hand-back.
 PENDING_QUESTIONS = {"confirming": None, "confirming_erasure": False, "awaiting_variant": False,
                      "pending_cart_item": None}
 # If no person has answered this long after a hand-off, the bot comes back (the ticket stays open):
-# a Rasa reminder named HANDOFF_TIMEOUT triggers `handback` with handback_reason "timeout"; the
-# care desk cancels it as soon as a person takes over or replies.
+# a Rasa reminder named by timeout_reminder() triggers `handback` with handback_reason "timeout";
+# the care desk cancels it as soon as a person takes over or replies.
 HANDOFF_TIMEOUT = "handoff_timeout"
 DEFAULT_TIMEOUT_MINUTES = 10.0
 SUBJECTS = {
@@ -88,6 +90,10 @@ def handoff_reason(tracker: Tracker) -> str:
 
 async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
     """Opens the hand-off ticket, tells the shopper and pauses the bot (not paused if the shop fails)."""
+    if not a_person_can_write(tracker):
+        logger.info("Hand-off (%s) asked on a reply-only channel: no ticket, the bot keeps answering", reason)
+        messages.handoff_reply_only(reason).send(dispatcher)
+        return []
     subject, body = ticket_subject(tracker, SUBJECTS[reason])
     if reason != "asked":
         subject = f"{SUBJECTS[reason]}: {subject}" if body else subject
@@ -99,24 +105,31 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         logger.warning("Hand-off ticket could not be opened (%s): the bot keeps answering", type(exc).__name__)
         messages.handoff_unavailable().send(dispatcher)
         return []
-    if (tracker.get_latest_input_channel() or DEFAULT_CHANNEL) in REPLY_ONLY_CHANNELS:
-        logger.info("Hand-off ticket %s opened (%s) on a reply-only channel; the bot keeps answering",
-                    ticket.ticket_id, reason)
-        messages.handoff_reply_only(ticket, reason).send(dispatcher)
-        return []
     logger.info("Hand-off ticket %s opened (%s); the bot pauses", ticket.ticket_id, reason)
     messages.handoff(ticket, reason).send(dispatcher)
-    events = [SlotSet(HANDOFF_TICKET, ticket.ticket_id), ConversationPaused()]
+    events: list[EventType] = [SlotSet(HANDOFF_TICKET, ticket.ticket_id), ConversationPaused()]
+    if tracker.active_loop_name:
+        # The form stops: the shopper now talks to a person (channels/desk.py does the same on a take-over).
+        events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
     timeout = handoff_timeout()
     if timeout is not None:
         events.append(ReminderScheduled(
             "handback", datetime.now(timezone.utc) + timeout, entities=[TIMEOUT_ENTITY],
-            name=HANDOFF_TIMEOUT, kill_on_user_message=False,
+            name=timeout_reminder(tracker.sender_id), kill_on_user_message=False,
         ))
     return events
 
 
 TIMEOUT_ENTITY = {"entity": "handback_reason", "value": "timeout"}
+
+
+def timeout_reminder(conversation_id: str) -> str:
+    """The name of a conversation's hand-off time-out (channels/desk.py names it the same way).
+
+    Rasa schedules a reminder under its name as the job id, replacing any job of that name: one
+    name for every conversation would let each hand-off cancel the previous shopper's time-out.
+    """
+    return f"{HANDOFF_TIMEOUT}:{conversation_id}"
 
 
 def handoff_timeout() -> timedelta | None:
@@ -185,7 +198,7 @@ class ActionHandback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if entity_value(tracker, "handback_reason") == "timeout":
-            return self._timed_out(dispatcher, tracker)
+            return _timed_out(dispatcher, tracker)
         client = get_shop_client()
         ticket_id = tracker.get_slot(HANDOFF_TICKET)
         if ticket_id:
@@ -202,19 +215,34 @@ class ActionHandback(Action):
         by_shopper = tracker.is_paused()
         messages.handed_back(cart_items, payment_news_while_paused(tracker), by_shopper).send(dispatcher)
         events: list[EventType] = [ConversationResumed()] if by_shopper else []
-        events += [ReminderCancelled(name=HANDOFF_TIMEOUT), SlotSet(HANDOFF_TICKET, None)]
+        events += [ReminderCancelled(name=timeout_reminder(tracker.sender_id)), SlotSet(HANDOFF_TICKET, None)]
         events += [SlotSet(slot, value) for slot, value in PENDING_QUESTIONS.items()
                    if tracker.get_slot(slot) not in (None, value)]
         return events
 
 
-    @staticmethod
-    def _timed_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """Nobody answered in time: the bot comes back, the ticket stays open for the team."""
-        if not tracker.is_paused():
-            return []  # a person or the shopper ended the hand-off already
-        messages.handoff_timed_out(tracker.get_slot(HANDOFF_TICKET)).send(dispatcher)
-        return [ConversationResumed()]
+def _timed_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Nobody answered in time: the bot comes back, the ticket stays open for the team."""
+    if not tracker.is_paused():
+        return []  # a person or the shopper ended the hand-off already
+    if a_person_has_joined(tracker):
+        # The desk cancels the time-out when a person joins, but one already on its way (waiting for
+        # the conversation's lock) still arrives here: the person keeps the conversation.
+        return []
+    messages.handoff_timed_out(tracker.get_slot(HANDOFF_TICKET)).send(dispatcher)
+    return [ConversationResumed()]
+
+
+def a_person_has_joined(tracker: Tracker) -> bool:
+    """A person replied (a message with the agent's name) or took the conversation over (the desk
+    cancelled the time-out) since the bot last paused."""
+    paused_at = max((i for i, e in enumerate(tracker.events) if e.get("event") == "pause"), default=-1)
+    for event in tracker.events[paused_at + 1:]:
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("agent"):
+            return True
+        if event.get("event") == "cancel_reminder" and event.get("name") == timeout_reminder(tracker.sender_id):
+            return True
+    return False
 
 
 def payment_news_while_paused(tracker: Tracker) -> list[str]:

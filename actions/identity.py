@@ -17,3 +17,13 @@ def customer_id(tracker: Tracker) -> str:
     """
     channel = tracker.get_latest_input_channel() or DEFAULT_CHANNEL
     return f"{channel}:{tracker.sender_id}"
+
+
+# Channels that only ever answer the shopper's own request: a person from the team could never
+# write there (the care desk refuses to), so nothing may promise that they will.
+REPLY_ONLY_CHANNELS = {"rest", "cmdline", "callback"}
+
+
+def a_person_can_write(tracker: Tracker) -> bool:
+    """True when a person from the team can write to this shopper in this conversation."""
+    return (tracker.get_latest_input_channel() or DEFAULT_CHANNEL) not in REPLY_ONLY_CHANNELS

@@ -5,7 +5,7 @@ because a channel's routes run inside the Rasa server, next to the tracker store
 and the shoppers' own channels. Every route needs the desk token (`Authorization: Bearer <token>`).
 
     GET    /webhooks/desk/conversations/<id>           the conversation: paused or not, its channel, the transcript
-    POST   /webhooks/desk/conversations/<id>/takeover  an agent joins: the bot pauses
+    POST   /webhooks/desk/conversations/<id>/takeover  an agent joins (optionally {"ticket"}): the bot pauses
     POST   /webhooks/desk/conversations/<id>/messages  {"text", "agent"}: the agent's reply, on the shopper's channel
     POST   /webhooks/desk/conversations/<id>/handback  the bot resumes (it says so and carries on where it was)
     DELETE /webhooks/desk/conversations/<id>           erase the conversation's history (the shopper asked)
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -31,10 +32,12 @@ from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQL
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX, IS_EXTERNAL
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     ConversationPaused,
     ConversationResumed,
     ReminderCancelled,
+    SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -45,12 +48,16 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 HANDBACK_INTENT = "handback"
-# The reminder action_handoff schedules to bring the bot back if nobody answers (actions/handoff.py):
-# cancelled as soon as a person takes over, replies or hands back.
+# The reminder action_handoff schedules to bring the bot back if nobody answers, one per conversation
+# (actions/handoff.py, timeout_reminder): cancelled as soon as a person takes over, replies or hands back.
 HANDOFF_TIMEOUT = "handoff_timeout"
 TRANSCRIPT_LENGTH = 50
 MAX_TEXT = 2000
 MAX_AGENT_NAME = 60
+# The slot action_handback closes the ticket of (actions/handoff.py): the hand-off's, or the one a
+# person took the conversation over for (a complaint, a payment problem).
+HANDOFF_TICKET = "handoff_ticket"
+TICKET_ID = re.compile(r"^TK-[A-Z0-9]{8}$")
 TAKEOVER_NOTICE = "A member of the Bottega team has joined the chat and will reply here."
 DESK_NAME = "Bottega team"
 
@@ -86,6 +93,25 @@ def agent_reply(body: Any) -> tuple[str, str]:
     if not isinstance(agent, str) or len(agent) > MAX_AGENT_NAME:
         raise DeskError(400, "bad_agent", f'"agent" must be a name of at most {MAX_AGENT_NAME} characters.')
     return text.strip(), agent.strip() or "agent"
+
+
+def takeover_ticket(body: Any) -> str | None:
+    """The ticket a take-over is for, from its optional JSON body `{"ticket": "TK-…"}`."""
+    if body is None or body == {}:
+        return None
+    ticket = body.get("ticket") if isinstance(body, dict) else None
+    if not isinstance(ticket, str) or not TICKET_ID.match(ticket.strip().upper()):
+        raise DeskError(400, "bad_ticket", 'The body is optional; if sent: {"ticket": "TK-XXXXXXXX"}.')
+    return ticket.strip().upper()
+
+
+def stop_the_form(tracker: DialogueStateTracker) -> None:
+    """A person has the conversation: an open form stops, so that what the shopper writes to them, and
+    the hand-back after, never answers the form's question (its slots' from_text mappings hold only
+    while it is active)."""
+    if tracker.active_loop_name:
+        tracker.update(ActiveLoop(None))
+        tracker.update(SlotSet("requested_slot", None))
 
 
 def _when(timestamp: float | None) -> str | None:
@@ -208,6 +234,7 @@ class DeskInput(InputChannel):
 
         @desk.route("/conversations/<conversation_id>/takeover", methods=["POST"])
         async def takeover(request: Request, conversation_id: str) -> HTTPResponse:
+            ticket = takeover_ticket(_json_body(request))
             async with _lock_store(request).lock(conversation_id):
                 tracker = await _existing(request, conversation_id)
                 if not tracker.is_paused():
@@ -216,17 +243,17 @@ class DeskInput(InputChannel):
                     tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
                     tracker.update(ConversationPaused())
                     logger.info("An agent took over a conversation")
+                stop_the_form(tracker)
+                if ticket and not tracker.get_slot(HANDOFF_TICKET):
+                    # Hand-back closes it (action_handback), as it closes a hand-off's ticket.
+                    tracker.update(SlotSet(HANDOFF_TICKET, ticket))
                 await _person_is_here(tracker)
                 await _store(request).save(tracker)
             return response.json(_state(tracker))
 
         @desk.route("/conversations/<conversation_id>/messages", methods=["POST"])
         async def reply(request: Request, conversation_id: str) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # Sanic raises InvalidUsage for a body that is not JSON
-                body = None
-            text, agent = agent_reply(body)
+            text, agent = agent_reply(_json_body(request))
             async with _lock_store(request).lock(conversation_id):
                 tracker = await _existing(request, conversation_id)
                 if not tracker.is_paused():
@@ -253,6 +280,7 @@ class DeskInput(InputChannel):
                     or CollectingOutputChannel()
                 )
                 await _person_is_here(tracker)
+                stop_the_form(tracker)  # (stopped at the hand-off already; the hand-back answers no question)
                 tracker.update(ConversationResumed())
                 # The pause cut the hand-off turn short of its action_listen; without it the
                 # dialogue would read the hand-back as the rest of that turn.
@@ -278,7 +306,7 @@ class DeskInput(InputChannel):
 
 async def _person_is_here(tracker: DialogueStateTracker) -> None:
     """A person has the conversation: the bot must not come back by itself when the time-out fires."""
-    cancel = ReminderCancelled(name=HANDOFF_TIMEOUT)
+    cancel = ReminderCancelled(name=f"{HANDOFF_TIMEOUT}:{tracker.sender_id}")
     await MessageProcessor._cancel_reminders([cancel], tracker)
     tracker.update(cancel)
 
@@ -290,6 +318,15 @@ async def _erase_when_free(store: TrackerStore, locks: LockStore, conversation_i
         logger.info("Conversation history erased on request (%s)", "found" if found else "nothing stored")
     except Exception:
         logger.exception("Erasing a conversation's history failed")
+
+
+def _json_body(request: Request) -> Any:
+    if not request.body:
+        return None
+    try:
+        return request.json
+    except Exception:  # Sanic raises InvalidUsage for a body that is not JSON
+        return "not JSON"
 
 
 def _store(request: Request) -> TrackerStore:

@@ -1,16 +1,19 @@
 """The care desk in a terminal (`make agent`): a person answers the shoppers the bot handed over.
 
-    make agent                                   the queue of hand-offs; pick one to chat in it
+    make agent                                   the queue; pick a ticket to chat in its conversation
     make agent ARGS="list"                       the queue, once
     make agent ARGS="show <conversation>"        a conversation's transcript
     make agent ARGS="reply <conversation> <text>"
-    make agent ARGS="takeover <conversation>"    join a conversation the bot is handling (it pauses)
+    make agent ARGS="takeover <conversation> [--ticket TK-…]"  join a conversation (the bot pauses)
     make agent ARGS="handback <conversation>"    give it back to the bot (and close its ticket)
+    make agent ARGS="close <ticket>"             close a ticket answered some other way
 
-The queue is the shop's open `handoff` tickets; conversations, replies and hand-backs go to the
-care desk on the Rasa server (channels/desk.py). A conversation is named by Rasa's conversation id
-or by the shop's customer id (`socketio:<id>`). URLs and tokens come from the environment or .env,
-as for `make run`. Standard library only.
+The queue is every open ticket the shopper was told a person would answer in the chat: hand-offs,
+complaints and payment problems (the shop's open tickets). Opening one takes its conversation over
+for that ticket — the bot pauses and its hand-off time-out stops — and handing back closes it.
+Conversations, replies and hand-backs go to the care desk on the Rasa server (channels/desk.py).
+A conversation is named by Rasa's conversation id or by the shop's customer id (`socketio:<id>`).
+URLs and tokens come from the environment or .env, as for `make run`. Standard library only.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 from run_stack import load_env
 
 POLL_SECONDS = 2.0
+# Tickets a person answers in the shopper's chat (actions/handoff.py, actions/care.py).
+QUEUE_KINDS = ("handoff", "complaint", "payment_issue")
 
 
 class DeskFailure(Exception):
@@ -61,8 +66,13 @@ class Desk:
         return json.loads(raw) if raw else None
 
     def queue(self) -> list[dict[str, Any]]:
-        query = urllib.parse.urlencode({"status": "open", "kind": "handoff", "limit": 50})
-        return list(self._call("GET", f"{self.shop}/admin/tickets?{query}", self.shop_token)["items"])
+        """The open tickets a person answers in the chat, oldest first."""
+        query = urllib.parse.urlencode({"status": "open", "limit": 200})
+        tickets = self._call("GET", f"{self.shop}/admin/tickets?{query}", self.shop_token)["items"]
+        return [t for t in tickets if t["kind"] in QUEUE_KINDS][:50]
+
+    def close(self, ticket: str) -> None:
+        self._call("POST", f"{self.shop}/admin/tickets/{urllib.parse.quote(ticket, safe='')}/close", self.shop_token)
 
     def _conversation_url(self, conversation: str, action: str = "") -> str:
         # A customer id (`socketio:abc`) names the same conversation as its sender id (`abc`).
@@ -77,8 +87,9 @@ class Desk:
         self._call("POST", self._conversation_url(conversation, "messages"), self.desk_token,
                    {"text": text, "agent": agent})
 
-    def takeover(self, conversation: str) -> dict[str, Any]:
-        return dict(self._call("POST", self._conversation_url(conversation, "takeover"), self.desk_token, {}))
+    def takeover(self, conversation: str, ticket: str | None = None) -> dict[str, Any]:
+        body = {"ticket": ticket} if ticket else {}
+        return dict(self._call("POST", self._conversation_url(conversation, "takeover"), self.desk_token, body))
 
     def handback(self, conversation: str) -> dict[str, Any]:
         return dict(self._call("POST", self._conversation_url(conversation, "handback"), self.desk_token, {}))
@@ -99,7 +110,8 @@ def print_queue(tickets: list[dict[str, Any]]) -> None:
     if not tickets:
         print("No shopper is waiting for a person.")
     for number, ticket in enumerate(tickets, 1):
-        print(f"  [{number}] {ticket['ticket_id']}  {ticket['customer_id']}  {_age(ticket['created_at'])}\n"
+        kind = ticket["kind"].replace("_", " ")
+        print(f"  [{number}] {ticket['ticket_id']}  {kind:<13} {ticket['customer_id']}  {_age(ticket['created_at'])}\n"
               f"       {ticket['subject']}")
 
 
@@ -117,12 +129,14 @@ def _key(line: dict[str, Any]) -> tuple[str, str, str]:
     return (str(line.get("time")), line["from"], line["text"])
 
 
-def chat(desk: Desk, conversation: str, agent: str) -> None:
-    """Shows the transcript, then new messages as they come; what the agent types is sent."""
-    state = desk.show(conversation)
-    if not state["paused"]:
+def chat(desk: Desk, conversation: str, agent: str, ticket: str | None = None) -> None:
+    """Takes the conversation over, shows the transcript, then new messages as they come; what the
+    agent types is sent."""
+    if not desk.show(conversation)["paused"]:
         print("The bot is answering this conversation; taking it over (the shopper is told).")
-        state = desk.takeover(conversation)
+    # Also when paused for a hand-off: a person is here now, so its time-out must not bring the bot
+    # back while they are writing.
+    state = desk.takeover(conversation, ticket)
     seen = {_key(line) for line in state["messages"]}
     for line in state["messages"]:
         print(line_text(line))
@@ -172,10 +186,11 @@ def interactive(desk: Desk, agent: str) -> None:
             return
         if not choice:
             continue
+        ticket = None
         if choice.isdigit() and 1 <= int(choice) <= len(tickets):
-            choice = tickets[int(choice) - 1]["customer_id"]
+            choice, ticket = tickets[int(choice) - 1]["customer_id"], tickets[int(choice) - 1]["ticket_id"]
         try:
-            chat(desk, choice, agent)
+            chat(desk, choice, agent, ticket)
         except DeskFailure as failure:
             print(f"Cannot open {choice}: {failure}")
 
@@ -185,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as", dest="agent", default="Bottega team", help="the name shoppers see")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("list")
-    for name in ("show", "takeover", "handback"):
+    for name in ("show", "handback"):
         sub.add_parser(name).add_argument("conversation")
+    takeover = sub.add_parser("takeover")
+    takeover.add_argument("conversation")
+    takeover.add_argument("--ticket", help="the ticket this is for: handing back closes it")
+    sub.add_parser("close").add_argument("ticket")
     reply = sub.add_parser("reply")
     reply.add_argument("conversation")
     reply.add_argument("text", nargs="+")
@@ -197,11 +216,15 @@ def main(argv: list[str] | None = None) -> int:
             interactive(desk, args.agent)
         elif args.command == "list":
             print_queue(desk.queue())
+        elif args.command == "close":
+            desk.close(args.ticket)
+            print("closed")
         elif args.command == "reply":
             desk.reply(args.conversation, " ".join(args.text), args.agent)
             print("sent")
         else:
-            state = getattr(desk, args.command)(args.conversation)
+            state = (desk.takeover(args.conversation, args.ticket) if args.command == "takeover"
+                     else getattr(desk, args.command)(args.conversation))
             print(f"{state['conversation_id']} on {state['channel']}: "
                   f"{'paused, with a person' if state['paused'] else 'the bot answers'}")
             for line in state["messages"]:

@@ -5,6 +5,12 @@ which would throw away the conversation. A shopper whose person never comes (at 
 would be stuck. With this, a message read as `handback` with enough confidence is handled even
 while paused: the HandoffPolicy predicts `action_handback`, which resumes the conversation and
 closes the hand-off ticket. Everything else said during a pause stays for the person.
+
+A pause also outlasts the session clock. Rasa starts a new session after an hour of the shopper's
+silence (domain.yml, session_config), and a new session resets the tracker: the pause, the hand-off
+ticket's slot and the time-out all gone, so an agent answering an hour later would be refused and
+the bot would answer in their place. A paused conversation's session therefore never expires: it
+lasts until a person hands back, the shopper asks for the bot, or the hand-off time-out fires.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ def shopper_wants_the_bot_back(tracker: DialogueStateTracker) -> bool:
 
 
 def apply() -> None:
-    """Widens `MessageProcessor._should_handle_message` for this process (idempotent)."""
+    """Widens `MessageProcessor._should_handle_message` and keeps a paused conversation's session
+    from expiring, for this process (idempotent)."""
     global _applied
     if _applied:
         return
@@ -38,4 +45,11 @@ def apply() -> None:
         return bool(original(tracker)) or (tracker.is_paused() and shopper_wants_the_bot_back(tracker))
 
     MessageProcessor._should_handle_message = staticmethod(should_handle_message)  # type: ignore[method-assign]
+
+    session_expired = MessageProcessor._has_session_expired
+
+    def has_session_expired(processor: MessageProcessor, tracker: DialogueStateTracker) -> bool:
+        return not tracker.is_paused() and bool(session_expired(processor, tracker))
+
+    MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
     _applied = True

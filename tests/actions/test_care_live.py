@@ -151,34 +151,72 @@ async def test_unsubscribing_revokes_news_and_offers(shop: ShopClient, sender: s
 async def test_a_complaint_opens_a_ticket_with_the_message_and_order(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    words = "my order BT-7K3MZQ2P arrived broken and " + "nobody answers my emails " * 10
-    said = tracker(sender, words, "complaint", [entity("order_id", "BT-7K3MZQ2P")])
+    who = f"socketio:{sender}"
+    _add_something(shop, who)  # a ticket names only the shopper's own order
+    order_id = shop.place_order(who, f"complaint-{sender}", "Via Roma 1, 20121 Milano, Italy", "standard",
+                                "card").order_id
+    words = f"my order {order_id} arrived broken and " + "nobody answers my emails " * 10
+    said = tracker(sender, words, "complaint", [entity("order_id", order_id)], channel="socketio")
 
     messages, _ = await run_action(ActionOpenComplaint(), said, domain)
 
     text = texts(messages)
     reference = next(word.rstrip(".:,") for word in text.split() if word.startswith("TK-"))
-    ticket = shop.get_ticket(f"rest:{sender}", reference)
+    ticket = shop.get_ticket(who, reference)
     assert ticket.kind == "complaint" and ticket.status == "open"
-    assert ticket.order_id == "BT-7K3MZQ2P"
+    assert ticket.order_id == order_id
     assert ticket.subject == words[:120]
     assert "sorry" in text.lower()
+    assert "They'll get back to you in this chat" in text  # the desk's queue has it (tests/webchat)
     assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
 
 
 async def test_payment_help_fits_the_problem_and_opens_a_ticket(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
-    twice, _ = await run_action(ActionPaymentHelp(), tracker(sender, "i was charged twice", "payment_issue"), domain)
+    twice, _ = await run_action(
+        ActionPaymentHelp(), tracker(sender, "i was charged twice", "payment_issue", channel="socketio"), domain
+    )
     declined, _ = await run_action(
-        ActionPaymentHelp(), tracker(sender, "my card was declined", "payment_issue"), domain
+        ActionPaymentHelp(), tracker(sender, "my card was declined", "payment_issue", channel="socketio"), domain
     )
 
     assert "double charge" in texts(twice)
     assert "another method" in texts(declined)
     for messages in (twice, declined):
         reference = next(w.rstrip(".:,") for w in texts(messages).split() if w.startswith("TK-"))
-        assert shop.get_ticket(f"rest:{sender}", reference).kind == "payment_issue"
+        assert shop.get_ticket(f"socketio:{sender}", reference).kind == "payment_issue"
+        assert "the team will answer in this chat" in texts(messages)
+
+
+def open_tickets(shop_url: str) -> int:
+    """How many tickets are open in the shop (the desk's queue counts them all)."""
+    answer = requests.get(f"{shop_url}/admin/tickets", params={"status": "open", "limit": 1}, timeout=10,
+                          headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"})
+    answer.raise_for_status()
+    return int(answer.json()["total"])
+
+
+async def test_on_a_reply_only_channel_no_ticket_is_promised_that_nobody_could_answer(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    before = open_tickets(os.environ["SHOP_URL"])
+
+    complaint, complaint_events = await run_action(
+        ActionOpenComplaint(), tracker(sender, "my parcel arrived broken", "complaint"), domain
+    )
+    payment, payment_events = await run_action(
+        ActionPaymentHelp(), tracker(sender, "i was charged twice", "payment_issue"), domain
+    )
+
+    assert open_tickets(os.environ["SHOP_URL"]) == before  # a person could never answer them here
+    for messages in (complaint, payment):
+        text = texts(messages)
+        assert "TK-" not in text and "in this chat." not in text, text
+        assert "can't write to you in this chat" in text
+        assert "web chat" in text  # where a person can answer
+    assert "double charge" in texts(payment)  # the advice still comes
+    assert complaint_events == payment_events == []
 
 
 # --- erasure ------------------------------------------------------------------------

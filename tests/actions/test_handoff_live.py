@@ -6,11 +6,21 @@ whole stack in tests/webchat/test_handoff.py.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import os
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from rasa.core import jobs
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import ReminderScheduled, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 
 from actions.clients.shop import ShopClient
@@ -23,8 +33,9 @@ from actions.handoff import (
     payment_news_while_paused,
     previous_turn_failed,
 )
+from channels.desk import _person_is_here
 from tests.actions.builders import run_action, slots_set, texts, user_tracker
-from tests.actions.test_care_live import _add_something
+from tests.actions.test_care_live import _add_something, open_tickets
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
@@ -74,7 +85,7 @@ async def test_asking_for_a_person_opens_a_ticket_and_pauses_the_bot(
     assert "reply right here" in texts(messages)
     # If nobody answers, a reminder brings the bot back (the care desk cancels it when a person does).
     [reminder] = [e for e in events if e["event"] == "reminder"]
-    assert (reminder["name"], reminder["intent"]) == ("handoff_timeout", "handback")
+    assert (reminder["name"], reminder["intent"]) == (f"handoff_timeout:{sender}", "handback")
     assert reminder["kill_on_user_msg"] is False  # the shopper writing to the person doesn't cancel it
     assert reminder["entities"] == [{"entity": "handback_reason", "value": "timeout"}]
     due = datetime.fromisoformat(reminder["date_time"]) - datetime.now(timezone.utc)
@@ -115,6 +126,73 @@ async def test_when_nobody_answers_in_time_the_bot_comes_back_and_the_ticket_sta
     assert (stale_messages, stale_events) == ([], [])  # a person or the shopper ended it already
 
 
+class _Processor:
+    """Rasa's own reminder scheduling (MessageProcessor._schedule_reminders, what Rasa runs on an
+    action's events), with a `handle_reminder` that records what fired instead of running a model."""
+
+    _schedule_reminders = MessageProcessor._schedule_reminders
+
+    def __init__(self) -> None:
+        self.fired: list[tuple[str, str | None, Any]] = []
+
+    async def handle_reminder(self, reminder: ReminderScheduled, sender_id: str, output_channel: Any) -> None:
+        self.fired.append((sender_id, reminder.intent, reminder.entities))
+
+
+def _forget_rasa_scheduler() -> None:
+    with contextlib.suppress(RuntimeError):  # started on an event loop an earlier test has closed
+        jobs.kill_scheduler()
+    vars(jobs)["__scheduler"] = None
+
+
+@pytest_asyncio.fixture
+async def rasa_scheduler() -> AsyncIterator[None]:
+    """Rasa's process-wide scheduler, fresh on this test's event loop."""
+    _forget_rasa_scheduler()
+    yield
+    _forget_rasa_scheduler()
+
+
+async def _hand_off_as_rasa_does(processor: _Processor, sender: str, domain: dict[str, Any]) -> DialogueStateTracker:
+    """The hand-off action's events, deserialised and scheduled as Rasa does with an action's answer."""
+    _, events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    rasa_events = deserialise_events(events)
+    conversation = DialogueStateTracker.from_events(sender, rasa_events)
+    await processor._schedule_reminders(rasa_events, conversation, CollectingOutputChannel())
+    return conversation
+
+
+@pytest.mark.usefixtures("rasa_scheduler")
+async def test_each_hand_off_times_out_in_its_own_conversation(
+    sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDOFF_TIMEOUT_MINUTES", "0.02")  # 1.2 s
+    processor = _Processor()
+    others = [f"{sender}-second", f"{sender}-third"]
+
+    for who in (sender, *others):
+        await _hand_off_as_rasa_does(processor, who, domain)
+    await asyncio.sleep(3)
+
+    timeout = [{"entity": "handback_reason", "value": "timeout"}]
+    assert sorted(processor.fired) == sorted((who, "handback", timeout) for who in (sender, *others))
+
+
+@pytest.mark.usefixtures("rasa_scheduler")
+async def test_a_person_joining_cancels_only_that_conversations_time_out(
+    sender: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDOFF_TIMEOUT_MINUTES", "0.02")
+    processor = _Processor()
+    answered = await _hand_off_as_rasa_does(processor, sender, domain)
+    await _hand_off_as_rasa_does(processor, f"{sender}-waiting", domain)
+
+    await _person_is_here(answered)  # what the care desk does when a person takes over or replies
+    await asyncio.sleep(3)
+
+    assert [who for who, _, _ in processor.fired] == [f"{sender}-waiting"]
+
+
 async def test_clear_anger_is_apologised_for_and_handed_to_a_person(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
@@ -141,7 +219,7 @@ async def test_handback_closes_the_ticket_and_comes_back_with_the_cart(
 
     assert shop.get_ticket(who, reference).status == "closed"
     assert {"event": "cancel_reminder", "timestamp": None, "intent": None, "entities": None,
-            "name": "handoff_timeout"} in events
+            "name": f"handoff_timeout:{sender}"} in events
     assert "You're back with Bottega's assistant" in texts(messages)
     assert "Your cart still has 1 item in it" in texts(messages)
     assert {"title": "View my cart", "payload": "/view_cart"} in messages[0]["buttons"]
@@ -250,9 +328,62 @@ async def test_on_a_reply_only_channel_the_ticket_goes_out_but_the_bot_stays(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
     rest = user_tracker(sender, "can i talk to a real person please", "human_handoff", channel="rest")
+    before = open_tickets(os.environ["SHOP_URL"])
 
     messages, events = await run_action(ActionHandoff(), rest, domain)
 
     assert events == []  # not paused: nobody could write to this shopper here
-    assert shop.get_ticket(f"rest:{sender}", _reference(messages)).kind == "handoff"
+    # Nor a ticket: nobody could answer or close it (the desk cannot write to a REST shopper).
+    assert open_tickets(os.environ["SHOP_URL"]) == before
+    assert "TK-" not in texts(messages)
     assert "a person can't write to you in this chat" in texts(messages)
+    assert "web chat" in texts(messages)
+
+
+# --- a person joins ------------------------------------------------------------------
+
+
+async def test_handing_off_inside_a_form_stops_the_form(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    # e.g. the two-stage fallback gave up while the address form was asking
+    in_form = _after_a_failed_turn(sender, "qwxz plonk", "nlu_fallback")
+    in_form.active_loop = {"name": "address_change_form"}
+    in_form.slots["requested_slot"] = "new_shipping_address"
+
+    _, events = await run_action(ActionDefaultFallback(), in_form, domain)
+
+    assert _paused(events)
+    # What the shopper writes to the person, or the hand-back, must not answer the form's question.
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slots_set(events)["requested_slot"] is None
+
+
+def _timed_out_after(sender: str, reference: str, *since_pause: dict[str, Any]) -> Tracker:
+    """The time-out's hand-back, in a conversation paused for a person, with `since_pause` in between."""
+    timeout = {"entity": "handback_reason", "value": "timeout"}
+    late = tracker(sender, "EXTERNAL: handback", "handback", [timeout], slots={HANDOFF_TICKET: reference},
+                   paused=True)
+    late.events[-1:-1] = [{"event": "pause"}, *since_pause]
+    return late
+
+
+@pytest.mark.parametrize("person", [
+    # the agent answered (the care desk records the reply with the agent's name)
+    {"event": "bot", "text": "Hi, I'm Giulia. Let me check.", "metadata": {"agent": "Giulia"}},
+    # the agent took the conversation over (in `make agent`) and is still writing
+    {"event": "cancel_reminder", "name": "handoff_timeout:{sender}"},
+])
+async def test_the_time_out_leaves_a_conversation_a_person_has_joined(
+    shop: ShopClient, sender: str, domain: dict[str, Any], person: dict[str, Any]
+) -> None:
+    _, asked_events = await run_action(ActionHandoff(), tracker(sender, "agent please", "human_handoff"), domain)
+    reference = slots_set(asked_events)[HANDOFF_TICKET]
+    joined = {**person, **({"name": person["name"].format(sender=sender)} if "name" in person else {})}
+    shopper = {"event": "user", "text": "ok thanks", "parse_data": {"intent": {"name": "affirm"}}}
+
+    messages, events = await run_action(ActionHandback(), _timed_out_after(sender, reference, joined, shopper),
+                                        domain)
+
+    assert (messages, events) == ([], [])  # the person carries on; the bot stays quiet
+    assert shop.get_ticket(f"{CHANNEL}:{sender}", reference).status == "open"

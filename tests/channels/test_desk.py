@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -20,9 +21,11 @@ from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQL
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -33,6 +36,8 @@ from channels.desk import (
     agent_reply,
     delete_conversation,
     push_channel,
+    stop_the_form,
+    takeover_ticket,
     token_matches,
     transcript,
 )
@@ -41,6 +46,7 @@ from channels.webchat import WebChatInput, WebChatOutput
 REQUIRE_SERVICES = os.environ.get("BOTTEGA_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN = os.environ.get("BOTTEGA_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+PROJECT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received"], "actions": []})
 
 
@@ -127,30 +133,28 @@ def test_only_a_channel_that_can_send_unprompted_carries_an_agent_reply() -> Non
     assert not isinstance(push_channel(channels, "socketio"), CollectingOutputChannel)
 
 
-@pytest.mark.asyncio
-async def test_a_person_taking_over_cancels_the_bots_time_out() -> None:
-    from datetime import datetime, timedelta
+def test_a_take_over_names_the_ticket_a_person_works_on_or_nothing() -> None:
+    assert takeover_ticket(None) is None and takeover_ticket({}) is None
+    assert takeover_ticket({"ticket": " tk-7k3mzq2p "}) == "TK-7K3MZQ2P"
+    for bad in ({"ticket": "TK-1"}, {"ticket": 7}, ["TK-7K3MZQ2P"], "not JSON"):
+        with pytest.raises(DeskError) as refused:
+            takeover_ticket(bad)
+        assert (refused.value.status, refused.value.code) == (400, "bad_ticket")
 
-    from rasa.core import jobs
-    from rasa.shared.core.events import ReminderCancelled, ReminderScheduled
 
-    from channels.desk import _person_is_here
+def test_a_person_taking_over_stops_the_open_form() -> None:
+    domain = Domain.load(str(PROJECT / "domain.yml"))
+    tracker = DialogueStateTracker.from_events("shopper", [
+        ActionExecuted("action_listen"),
+        UserUttered("change the address of my order", {"name": "change_address"}, input_channel="socketio"),
+        ActiveLoop("address_change_form"),
+        SlotSet("requested_slot", "new_shipping_address"),
+    ], slots=domain.slots)
 
-    tracker = _conversation(f"waiting-{secrets.token_hex(4)}")
-    other = f"other-{secrets.token_hex(4)}"
-    scheduler = await jobs.scheduler()
-    for sender in (tracker.sender_id, other):
-        reminder = ReminderScheduled("handback", datetime.now() + timedelta(minutes=10), name="handoff_timeout",
-                                     entities=[{"entity": "handback_reason", "value": "timeout"}])
-        scheduler.add_job(lambda: None, "date", run_date=reminder.trigger_date_time,
-                          name=reminder.scheduled_job_name(sender))
+    stop_the_form(tracker)
 
-    await _person_is_here(tracker)
-
-    left = [job.name for job in scheduler.get_jobs()]
-    assert not any(name.endswith(tracker.sender_id) for name in left)
-    assert any(name.endswith(other) for name in left)  # only this conversation's
-    assert isinstance(tracker.events[-1], ReminderCancelled)
+    assert tracker.active_loop_name is None
+    assert tracker.get_slot("requested_slot") is None  # the shopper's next words answer no question
 
 
 # --- erasing a conversation from each tracker store ----------------------------------------

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 import uuid
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import HANDOFF_TIMEOUT_SECONDS, ROOT, Stack, http_json
 from .test_webchat import bot_rows, say, session_id, texts
@@ -87,6 +87,35 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
     page.screenshot(path=str(SCREENSHOT))  # docs/handoff.md shows it
 
 
+def _as_if_hours_passed(stack: Stack, conversation: str, hours: float) -> None:
+    """Moves every event of the conversation `hours` into the past, through Rasa's HTTP API."""
+    base = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"
+    query = urllib.parse.urlencode({"token": stack.rasa_token})
+    status, tracker = http_json("GET", f"{base}?include_events=ALL&{query}")
+    assert status == 200, tracker
+    events = tracker["events"]
+    for event in events:  # type: ignore[union-attr]
+        event["timestamp"] = float(event["timestamp"]) - hours * 3600
+    status, answer = http_json("PUT", f"{base}/events?{query}", body=events)
+    assert status == 200, answer
+
+
+def test_the_person_keeps_the_conversation_after_an_hour_of_silence(page: Page, stack: Stack) -> None:
+    # Rasa starts a new session after 60 minutes of the shopper's silence; it must not end the pause.
+    _as_if_hours_passed(stack, session_id(page), 2)
+    before = bot_rows(page).count()
+    page.locator("#input").fill("sorry, I was away. Still there?")
+    page.locator("#input").press("Enter")
+    time.sleep(QUIET_SECONDS)
+
+    assert bot_rows(page).count() == before, "the bot answered in the person's place after the session expired"
+    assert desk(stack, "GET", session_id(page))[1]["paused"] is True
+    status, answer = desk(stack, "POST", session_id(page), "messages",
+                          {"text": "Yes, still here! Your parcel arrives tomorrow.", "agent": "Giulia"})
+    assert status == 200, answer
+    expect(bot_rows(page).nth(before)).to_contain_text("Your parcel arrives tomorrow", timeout=15_000)
+
+
 def test_handing_back_resumes_the_bot_where_it_was(page: Page, stack: Stack) -> None:
     before = bot_rows(page).count()
     status, state = desk(stack, "POST", session_id(page), "handback")
@@ -117,6 +146,30 @@ def test_a_person_asked_for_in_the_middle_of_checkout(page: Page, stack: Stack) 
     assert "stopped the checkout and placed no order" in texts(stopped), texts(stopped)
 
 
+def test_a_person_taking_over_during_checkout_stops_the_form(page: Page, stack: Stack) -> None:
+    assert "Where should we deliver it?" in texts(say(page, "check out"))
+    before = bot_rows(page).count()
+    status, state = desk(stack, "POST", session_id(page), "takeover")
+    assert status == 200 and state["paused"] is True
+    expect(bot_rows(page).nth(before)).to_contain_text("has joined the chat", timeout=15_000)
+
+    # Written to the person, not an answer to the form's question; nor is the hand-back itself.
+    page.locator("#input").fill("Via Dante 5, 20121 Milano, Italy")
+    page.locator("#input").press("Enter")
+    time.sleep(QUIET_SECONDS)
+    before = bot_rows(page).count()
+    assert desk(stack, "POST", session_id(page), "handback")[0] == 200
+    expect(bot_rows(page).nth(before)).to_contain_text("You're back with Bottega's assistant", timeout=30_000)
+    time.sleep(QUIET_SECONDS)
+    after = texts(bot_rows(page).all()[before:])
+
+    for form_talk in ("deliver", "address", "pay", "Sorry"):
+        assert form_talk not in after, f"the checkout carried on after the hand-back:\n{after}"
+    again = say(page, "check out")
+    assert "Where should we deliver it?" in texts(again), texts(again)  # nothing was filled in
+    assert "stopped the checkout" in texts(say(page, "stop"))
+
+
 def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     conversation = session_id(page)
     assert http_json("GET", desk_url(stack, conversation))[0] == 401
@@ -134,7 +187,10 @@ def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     status, answer = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
                                body={"sender": rest_shopper, "message": "I want to talk to a human"})
     assert status == 200 and "can't write to you in this chat" in str(answer)
+    assert "TK-" not in str(answer)  # no ticket the desk could never answer
     assert desk(stack, "GET", rest_shopper)[1]["paused"] is False
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&limit=200", stack.shop_token)
+    assert f"rest:{rest_shopper}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
     status, refused = desk(stack, "POST", rest_shopper, "takeover")
     assert status == 409 and refused["code"] == "channel_cannot_push"
 
@@ -147,6 +203,30 @@ def test_taking_over_a_conversation_the_bot_is_handling(page: Page, stack: Stack
     expect(bot_rows(page).nth(before)).to_contain_text("has joined the chat", timeout=15_000)
     status, state = desk(stack, "POST", session_id(page), "handback")
     assert status == 200 and state["paused"] is False
+
+
+def test_a_complaint_reaches_the_desk_and_a_person_answers_it(page: Page, stack: Stack) -> None:
+    said = say(page, "I want to make a complaint: my headphones arrived broken")
+    assert "in this chat" in texts(said), texts(said)  # the promise: the team answers here
+    reference = next(w.strip("().:,") for w in texts(said).split() if w.strip("(").startswith("TK-"))
+
+    # The desk's queue shows it (`make agent ARGS=list`) ...
+    listed = subprocess.run([sys.executable, str(ROOT / "scripts" / "agent.py"), "list"],
+                            env=stack.env, capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode == 0 and reference in listed.stdout, listed.stdout + listed.stderr
+    # ... a person takes it, answers in this chat, hands back, and the ticket is closed.
+    before = bot_rows(page).count()
+    status, state = desk(stack, "POST", session_id(page), "takeover", {"ticket": reference})
+    assert status == 200 and state["paused"] is True, state
+    expect(bot_rows(page).nth(before)).to_contain_text("has joined the chat", timeout=15_000)
+    status, _ = desk(stack, "POST", session_id(page), "messages",
+                     {"text": "Sorry about the headphones! A replacement is on its way.", "agent": "Giulia"})
+    assert status == 200
+    expect(bot_rows(page).nth(before + 1)).to_contain_text("replacement is on its way", timeout=15_000)
+    assert desk(stack, "POST", session_id(page), "handback")[0] == 200
+    expect(bot_rows(page).nth(before + 2)).to_contain_text("You're back with Bottega's assistant", timeout=30_000)
+    _, closed = http_json("GET", f"{stack.shop_url}/admin/tickets?status=closed&limit=200", stack.shop_token)
+    assert reference in [t["ticket_id"] for t in closed["items"]]  # type: ignore[union-attr]
 
 
 def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack: Stack) -> None:
@@ -162,15 +242,26 @@ def test_the_shopper_can_take_the_bot_back_when_nobody_answers(page: Page, stack
     assert f"socketio:{session_id(page)}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
 
 
-def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(page: Page, stack: Stack) -> None:
+def test_when_nobody_answers_the_bot_comes_back_and_the_ticket_stays_open(
+    page: Page, stack: Stack, browser: Browser
+) -> None:
     asked = say(page, "can I speak to a human please")
     reference = next(w.strip("().,") for w in texts(asked).split() if w.strip("(").startswith("TK-"))
     before = bot_rows(page).count()
+    # A second shopper hands off just after: each conversation has its own time-out.
+    other = browser.new_context().new_page()
+    other.goto(stack.webchat_url)
+    expect(other.locator("#status")).to_have_text("online", timeout=30_000)
+    assert "TK-" in texts(say(other, "I want to talk to a person"))
+    other_before = bot_rows(other).count()
 
     # Nobody takes it: after HANDOFF_TIMEOUT_SECONDS a Rasa reminder brings the bot back by itself.
     expect(bot_rows(page).nth(before)).to_contain_text("nobody from our team has been able to answer yet",
                                                       timeout=(HANDOFF_TIMEOUT_SECONDS + 60) * 1000)
     assert reference in bot_rows(page).nth(before).inner_text()
+    expect(bot_rows(other).nth(other_before)).to_contain_text("nobody from our team has been able to answer yet",
+                                                             timeout=60_000)
+    other.context.close()
     assert desk(stack, "GET", session_id(page))[1]["paused"] is False
     _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&kind=handoff", stack.shop_admin_token)
     assert reference in [t["ticket_id"] for t in queue["items"]]  # type: ignore[union-attr]
