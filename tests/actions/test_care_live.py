@@ -192,7 +192,7 @@ async def test_payment_help_fits_the_problem_and_opens_a_ticket(
 def open_tickets(shop_url: str) -> int:
     """How many tickets are open in the shop (the desk's queue counts them all)."""
     answer = requests.get(f"{shop_url}/admin/tickets", params={"status": "open", "limit": 1}, timeout=10,
-                          headers={"Authorization": f"Bearer {os.environ['SHOP_API_TOKEN']}"})
+                          headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"})
     answer.raise_for_status()
     return int(answer.json()["total"])
 
