@@ -90,13 +90,12 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
 def _as_if_hours_passed(stack: Stack, conversation: str, hours: float) -> None:
     """Moves every event of the conversation `hours` into the past, through Rasa's HTTP API."""
     base = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"
-    query = urllib.parse.urlencode({"token": stack.rasa_token})
-    status, tracker = http_json("GET", f"{base}?include_events=ALL&{query}")
+    status, tracker = http_json("GET", f"{base}?include_events=ALL", stack.rasa_token)
     assert status == 200, tracker
     events = tracker["events"]
     for event in events:  # type: ignore[union-attr]
         event["timestamp"] = float(event["timestamp"]) - hours * 3600
-    status, answer = http_json("PUT", f"{base}/events?{query}", body=events)
+    status, answer = http_json("PUT", f"{base}/events", stack.rasa_token, body=events)
     assert status == 200, answer
 
 
@@ -189,7 +188,7 @@ def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     assert status == 200 and "can't write to you in this chat" in str(answer)
     assert "TK-" not in str(answer)  # no ticket the desk could never answer
     assert desk(stack, "GET", rest_shopper)[1]["paused"] is False
-    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&limit=200", stack.shop_token)
+    _, queue = http_json("GET", f"{stack.shop_url}/admin/tickets?status=open&limit=200", stack.shop_admin_token)
     assert f"rest:{rest_shopper}" not in [t["customer_id"] for t in queue["items"]]  # type: ignore[union-attr]
     status, refused = desk(stack, "POST", rest_shopper, "takeover")
     assert status == 409 and refused["code"] == "channel_cannot_push"
@@ -225,7 +224,7 @@ def test_a_complaint_reaches_the_desk_and_a_person_answers_it(page: Page, stack:
     expect(bot_rows(page).nth(before + 1)).to_contain_text("replacement is on its way", timeout=15_000)
     assert desk(stack, "POST", session_id(page), "handback")[0] == 200
     expect(bot_rows(page).nth(before + 2)).to_contain_text("You're back with Bottega's assistant", timeout=30_000)
-    _, closed = http_json("GET", f"{stack.shop_url}/admin/tickets?status=closed&limit=200", stack.shop_token)
+    _, closed = http_json("GET", f"{stack.shop_url}/admin/tickets?status=closed&limit=200", stack.shop_admin_token)
     assert reference in [t["ticket_id"] for t in closed["items"]]  # type: ignore[union-attr]
 
 
