@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from actions.clients.desk import get_desk_client
 from actions.clients.shop import get_shop_client
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
@@ -53,9 +50,7 @@ def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if not any(item.get_closest_marker("shop") for item in request.session.items):
         yield None
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     token = "test-" + secrets.token_urlsafe(24)
     admin_token = "test-admin-" + secrets.token_urlsafe(24)
     workdir = tmp_path_factory.mktemp("shop")
@@ -63,28 +58,11 @@ def real_shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
            "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
            "SHOP_HOST": "127.0.0.1",
            "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0"}
-    log = (workdir / "shop.log").open("w")
-    process = subprocess.Popen([str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the shop service did not start:\n{(workdir / 'shop.log').read_text()[-3000:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with running("the shop service", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=env,
+                 log_path=workdir / "shop.log", ready_url=f"{url}/health", ready=lambda r: r.status_code == 200,
+                 start_timeout=120):
         os.environ["SHOP_URL"], os.environ["SHOP_API_TOKEN"] = url, token
         # For the tests' own operator moves (ship, refund, withdraw); the actions never read it.
         os.environ["SHOP_ADMIN_TOKEN"] = admin_token
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()

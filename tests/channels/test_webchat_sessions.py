@@ -8,8 +8,6 @@ channel runs in a real Sanic server over loopback; shoppers are python-socketio 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -22,6 +20,7 @@ import requests
 import socketio
 
 from channels.webchat import sign_session, verify_session
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webchat-secret-0123456789abcdefgh"
@@ -30,34 +29,14 @@ PREVIOUS = "test-previous-secret-0123456789abcdefg"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log_path = tmp_path_factory.mktemp("webchat") / "server.log"
     env = {**os.environ, "WEBCHAT_SESSION_SECRET": SECRET, "WEBCHAT_SESSION_SECRET_PREVIOUS": PREVIOUS}
-    with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "tests.channels.webchat_server", str(port)], cwd=ROOT,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the web chat server did not start:\n{log_path.read_text()[-3000:]}")
-            try:
-                requests.get(f"{url}/recorded", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with running("the web chat server", [sys.executable, "-m", "tests.channels.webchat_server", str(port)],
+                 cwd=ROOT, env=env, log_path=log_path, ready_url=f"{url}/recorded"):
         yield url
         assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Shopper:

@@ -7,16 +7,16 @@ forged tracker. The server runs here as `make run` runs it (`python -m server.ac
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from rasa.core.utils import read_endpoints_from_path
+
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-action-token-0123456789abcdef"
@@ -38,30 +38,15 @@ def _forged_call(action: str) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("actions") / "actions.log"
+    port = free_port()
     env = {**os.environ, "ACTION_SERVER_TOKEN": TOKEN, "ACTION_SERVER_TOKEN_PREVIOUS": PREVIOUS,
            "SANIC_HOST": "127.0.0.1", "SHOP_URL": "http://127.0.0.1:9", "SHOP_API_TOKEN": "x" * 32}
-    with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "server.action_server", "--actions", "actions",
-                                    "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the action server did not start:\n{log_path.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with running("the action server",
+                 [sys.executable, "-m", "server.action_server", "--actions", "actions", "--port", str(port)],
+                 cwd=ROOT, env=env, log_path=tmp_path_factory.mktemp("actions") / "actions.log",
+                 ready_url=f"{url}/health", ready=lambda r: r.status_code == 200):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def test_a_call_without_the_token_is_refused_and_runs_nothing(action_server: str) -> None:

@@ -9,15 +9,14 @@ reads RASA_API_TOKEN (and RASA_API_TOKEN_PREVIOUS during a rotation) and accepts
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-rasa-token-0123456789abcdef"
@@ -26,40 +25,19 @@ PREVIOUS = "test-rasa-previous-0123456789abc"
 
 @pytest.fixture(scope="module")
 def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     workdir = tmp_path_factory.mktemp("rasa")
     (workdir / "empty.yml").write_text("{}\n")
     # Started in an empty directory, so that no model is found (Rasa falls back to ./models).
     env = {**os.environ, "RASA_API_TOKEN": TOKEN, "RASA_API_TOKEN_PREVIOUS": PREVIOUS,
            "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
-    log_path = workdir / "rasa.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-             "--endpoints", str(workdir / "empty.yml"), "--credentials", str(workdir / "empty.yml"),
-             "--model", str(workdir / "no-model")],
-            cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Rasa did not start:\n{log_path.read_text()[-3000:]}")
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.5)
+    command = [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+               "--endpoints", str(workdir / "empty.yml"), "--credentials", str(workdir / "empty.yml"),
+               "--model", str(workdir / "no-model")]
+    with running("Rasa", command, cwd=workdir, env=env, log_path=workdir / "rasa.log", ready_url=url,
+                 start_timeout=120, poll=0.5) as process:
         yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _status(url: str, **kwargs: object) -> requests.Response:
