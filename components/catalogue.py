@@ -283,8 +283,8 @@ def build_lexicon(catalogue: str | Path, senses: str | Path, training_data: Trai
         raise FileNotFoundError(f"{catalogue_path} is missing: export the shop's catalogue first (make nlu-catalogue)")
     export = json.loads(catalogue_path.read_text(encoding="utf-8"))
     context = (yaml.safe_load(Path(senses).read_text(encoding="utf-8")) or {}).get("context", {})
-    size_words = [str(element) for table in training_data.lookup_tables if table.get("name") == "size"
-                  for element in (table.get("elements") or []) if isinstance(table.get("elements"), list)]
+    size_tables = [table.get("elements") for table in training_data.lookup_tables if table.get("name") == "size"]
+    size_words = [str(element) for elements in size_tables if isinstance(elements, list) for element in elements]
     lexicon = compile_lexicon(export, context, dict(training_data.entity_synonyms), size_words)
     logger.info("Catalogue lexicon: %d terms, %d words", len(lexicon.terms), len(lexicon.vocabulary))
     return lexicon

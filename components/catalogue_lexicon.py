@@ -372,11 +372,10 @@ def compile_lexicon(
     for key in [k for k in terms if len(k) == 1 and len(k[0]) >= 6 and k[0].isalpha()]:
         for cut in range(3, len(key[0]) - 2):
             halves = (key[0][:cut], key[0][cut:])
-            if halves not in terms and all(h in common for h in halves):
-                terms[halves] = [Term(halves, t.entity, t.value, dict(t.departments), "joined")
-                                 for t in terms[key] if t.entity == PRODUCT]
-                if not terms[halves]:
-                    del terms[halves]
+            readings = [Term(halves, t.entity, t.value, dict(t.departments), "joined")
+                        for t in terms[key] if t.entity == PRODUCT]
+            if readings and halves not in terms and all(h in common for h in halves):
+                terms[halves] = readings
 
     def alias(word: str, target: str, source: str) -> None:
         key = _lemma_key(word, all_lemmas)
