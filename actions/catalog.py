@@ -570,7 +570,11 @@ class ActionSearchProducts(Action):
             responses.no_results(query, suggestions).send(dispatcher)
             return [*events, SlotSet(SHOWN_SKUS, [])]
 
-        intro = responses.search_intro(query, is_next_page, tracker.get_slot("register"))
+        if page.partial and not is_next_page:
+            # Tea bags and bins are no answer to "bin bags": say the shop has none, then show them.
+            intro = responses.closest_matches_intro(query)
+        else:
+            intro = responses.search_intro(query, is_next_page, tracker.get_slot("register"))
         responses.product_cards(page.items, intro).send(dispatcher)
         shown_until = query.offset + len(page.items)
         if state.has_more:
@@ -585,7 +589,8 @@ async def _search_with_retries(
     client: ShopClient, query: ProductQuery, filters: dict[str, Any], tracker: Tracker
 ) -> tuple[ProductQuery, ProductPage]:
     """Search; when nothing matches, try the singular, then without a department the shopper
-    never named (one read from the topic or a word's sense may be wrong)."""
+    never named (one read from the topic or a word's sense may be wrong). That department is
+    also dropped when it only held partial matches and the whole shop has a full one."""
     page = await client.asearch_products(query)
     if page.total == 0 and query.q and singular(query.q) != query.q:
         retry = replace(query, q=singular(query.q))
@@ -593,10 +598,11 @@ async def _search_with_retries(
         if retry_page.total:
             return retry, retry_page
     named_department = entity_value(tracker, "department")
-    if page.total == 0 and query.q and query.department and not named_department and "department" in filters:
+    if (page.total == 0 or page.partial) and query.q and query.department and not named_department \
+            and "department" in filters:
         retry = replace(query, department=None)
         retry_page = await client.asearch_products(retry)
-        if retry_page.total:
+        if retry_page.total and not (page.total and retry_page.partial):
             return retry, retry_page
     return query, page
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -163,6 +163,11 @@ def no_results(query: ProductQuery, near: Sequence[Department] = ()) -> BotMessa
     return text(f"Sorry, we don't seem to have any {described}. {hint}", buttons)
 
 
+def closest_matches_intro(query: ProductQuery) -> str:
+    """No product has every word searched for: the shown ones only come close."""
+    return f"Sorry, we don't seem to have any {describe_query(replace(query, department=None))}. These come closest:"
+
+
 def ask_what_to_find() -> BotMessage:
     return text(
         'What are you looking for? Tell me a product, a brand or a department (e.g. "running shoes '
@@ -214,6 +219,9 @@ def which_product(question: str, example: str) -> BotMessage:
 def unknown_position(position: int, shown: int) -> BotMessage:
     if shown == 0:
         return text("I haven't shown you any products yet. What are you looking for?")
+    if shown == 1:
+        return text(f"I only showed you one product, so there's no number {position}. "
+                    'Say "the first one" if you meant that one.')
     return text(f"I only showed you {shown} products, so there's no number {position}.")
 
 
@@ -327,13 +335,20 @@ def variant_reminder(
     choices: dict[str, list[str]],
     size: str | None,
     color: str | None,
+    *,
+    before_checkout: bool = False,
 ) -> BotMessage:
-    """The variant question again, after a reply that answered nothing."""
+    """The variant question again: after a reply that answered nothing, or when the shopper
+    asks to check out while the item still waits for its size or colour."""
     asked = [a for a in missing if choices.get(a)] or list(missing)
     attribute = asked[0]
     label = "colour" if attribute == "color" else attribute
     values = choices.get(attribute, [])
-    lines = [f"Sorry, which {label} would you like for {name or 'it'}?"]
+    if before_checkout:
+        lines = [f"{name or 'That item'} isn't in your cart yet. Which {label} would you like? "
+                 "(Or say no to leave it out.)"]
+    else:
+        lines = [f"Sorry, which {label} would you like for {name or 'it'}?"]
     if values:
         lines.append("You can choose: " + ", ".join(values))
     buttons = [

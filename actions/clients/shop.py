@@ -143,12 +143,16 @@ class ProductPage:
 
     items: list[ProductSummary]
     total: int
+    # No product has every word searched for: these have the most ("bin bags" → tea bags, bins).
+    partial: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProductPage:
+        search = data.get("search")
         return cls(
             items=[ProductSummary.from_json(item) for item in data["items"]],
             total=int(data["total"]),
+            partial=bool(search.get("partial")) if isinstance(search, Mapping) else False,
         )
 
 

@@ -114,6 +114,10 @@ class SearchInfo(BaseModel):
         default_factory=dict, description="Query words read as other catalogue words (typos, plurals)"
     )
     ignored: list[str] = Field(default_factory=list, description="Query words that matched nothing")
+    partial: bool = Field(
+        default=False,
+        description="No product has every query word: the items are those with the most of them",
+    )
 
 
 class Products(BaseModel):

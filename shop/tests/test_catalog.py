@@ -111,7 +111,25 @@ def test_paging_is_stable_and_total_is_consistent(api: Api) -> None:
 
 def test_nothing_matches(api: Api) -> None:
     body = api.get("/products", params={"q": "zzqx flurbo"}).json()
-    assert body == {"items": [], "total": 0, "search": {"corrections": {}, "ignored": ["zzqx", "flurbo"]}}
+    assert body == {
+        "items": [],
+        "total": 0,
+        "search": {"corrections": {}, "ignored": ["zzqx", "flurbo"], "partial": False},
+    }
+
+
+def test_a_search_no_product_fully_matches_says_the_hits_are_partial(api: Api) -> None:
+    # The seed sells bins and tea bags, but no bin bags: the hits have one of the two words.
+    body = api.get("/products", params={"q": "bin bags"}).json()
+    assert body["search"]["partial"] is True
+    assert body["items"]
+    names = [item["name"].lower() for item in body["items"]]
+    assert not any("bin" in name and "bag" in name for name in names)
+    assert any("tea" in name for name in names) or any("bin" in name for name in names)
+
+    whole = api.get("/products", params={"q": "tea bags"}).json()
+    assert whole["search"]["partial"] is False
+    assert any("Tea" in i["name"] for i in whole["items"])
 
 
 def test_search_sees_stock_changes_from_checkout(api: Api, engine, customer: str) -> None:  # type: ignore[no-untyped-def]

@@ -129,6 +129,23 @@ async def test_search_with_no_match_says_so(shop: ShopClient, domain: dict[str, 
     assert slots_set(events)["shown_skus"] == []
 
 
+async def test_a_product_the_shop_lacks_is_named_before_the_closest_ones(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    # The shop sells bins and tea bags, no bin bags; the topic guessed grocery.
+    bin_bags = {**entity("product", "bin bag"), "extractor": "CatalogueEntityExtractor", "literal": True,
+                "start": 10, "end": 18}
+    tracker = build_tracker("do u sell bin bags", "search_product", [bin_bags])
+    tracker.latest_message["topic"] = {"name": "grocery", "confidence": 1.0}
+
+    messages, events = await run_action(ActionSearchProducts(), tracker, domain)
+
+    assert messages[0]["text"].startswith("Sorry, we don't seem to have any bin bags. These come closest:")
+    titles = [card["title"].lower() for card in messages[0]["custom"]["cards"]]
+    assert titles and not any("bin" in t and "bag" in t for t in titles)
+    assert slots_set(events)["last_search"]["query"]["q"] == "bin bags"
+
+
 async def test_a_word_with_two_meanings_searches_the_department_it_means(
     shop: ShopClient, domain: dict[str, Any]
 ) -> None:

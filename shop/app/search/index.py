@@ -103,6 +103,8 @@ class SearchResult:
     total: int
     corrections: dict[str, str]
     ignored: list[str]
+    # No product has every query word: the hits are the ones with the most ("bin bags" → bags).
+    partial: bool = False
 
 
 def _product_terms(name: str, brand: str, category: str, keywords: str, department: str,
@@ -300,8 +302,12 @@ class CatalogIndex:
         ignored.extend(unreadable(query.q))
 
         scores: dict[int, float] | None
+        partial = False
         if per_word:
-            scores = _all_words(per_word) or _most_words(per_word)
+            scores = _all_words(per_word)
+            if not scores:
+                scores = _most_words(per_word)
+                partial = len(per_word) > 1
         elif query.q.strip() and ignored:
             scores = {}  # the shopper asked for something and none of it is in the catalogue
         else:
@@ -319,7 +325,7 @@ class CatalogIndex:
         size, color = compact(query.size or ""), compact(query.color or "")
         hits = [Hit(docs[pid], bool(docs[pid].stock_for(size, color)) if size or color else docs[pid].in_stock)
                 for pid in top[query.offset:]]
-        return SearchResult(hits, len(matches), corrections, ignored)
+        return SearchResult(hits, len(matches), corrections, ignored, partial and bool(matches))
 
     def _filtered(self, scores: dict[int, float] | None, query: SearchQuery) -> list[int]:
         """The products that pass every filter (this loop is the hot path at 100,000 products)."""

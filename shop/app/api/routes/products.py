@@ -49,7 +49,9 @@ async def search_products(
     base = settings.public_url
     return schemas.Products(
         total=result.total,
-        search=schemas.SearchInfo(corrections=result.corrections, ignored=result.ignored),
+        search=schemas.SearchInfo(
+            corrections=result.corrections, ignored=result.ignored, partial=result.partial
+        ),
         items=[schemas.ProductSummary(
             sku=h.doc.sku, name=h.doc.name, department=h.doc.department, brand=h.doc.brand,
             price=h.doc.price, currency=h.doc.currency, colors=list(h.doc.colors),
