@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -28,6 +28,7 @@ from actions.catalog import (
     singular,
     tell_shop_error,
 )
+from actions.checkout import CART_READY, ActionPrepareCheckout
 from actions.clients.shop import (
     Cart,
     CartLine,
@@ -98,7 +99,7 @@ def _same(a: str | None, b: str | None) -> bool:
     return (a or "").casefold() == (b or "").casefold()
 
 
-def _pending_item(tracker: Tracker) -> PendingItem | None:
+def pending_item(tracker: Tracker) -> PendingItem | None:
     """The item that waits for a size/colour, if the shopper is still on that product."""
     if not tracker.get_slot(AWAITING_VARIANT):
         return None
@@ -145,7 +146,7 @@ def _spelled_as_shop(value: str | None, known: Sequence[str | None]) -> str | No
     return next((k for k in known if k is not None and _same(k, value)), None)
 
 
-def _clear_pending() -> list[EventType]:
+def clear_pending() -> list[EventType]:
     return [SlotSet(PENDING_CART_ITEM, None), SlotSet(AWAITING_VARIANT, False)]
 
 
@@ -197,17 +198,21 @@ class ActionAddToCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        pending = _pending_item(tracker)
+        pending = pending_item(tracker)
         names_a_product = any(entity_value(tracker, name) for name in ("sku", "product_index", "product"))
+        if intent == "checkout" and not names_a_product:
+            # "checkout" while the size/colour question was open (rule "checkout while a
+            # size or colour is asked for"): the item they were choosing comes first.
+            return await self._checkout(dispatcher, tracker, domain, pending)
         if pending is not None and not names_a_product:
             return await self._answer(dispatcher, tracker, domain, pending, intent)
         if intent == "search_product":
             # The variant-answer rules brought a new search here ("laptops in black").
-            return _clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
+            return clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
         if intent != "add_to_cart" and not names_a_product:
             # Routed here by a variant-answer rule, but the question is no longer open.
             responses.text("Sorry, I didn't get that. What would you like to add?").send(dispatcher)
-            return _clear_pending()
+            return clear_pending()
 
         try:
             client = get_shop_client()
@@ -238,6 +243,31 @@ class ActionAddToCart(Action):
             return []
         return await self._add(dispatcher, tracker, client, request)
 
+    async def _checkout(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        pending: PendingItem | None,
+    ) -> list[EventType]:
+        if pending is not None:
+            request = pending.request
+            responses.variant_reminder(
+                request.sku,
+                pending.name,
+                pending.missing,
+                pending.choices,
+                request.size,
+                request.color,
+                before_checkout=True,
+            ).send(dispatcher)
+            return []
+        # The question went stale (they looked at something else since): check out.
+        events = clear_pending() + await ActionPrepareCheckout().run(dispatcher, tracker, domain)
+        if SlotSet(CART_READY, True) in events:
+            events.append(FollowupAction("checkout_form"))
+        return events
+
     async def _answer(
         self,
         dispatcher: CollectingDispatcher,
@@ -250,10 +280,10 @@ class ActionAddToCart(Action):
         answer = variant_answer(tracker, pending)
         if answer is None:
             if intent == "search_product":  # "show me more" instead of an answer
-                return _clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
+                return clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
             if intent == "deny":
                 responses.variant_declined(pending.name).send(dispatcher)
-                return _clear_pending()
+                return clear_pending()
             responses.variant_reminder(
                 pending.request.sku,
                 pending.name,
@@ -294,15 +324,15 @@ class ActionAddToCart(Action):
         except ShopRejected as exc:
             if exc.code not in VARIANT_CODES:
                 tell_shop_error(dispatcher, exc, self.name())
-                return _clear_pending()
+                return clear_pending()
             return await self._ask_variant(dispatcher, client, request, exc.detail_text)
         except ShopConflict:
             name = await _product_name(client, request.sku)
             responses.out_of_stock(name, request.size, request.color).send(dispatcher)
-            return _clear_pending()
+            return clear_pending()
         except ShopNotFound:
             responses.product_gone().send(dispatcher)
-            return _clear_pending()
+            return clear_pending()
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
@@ -316,7 +346,7 @@ class ActionAddToCart(Action):
             line.color if line else request.color,
             cart,
         ).send(dispatcher)
-        return [*_clear_pending(), SlotSet(FOCUSED_SKU, request.sku)]
+        return [*clear_pending(), SlotSet(FOCUSED_SKU, request.sku)]
 
     async def _ask_variant(
         self,
@@ -329,7 +359,7 @@ class ActionAddToCart(Action):
             product = await client.aget_product(request.sku)
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
-            return _clear_pending()
+            return clear_pending()
 
         # Keep only what exists, in the shop's own spelling; say what doesn't.
         kept_size = _spelled_as_shop(request.size, [v.size for v in product.variants])
@@ -338,7 +368,7 @@ class ActionAddToCart(Action):
         options = _variant_options(product, kept_size, kept_color)
         if not options:
             responses.variant_sold_out(product.name).send(dispatcher)
-            return _clear_pending()
+            return clear_pending()
 
         unknown = responses.describe_variant(
             request.size if request.size and not kept_size else None,

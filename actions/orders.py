@@ -429,6 +429,12 @@ async def _order_for_payment(dispatcher: CollectingDispatcher, tracker: Tracker,
     return None
 
 
+# "where do u deliver", "which countries do you ship to", "do you send stuff anywhere? where"
+_ASKS_WHERE_TO = re.compile(
+    r"\bwhere\b[^?.!]*\b(deliver|ship|send|post)|\b(deliver|ship|send|post)\w*\b[^?.!]*\bwhere\b"
+    r"|\b(which|what) (countries|country)\b", re.I)
+
+
 class ActionShowDeliveryOptions(Action):
     """Delivery options with prices and days; for a named order, its estimated delivery."""
 
@@ -439,6 +445,10 @@ class ActionShowDeliveryOptions(Action):
         named = order_id_in_message(tracker)
         if named:
             return await ActionOrderStatus().run(dispatcher, tracker, domain)
+        if _ASKS_WHERE_TO.search(str(tracker.latest_message.get("text") or "")):
+            # "where do u deliver": the places first (the countries' answer names the options too).
+            dispatcher.utter_message(response="utter_faq/shipping_countries")
+            return [answered("delivery_options")]
         try:
             options = await get_shop_client().adelivery_options()
         except ShopError as exc:

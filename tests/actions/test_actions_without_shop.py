@@ -20,6 +20,7 @@ from actions.cart import (
     variant_answer,
 )
 from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
+from actions.orders import ActionShowDeliveryOptions
 from tests.actions.builders import build_tracker, entity, slots_set, texts
 
 ALL_ACTIONS = [
@@ -92,6 +93,63 @@ async def test_a_position_beyond_the_shown_products_is_explained(shop_down: None
     await ActionProductDetails().run(dispatcher, tracker, domain)
 
     assert texts(dispatcher.messages) == "I only showed you 2 products, so there's no number 5."
+
+
+@pytest.mark.asyncio
+async def test_a_position_beyond_a_single_shown_product_reads_as_one_product(
+    shop_down: None, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = build_tracker(
+        "the second one", "product_details", [entity("product_index", "2")], slots={"shown_skus": ["A"]}
+    )
+
+    await ActionProductDetails().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher.messages) == (
+        "I only showed you one product, so there's no number 2. Say \"the first one\" if you meant that one."
+    )
+
+
+@pytest.mark.asyncio
+async def test_checkout_during_the_colour_question_asks_it_again_and_keeps_the_item(
+    shop_down: None, domain: dict[str, Any]
+) -> None:
+    pending = {
+        "sku": "TEE-1",
+        "quantity": 1,
+        "name": "Organic Cotton Tee",
+        "missing": ["color"],
+        "choices": {"color": ["Navy", "White"]},
+    }
+    tracker = build_tracker(
+        "checkout",
+        "checkout",
+        slots={"awaiting_variant": True, "focused_sku": "TEE-1", "pending_cart_item": pending},
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionAddToCart().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher.messages) == (
+        "Organic Cotton Tee isn't in your cart yet. Which colour would you like? (Or say no to leave it out.)\n"
+        "You can choose: Navy, White"
+    )
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["Navy", "White"]
+    assert events == []  # the question stays open: "navy" next answers it
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("said", ["where do u deliver", "Which countries do you ship to?"])
+async def test_where_the_shop_delivers_is_answered_with_the_countries(
+    said: str, shop_down: None, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionShowDeliveryOptions().run(dispatcher, build_tracker(said, "delivery_options"), domain)
+
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_faq/shipping_countries"]
+    assert slots_set(events) == {"answered_topic": "delivery_options"}
 
 
 @pytest.mark.asyncio

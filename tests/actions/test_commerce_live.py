@@ -19,6 +19,7 @@ import requests
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import checkout, orders, returns
+from actions.cart import ActionAddToCart
 from actions.checkout import (
     ActionCheckoutSummary,
     ActionDeclineCheckout,
@@ -115,6 +116,30 @@ async def test_checkout_with_an_empty_cart_says_so(shop: ShopClient, sender: str
 
     assert slots_set(events) == {"cart_ready": False}
     assert "cart is empty" in texts(messages)
+
+
+@pytest.mark.parametrize("lines", [0, 1])
+async def test_checkout_after_a_stale_colour_question_checks_out(
+    lines: int, shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    # The colour question was for a product they have since moved away from.
+    if lines:
+        _fill_cart(shop, f"rest:{sender}", lines)
+    stale = {"sku": "GONE-1", "quantity": 1, "name": "Tee", "missing": ["color"], "choices": {"color": ["Navy"]}}
+    slots = {"awaiting_variant": True, "pending_cart_item": stale, "focused_sku": None}
+    said = tracker(sender, "checkout", "checkout", slots=slots)
+
+    messages, events = await run_action(ActionAddToCart(), said, domain)
+
+    set_ = slots_set(events)
+    assert set_["awaiting_variant"] is False and set_["pending_cart_item"] is None
+    if lines:
+        assert set_["cart_ready"] is True
+        assert {"event": "followup", "timestamp": None, "name": "checkout_form"} in events
+        assert "Tee" not in texts(messages)
+    else:
+        assert set_["cart_ready"] is False
+        assert "cart is empty" in texts(messages)
 
 
 async def test_the_form_validates_address_delivery_and_payment(
