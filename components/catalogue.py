@@ -32,7 +32,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -57,6 +64,10 @@ logger = logging.getLogger(__name__)
 
 # Message property: department → weight of the products a message names (read by the topic).
 CATALOGUE_DEPARTMENTS = "catalogue_departments"
+# Message property: whether it names something the shop sells beyond doubt (_names_goods); an
+# out-of-scope reading of such a message gives way to the likeliest shop intent (process).
+NAMES_GOODS = "names_goods"
+OUT_OF_SCOPE = "out_of_scope"
 # Intents that talk about products: there a common word that is also a product ("top", "light")
 # counts; elsewhere only with DIET's agreement.
 PRODUCT_INTENTS = frozenset(
@@ -153,6 +164,8 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             if not message.get(TEXT):
                 continue
             found = self._find(message)
+            if message.get(NAMES_GOODS):
+                _in_scope_after_all(message)
             message.set(CATALOGUE_DEPARTMENTS, _departments_of(found), add_to_output=False)
             if not found:
                 continue
@@ -192,6 +205,11 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         intent = (message.get(INTENT) or {}).get("name") if isinstance(message.get(INTENT), dict) \
             else message.get(INTENT)
         others = [e for e in message.get(ENTITIES, []) or [] if e.get("entity") in ENTITY_TYPES]
+        if intent == OUT_OF_SCOPE and self._names_goods(matches, words):
+            # A shop question after all (process): read it as the likeliest in-scope intent.
+            message.set(NAMES_GOODS, True, add_to_output=False)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            intent = next((r.get(INTENT_NAME_KEY) for r in ranking if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE), None)
         kept = [m for m in matches if self._worth_keeping(m, words, units, intent, others, matches)]
         # Who or what it is for ("cases for my pillows") is no entity, but says which cases.
         owners = [m for m in matches if _for_whom(m, words) and m not in kept]
@@ -216,6 +234,25 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
                 entity["ambiguous"] = len({d for t in match.readings for d in t.departments}) > 1
             entities.append(entity)
         return entities
+
+    def _names_goods(self, matches: list[Match], words: list[str]) -> bool:
+        """Whether the message names something the shop sells beyond doubt: a product or brand
+        by a name no everyday word shares ("the Herman Miller chair", "an airfryer"), or a
+        product with whom it is for in its own department ("a lead for my dog")."""
+        assert self.lexicon is not None
+        owner_departments = {d for m in matches if _for_whom(m, words) for t in m.readings for d in t.departments}
+        for match in matches:
+            if _for_whom(match, words):
+                continue
+            readings = [t for t in match.readings if t.entity in (PRODUCT, BRAND)]
+            named = words[match.first:match.last + 1]
+            specific = not match.fuzzy and any(t.source != KEYWORD for t in readings) and not all(
+                w in self.lexicon.common_words or w.isdigit() for w in named)
+            owned = _determined(words, match.first) and any(
+                d in owner_departments for t in readings if t.entity == PRODUCT for d in t.departments)
+            if readings and (specific or owned):
+                return True
+        return False
 
     def _worth_keeping(self, match: Match, words: list[str], units: list[Unit], intent: str | None,
                        others: list[dict[str, Any]], matches: list[Match]) -> bool:
@@ -379,6 +416,23 @@ def _also_sought(before: str, gap: str) -> bool:
         return True  # another request, or a comparison
     swap = any(w in _SWAPS for w in _GAP_WORD.findall(before.casefold()))
     return swap and all(w in _LIST_FILLERS or w in {"for", "with", "to", "into"} for w in words)
+
+
+def _in_scope_after_all(message: Message) -> None:
+    """An out-of-scope reading of a message that names the shop's goods ("how heavy is the Herman
+    Miller chair", "a lead for my staffy") becomes the likeliest other intent, its confidence
+    renormalised over the in-scope ones: asked about the shop's goods, it is a shop question."""
+    intent = message.get(INTENT)
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    if not isinstance(intent, dict) or intent.get(INTENT_NAME_KEY) != OUT_OF_SCOPE or len(ranking) < 2:
+        return
+    rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE]
+    in_scope = 1.0 - float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    if not rest or in_scope <= 0.0:
+        return
+    renormalised = [{**r, PREDICTED_CONFIDENCE_KEY: float(r[PREDICTED_CONFIDENCE_KEY]) / in_scope} for r in rest]
+    message.set(INTENT, renormalised[0], add_to_output=True)
+    message.set(INTENT_RANKING_KEY, renormalised, add_to_output=True)
 
 
 def _departments_of(entities: list[dict[str, Any]]) -> dict[str, float]:

@@ -40,6 +40,9 @@ _NOT_A_TYPE = frozenset({
     "gen", "new", "original", "classic", "one", "kit", "and", "with", "for", "of", "the", "in", "to", "by", "x",
     "xl", "s", "m", "l", "size", "sizes", "single", "double", "king", "multipack", "bundle", "gift", "present",
 })
+# First words of keywords that say whom a product is for ("dog brush", "baby monitor").
+_WHO_FOR = frozenset({"dog", "cat", "puppy", "kitten", "pet", "bird", "rabbit", "hamster", "fish", "baby", "kid",
+                      "child", "toddler", "men", "women", "man", "woman", "girl", "boy"})
 _SOLD_AS = frozenset({"pair", "pairs", "set", "pack", "kit", "bundle", "multipack", "twin", "duo", "trio"})
 _STOPWORDS = frozenset({
     "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "at", "by", "with", "from", "my", "me", "i",
@@ -350,6 +353,10 @@ def compile_lexicon(
             add(phrase, PRODUCT, " ".join(_lemma_key(phrase, all_lemmas)), dept)
         for phrase in set(product["keywords"]) - phrases:
             add(phrase, PRODUCT, " ".join(_lemma_key(phrase, all_lemmas)), dept, from_keyword=True)
+            # "dog brush", "cat toy": the thing itself, whoever it's for ("a brush for my cat").
+            key = _lemma_key(phrase, all_lemmas)
+            if len(key) == 2 and key[0] in _WHO_FOR and key[1].isalpha() and key[1] not in _NOT_A_TYPE:
+                add(key[1], PRODUCT, key[1], dept, from_keyword=True)
         text = " ".join([product["name"], product["category"], " ".join(product["keywords"]),
                          product.get("description", "")])
         for word in set(_lemma_key(text, all_lemmas)):

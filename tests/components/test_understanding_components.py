@@ -207,3 +207,49 @@ def test_what_a_product_fits_is_not_what_it_is(lexicon: Lexicon) -> None:
 ])
 def test_numbers_that_stand_for_words(tokenizer: ShopTokenizer, text: str, words: list[str]) -> None:
     assert [t.text for t in tokenized(tokenizer, text).get(TOKENS_NAMES[TEXT])][:3] == words
+
+
+def test_a_thing_sold_for_someone_is_that_thing_for_anyone(extractor: CatalogueEntityExtractor,
+                                                           tokenizer: ShopTokenizer) -> None:
+    # The catalogue only says "dog brush"; a shopper with a cat still asks for a brush.
+    entities = found(extractor, tokenizer, "got a brush for a long haired cat?")
+    products = [e for e in entities if e["entity"] == "product"]
+    assert [(e["value"], e["department"]) for e in products] == [("brush", "pets")]
+
+
+def _out_of_scope(text: str, tokenizer: ShopTokenizer, runner_up: str = "search_product") -> Any:
+    message = tokenized(tokenizer, text)
+    ranking = [{"name": "out_of_scope", "confidence": 0.6}, {"name": runner_up, "confidence": 0.3},
+               {"name": "greet", "confidence": 0.1}]
+    message.set("intent", ranking[0])
+    message.set("intent_ranking", ranking)
+    return message
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    # A name no everyday word shares, or a product with whom it is for in its own department.
+    ("how heavy is the herman miller chair, i live 4th floor and no lift", "product_details"),
+    ("wat about a lead for my staffy, somethin strong", "search_product"),
+])
+def test_a_message_about_the_shops_goods_is_no_out_of_scope(extractor: CatalogueEntityExtractor,
+                                                            tokenizer: ShopTokenizer, text: str, intent: str) -> None:
+    message = _out_of_scope(text, tokenizer, intent)
+    extractor.process([message])
+    assert message.get("intent")["name"] == intent
+    assert message.get("intent")["confidence"] == pytest.approx(0.3 / 0.4)
+    assert [r["name"] for r in message.get("intent_ranking")] == [intent, "greet"]
+    # What the out-of-scope reading would have dropped as an everyday word is a product again.
+    products = [text[e["start"]:e["end"]] for e in message.get(ENTITIES) if e["entity"] == "product"]
+    assert products == (["chair"] if "chair" in text else ["lead"])
+
+
+@pytest.mark.parametrize("text", [
+    "can you fix my bike, the chain keeps slipping",  # an everyday word, for no one
+    "what's the weather in Milan",
+    "please cancel my gym membership",
+])
+def test_everyday_words_leave_out_of_scope_alone(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer,
+                                                 text: str) -> None:
+    message = _out_of_scope(text, tokenizer)
+    extractor.process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
