@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import responses
+from actions.care import ActionUnsubscribe
 from actions.catalog import (
     FOCUSED_SKU,
     LAST_SEARCH,
@@ -28,7 +29,7 @@ from actions.catalog import (
     singular,
     tell_shop_error,
 )
-from actions.checkout import CART_READY, ActionPrepareCheckout
+from actions.checkout import CART_READY, ActionPrepareCheckout, said_stop
 from actions.clients.shop import (
     Cart,
     CartLine,
@@ -281,9 +282,12 @@ class ActionAddToCart(Action):
         if answer is None:
             if intent == "search_product":  # "show me more" instead of an answer
                 return clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
-            if intent == "deny":
+            if intent == "deny" or said_stop(str(tracker.latest_message.get("text") or "")):
+                # "no", "stop", "never mind": this question, not the newsletter ("stop" is both).
                 responses.variant_declined(pending.name).send(dispatcher)
                 return clear_pending()
+            if intent == "unsubscribe":  # "unsubscribe me from your emails" in the middle of it
+                return clear_pending() + await ActionUnsubscribe().run(dispatcher, tracker, domain)
             responses.variant_reminder(
                 pending.request.sku,
                 pending.name,

@@ -435,7 +435,8 @@ def tell_shop_error(dispatcher: CollectingDispatcher, exc: ShopError, action: st
             exc.status,
             exc.code,
         )
-        responses.shop_failed().send(dispatcher)
+        refused = responses.shop_refused_input(exc.detail) if exc.status == 422 else None
+        (refused or responses.shop_failed()).send(dispatcher)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,10 @@ CART_READY = "cart_ready"
 CONFIRMING = "confirming"
 ORDER_ID = "order_id"
 
+# The shop's limits on a written address (shop/app/schemas.py AddressText; checked against the
+# shop's OpenAPI document by tests/actions/test_shop_client.py).
 MIN_ADDRESS_LENGTH = 5
+MAX_ADDRESS_LENGTH = 300
 _QUESTION_START = re.compile(
     r"^(what|which|how|why|when|where|who|can|could|do|does|is|are|will|would|should)\b", re.IGNORECASE
 )
@@ -121,6 +124,8 @@ def address_problem(value: Any) -> str | None:
     address = str(value or "").strip()
     if len(address) < MIN_ADDRESS_LENGTH:
         return "That looks too short for an address."
+    if len(address) > MAX_ADDRESS_LENGTH:
+        return f"That's too long for an address: please keep it under {MAX_ADDRESS_LENGTH} characters."
     if address.endswith("?") or _QUESTION_START.match(address):
         return "That looks like a question rather than an address."
     return None
@@ -324,7 +329,7 @@ class ActionPlaceOrder(Action):
             return [SlotSet(CONFIRMING, None)]
         except ShopRejected as exc:
             if exc.code == "invalid_promotion":
-                messages.promotion_refused(exc.detail_text).send(dispatcher)
+                messages.promotion_refused(exc.facts.get("promo_code"), exc.facts.get("reason")).send(dispatcher)
             else:
                 tell_shop_error(dispatcher, exc, self.name())
             return [SlotSet(CONFIRMING, None)]

@@ -203,8 +203,21 @@ def order_not_placed_shop_down() -> BotMessage:
     )
 
 
-def promotion_refused(detail: str) -> BotMessage:
-    return text(f"{detail} I haven't placed the order; your cart is kept.".strip(), [button("Check out", "checkout")])
+def promotion_refused(code: str | None, reason: str | None) -> BotMessage:
+    named = f"The code {code}" if code else "That code"
+    why = {"used_by_customer": f"You've already used {named.lower() if not code else 'the code ' + code}.",
+           "used_up": f"{named} has been used up."}.get(reason or "", f"{named} can't be used on this order.")
+    return text(f"{why} I haven't placed the order; your cart is kept.", [button("Check out", "checkout")])
+
+
+def cannot_any_more(order_id: str, status: str | None, doing: str) -> BotMessage:
+    """The shop refused to cancel, change or return an order because of its state, in the chat's
+    words (the shop's own sentence never reaches the shopper)."""
+    state = f"is {status_words(status)}" if status else "has moved on"
+    if doing == "returned":
+        return text(f"Order {order_id} {state}: only delivered orders can be returned.")
+    instead = " You can return it instead." if doing == "cancelled" and status == "delivered" else ""
+    return text(f"Order {order_id} {state}, so it can't be {doing} any more.{instead}")
 
 
 # --- orders -------------------------------------------------------------------------
@@ -409,11 +422,10 @@ def return_not_possible(order: Order) -> BotMessage:
     return text(f"Order {order.order_id} is {status_words(order.status)}, so it can't be returned.")
 
 
-def return_window_closed(order_id: str, detail: str) -> BotMessage:
-    return text(
-        f"Sorry, order {order_id} can't be returned any more: we accept returns within 30 days of delivery. "
-        f"{detail}".strip()
-    )
+def return_window_closed(order_id: str, deadline: str | None = None, window_days: int = 30) -> BotMessage:
+    closed = f" The window for {order_id} closed on {deadline}." if deadline else ""
+    return text(f"Sorry, order {order_id} can't be returned any more: we accept returns within {window_days} days "
+                f"of delivery.{closed}")
 
 
 def ask_return_line(order: Order) -> BotMessage:

@@ -172,7 +172,7 @@ class ActionCancelOrder(Action):
             order = await get_shop_client().acancel_order(customer_id(tracker), order_id, "cancelled in chat")
         except ShopConflict as exc:
             # Shipped in the meantime: the shop's own sentence says so and suggests a return.
-            responses.text(exc.detail_text or f"Order {order_id} can't be cancelled any more.").send(dispatcher)
+            messages.cannot_any_more(order_id, exc.facts.get("status"), "cancelled").send(dispatcher)
             return [SlotSet(CONFIRMING, None)]
         except (ShopNotFound, ShopRejected):
             messages.order_not_found(order_id).send(dispatcher)
@@ -242,7 +242,7 @@ class ActionReviewOrderChange(Action):
             try:
                 changed = await client.achange_order(customer_id(tracker), order.order_id, delivery_option=wanted.code)
             except (ShopConflict, ShopRejected) as exc:
-                responses.text(exc.detail_text or "The shop refused that change.").send(dispatcher)
+                messages.cannot_any_more(order.order_id, exc.facts.get("status"), "changed").send(dispatcher)
             except ShopError as exc:
                 tell_shop_error(dispatcher, exc, self.name())
             else:
@@ -329,7 +329,7 @@ class ActionChangeAddress(Action):
         try:
             order = await get_shop_client().achange_order(customer_id(tracker), order_id, shipping_address=address)
         except ShopConflict as exc:
-            responses.text(exc.detail_text or f"Order {order_id} can't be changed any more.").send(dispatcher)
+            messages.cannot_any_more(order_id, exc.facts.get("status"), "changed").send(dispatcher)
             return done
         except ShopNotFound:
             messages.order_not_found(order_id).send(dispatcher)

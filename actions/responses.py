@@ -411,6 +411,39 @@ def shop_failed() -> BotMessage:
     return text("Sorry, something went wrong on our side. Please try again.")
 
 
+# What the shop's request fields are to a shopper (its 422 answers name the field).
+_FIELD_WORDS = {"quantity": "quantity", "shipping_address": "address", "address": "address",
+                "reason": "reason", "subject": "message", "message": "message", "promo_code": "code"}
+
+
+def shop_refused_input(detail: Any) -> BotMessage | None:
+    """A 422 the shopper's own input caused, told in the chat's words with the limit to keep to
+    ("at most 20"), or None when the detail names no field the shopper typed. The shop's own
+    sentences never reach the shopper (the chat owns its copy)."""
+    if not isinstance(detail, list):
+        return None
+    for error in detail:
+        if not isinstance(error, dict):
+            continue
+        where = [str(part) for part in error.get("loc") or []]
+        label = next((_FIELD_WORDS[part] for part in reversed(where) if part in _FIELD_WORDS), None)
+        if label is None:
+            continue
+        limits = error.get("ctx") if isinstance(error.get("ctx"), dict) else {}
+        if "le" in limits:
+            rule = f"it can be at most {limits['le']}"
+        elif "ge" in limits:
+            rule = f"it must be at least {limits['ge']}"
+        elif "max_length" in limits:
+            rule = f"it can be at most {limits['max_length']} characters long"
+        elif "min_length" in limits:
+            rule = f"it needs at least {limits['min_length']} characters"
+        else:
+            rule = "please check it"
+        return text(f"Sorry, the shop can't take that {label}: {rule}.")
+    return None
+
+
 def _unique(values: Iterable[str | None]) -> list[str]:
     seen: list[str] = []
     for value in values:

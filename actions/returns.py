@@ -44,9 +44,7 @@ def returnable_problem(order: Order) -> responses.BotMessage | None:
     if order.status in ("pending_payment", "paid", "shipped"):
         return messages.not_delivered_yet(order)
     if order.status == "delivered":
-        deadline = (order.return_deadline or "")[:10]
-        closed = f"The window for {order.order_id} closed on {deadline}." if deadline else ""
-        return messages.return_window_closed(order.order_id, closed)
+        return messages.return_window_closed(order.order_id, (order.return_deadline or "")[:10] or None)
     return messages.return_not_possible(order)
 
 
@@ -243,9 +241,12 @@ class ActionSubmitReturn(Action):
             created = await client.arequest_return(who, order_id, reason, lines)
         except ShopConflict as exc:
             if exc.code == "return_window_closed":
-                messages.return_window_closed(order_id, exc.detail_text).send(dispatcher)
+                deadline = str(exc.facts.get("deadline") or "")[:10] or None
+                days = exc.facts.get("window_days")
+                days = days if isinstance(days, int) else 30
+                messages.return_window_closed(order_id, deadline, days).send(dispatcher)
             else:
-                responses.text(exc.detail_text or f"Order {order_id} can't be returned.").send(dispatcher)
+                messages.cannot_any_more(order_id, exc.facts.get("status"), "returned").send(dispatcher)
             return done
         except (ShopNotFound, ShopRejected):
             messages.order_not_found(order_id).send(dispatcher)

@@ -15,12 +15,15 @@ Each test shops as its own new customer, so carts never collide.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
+import requests
 
 from actions.cart import ActionAddToCart, ActionRemoveFromCart, ActionViewCart
 from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
+from actions.checkout import MAX_ADDRESS_LENGTH, MIN_ADDRESS_LENGTH, address_problem
 from actions.clients.shop import (
     ProductDetails,
     ProductQuery,
@@ -366,3 +369,27 @@ async def test_adding_from_a_filtered_search_uses_its_size_and_colour(
     assert not slots_set(events).get("awaiting_variant"), texts(messages)
     [line] = shop.get_cart(f"rest:{sender}").items
     assert (line.sku, line.size, line.color) == (slots["shown_skus"][0], "42", "Red")
+
+
+async def test_the_assistants_address_limits_are_the_shops(shop: ShopClient) -> None:
+    # The checkout form refuses an address the shop would refuse, with the same limits.
+    answer = requests.get(f"{os.environ['SHOP_URL']}/openapi.json", timeout=10)
+    assert answer.status_code == 200
+    text_form = [s for s in answer.json()["components"]["schemas"]["OrderCreate"]["properties"]["shipping_address"]
+                 ["anyOf"] if s.get("type") == "string"]
+    assert [(s["minLength"], s["maxLength"]) for s in text_form] == [(MIN_ADDRESS_LENGTH, MAX_ADDRESS_LENGTH)]
+    assert address_problem("x" * MAX_ADDRESS_LENGTH) is None
+    assert "under 300 characters" in str(address_problem("x" * (MAX_ADDRESS_LENGTH + 1)))
+
+
+async def test_a_quantity_over_the_shops_limit_says_what_the_limit_is(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    sku = shop.search_products(ProductQuery(q="kettle", limit=1)).items[0].sku
+    tracker = build_tracker("add 500 of them", "add_to_cart", [entity("sku", sku), entity("quantity", "500")],
+                            sender_id=f"limits-{sku}")
+
+    messages, _ = await run_action(ActionAddToCart(), tracker, domain)
+
+    assert texts(messages) == "Sorry, the shop can't take that quantity: it can be at most 20."
+

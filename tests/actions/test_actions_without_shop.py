@@ -153,6 +153,24 @@ async def test_where_the_shop_delivers_is_answered_with_the_countries(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(("said", "intent"), [("stop", "unsubscribe"), ("never mind", "nlu_fallback")])
+async def test_stop_during_the_colour_question_leaves_the_item_out(
+    said: str, intent: str, shop_down: None, domain: dict[str, Any]
+) -> None:
+    pending = {"sku": "TEE-1", "quantity": 1, "name": "Organic Cotton Tee", "missing": ["color"],
+               "choices": {"color": ["Navy", "White"]}}
+    tracker = build_tracker(
+        said, intent, slots={"awaiting_variant": True, "focused_sku": "TEE-1", "pending_cart_item": pending}
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionAddToCart().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher.messages) == "OK, I've left Organic Cotton Tee out. What else can I find for you?"
+    assert slots_set(events) == {"pending_cart_item": None, "awaiting_variant": False}
+
+
+@pytest.mark.asyncio
 async def test_a_new_search_during_the_size_question_is_searched(shop_down: None, domain: dict[str, Any]) -> None:
     tracker = build_tracker(
         "show me laptops in black",

@@ -125,3 +125,33 @@ def test_cart_summary_lists_lines_total_and_remove_buttons() -> None:
         "Here's your cart:\n1. 2 × Trail Runner (size 42, red) — 179.80 EUR\nTotal: 179.80 EUR for 2 items."
     )
     assert message.buttons[0]["payload"] == ('/remove_from_cart{"sku":"SHOE-1","size":"42","color":"red"}')
+
+
+def test_a_refused_input_is_told_with_its_limit_in_the_chats_words() -> None:
+    # FastAPI's 422 detail, as the shop sends it (no `input`: the shop strips it).
+    too_many = [{"type": "less_than_equal", "loc": ["body", "quantity"], "msg": "Input should be less than or equal "
+                 "to 20", "ctx": {"le": 20}}]
+    too_long = [{"type": "string_too_long", "loc": ["body", "shipping_address", "str"], "msg": "String should have "
+                 "at most 300 characters", "ctx": {"max_length": 300}}]
+    told = responses.shop_refused_input(too_many)
+    assert told is not None and told.text == "Sorry, the shop can't take that quantity: it can be at most 20."
+    told = responses.shop_refused_input(too_long)
+    assert told is not None and told.text == "Sorry, the shop can't take that address: it can be at most 300 " \
+        "characters long."
+    # Nothing the shopper typed (a header, an id the bot sent): no invented explanation.
+    assert responses.shop_refused_input([{"loc": ["header", "authorization"], "msg": "Field required"}]) is None
+    assert responses.shop_refused_input("Choose a size") is None
+
+
+def test_refusals_of_an_orders_state_use_the_chats_words() -> None:
+    from actions import order_messages
+
+    assert order_messages.cannot_any_more("BT-1", "delivered", "cancelled").text == (
+        "Order BT-1 is delivered, so it can't be cancelled any more. You can return it instead.")
+    assert order_messages.cannot_any_more("BT-1", "shipped", "changed").text == (
+        "Order BT-1 is on its way, so it can't be changed any more.")
+    assert order_messages.cannot_any_more("BT-1", "paid", "returned").text == (
+        "Order BT-1 is paid and being prepared for shipping: only delivered orders can be returned.")
+    assert order_messages.promotion_refused("WELCOME5", "used_by_customer").text.startswith(
+        "You've already used the code WELCOME5. I haven't placed the order")
+    assert order_messages.promotion_refused(None, None).text.startswith("That code can't be used on this order.")
