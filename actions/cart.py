@@ -489,7 +489,12 @@ def _lines_meant(tracker: Tracker, cart: Cart) -> tuple[list[CartLine], str]:
             if (size is None or _same(line.size, size)) and (color is None or _same(line.color, color))
         ]
         return lines, f"any {product}"
-    return list(cart.items), "that item"
+    # "remove the blue one": the lines of that size and colour (every line when none is named).
+    lines = [line for line in cart.items
+             if (size is None or _same(line.size, size)) and (color is None or _same(line.color, color))]
+    if color is None and size is None:
+        return lines, "that item"
+    return lines, " ".join(w for w in ("a", color, f"item in size {size}" if size else "item") if w)
 
 
 def lines_named(lines: Sequence[CartLine], phrase: str) -> list[CartLine]:

@@ -30,6 +30,7 @@ from rasa_sdk.events import (
     ConversationPaused,
     ConversationResumed,
     EventType,
+    FollowupAction,
     ReminderCancelled,
     ReminderScheduled,
     SlotSet,
@@ -174,13 +175,20 @@ class ActionDefaultAskRephrase(Action):
     """The shopper answered "none of these" to the two-stage fallback's suggestions.
 
     That is the second failed turn in a row (the suggestions were the first): a person takes
-    over instead of a third attempt. Without a failed turn before, it asks to rephrase.
+    over instead of a third attempt. Without a failed turn before, it asks to rephrase. A typed
+    out-of-scope message is no "none of these" (the button sends /out_of_scope): it is answered.
     """
 
     def name(self) -> str:
         return "action_default_ask_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        said = str(tracker.latest_message.get("text") or "")
+        if latest_intent(tracker) == "out_of_scope" and not said.startswith("/"):
+            # Rasa reads out_of_scope as "none of these", but this one was typed: a clear message
+            # about something Bottega doesn't do ("can you fix my bike"), answered as such.
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [ActiveLoop(None), FollowupAction("action_listen")]
         if previous_turn_failed(tracker):
             events = await hand_off(dispatcher, tracker, "not_understood")
             # The fallback loop ends with the hand-off; after hand-back the bot starts afresh.

@@ -20,6 +20,7 @@ from actions.cart import (
     variant_answer,
 )
 from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
+from actions.handoff import ActionDefaultAskRephrase
 from actions.orders import ActionShowDeliveryOptions
 from tests.actions.builders import build_tracker, entity, slots_set, texts
 
@@ -168,6 +169,20 @@ async def test_stop_during_the_colour_question_leaves_the_item_out(
 
     assert texts(dispatcher.messages) == "OK, I've left Organic Cotton Tee out. What else can I find for you?"
     assert slots_set(events) == {"pending_cart_item": None, "awaiting_variant": False}
+
+
+@pytest.mark.asyncio
+async def test_a_typed_out_of_scope_message_after_the_suggestions_is_answered_not_handed_off(
+    shop_down: None, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = build_tracker("can you fix my bike", "out_of_scope")
+
+    events = await ActionDefaultAskRephrase().run(dispatcher, tracker, domain)
+
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
+    assert events == [{"event": "active_loop", "timestamp": None, "name": None},
+                      {"event": "followup", "timestamp": None, "name": "action_listen"}]
 
 
 @pytest.mark.asyncio
