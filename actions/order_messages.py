@@ -309,6 +309,19 @@ def cannot_change(order: Order) -> BotMessage:
     )
 
 
+def confirm_address_change(order_id: str, address: str) -> BotMessage:
+    return text(f"Send order {order_id} to this address instead?\n{address}",
+                [button("Yes, change it", "affirm"), button("No, keep the old one", "deny")])
+
+
+def address_kept(order_id: str | None, wanted: str | None) -> BotMessage:
+    """The address stays; when they asked for something else instead, how to get it."""
+    instead = {"cancel_order": ' To cancel it, say "cancel my order".',
+               "order_status": ' To see where it is, say "where is my order?".',
+               "return_item": ' To send something back, say "I want to return it".'}.get(wanted or "", "")
+    return text(f"OK, I've left the address of {order_id or 'your order'} as it was.{instead}")
+
+
 def address_changed(order: Order) -> BotMessage:
     return text(f"Done: order {order.order_id} now goes to {order.shipping_address}.")
 

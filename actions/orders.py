@@ -297,6 +297,12 @@ class ActionAskNewShippingAddress(Action):
         return []
 
 
+# Intents that mean the shopper wants something else than a new address ("I want to cancel it
+# instead"): with no digit in it (no house number, no postcode) the answer is no address.
+_OTHER_WISHES = frozenset({"cancel_order", "order_status", "return_item", "request_refund", "human_handoff",
+                           "complaint", "checkout"})
+
+
 class ValidateAddressChangeForm(FormValidationAction):
     def name(self) -> str:
         return "validate_address_change_form"
@@ -307,6 +313,9 @@ class ValidateAddressChangeForm(FormValidationAction):
         problem = address_problem(value)
         if wants_to_stop(tracker) and (problem or len(str(value).split()) <= 3):
             return stop_form()
+        has_digit = any(ch.isdigit() for ch in str(value))
+        if latest_intent(tracker) in _OTHER_WISHES and not has_digit:
+            return stop_form()  # "I want to cancel it instead": the address stays, they are told how
         if problem:
             responses.text(f"{problem} Please write the new address on one line.").send(dispatcher)
             return {NEW_SHIPPING_ADDRESS: None}
@@ -314,7 +323,7 @@ class ValidateAddressChangeForm(FormValidationAction):
 
 
 class ActionChangeAddress(Action):
-    """PATCH the order's address (the shop refuses once it has shipped)."""
+    """The address form is done: ask before anything changes ("Send BT-… to …?")."""
 
     def name(self) -> str:
         return "action_change_address"
@@ -322,9 +331,25 @@ class ActionChangeAddress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order_id = tracker.get_slot(ORDER_ID)
         address = tracker.get_slot(NEW_SHIPPING_ADDRESS)
-        done: list[EventType] = [SlotSet(NEW_SHIPPING_ADDRESS, None), SlotSet(ADDRESS_CHANGE_READY, False)]
         if not (order_id and address):
-            responses.text("OK, I've left the address as it was.").send(dispatcher)
+            messages.address_kept(order_id, latest_intent(tracker)).send(dispatcher)
+            return _address_settled()
+        messages.confirm_address_change(order_id, address).send(dispatcher)
+        return [SlotSet(ADDRESS_CHANGE_READY, True), SlotSet(CONFIRMING, "address")]
+
+
+class ActionConfirmAddressChange(Action):
+    """Yes to the new address: PATCH the order's address (the shop refuses once it has shipped)."""
+
+    def name(self) -> str:
+        return "action_confirm_address_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order_id = tracker.get_slot(ORDER_ID)
+        address = tracker.get_slot(NEW_SHIPPING_ADDRESS)
+        done = _address_settled()
+        if tracker.get_slot(CONFIRMING) != "address" or not (order_id and address):
+            messages.address_kept(order_id, None).send(dispatcher)
             return done
         try:
             order = await get_shop_client().achange_order(customer_id(tracker), order_id, shipping_address=address)
@@ -339,6 +364,22 @@ class ActionChangeAddress(Action):
             return done
         messages.address_changed(order).send(dispatcher)
         return done
+
+
+class ActionKeepAddress(Action):
+    """No to the new address: nothing changes."""
+
+    def name(self) -> str:
+        return "action_keep_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        messages.address_kept(tracker.get_slot(ORDER_ID), None).send(dispatcher)
+        return _address_settled()
+
+
+def _address_settled() -> list[EventType]:
+    """The address question is over, changed or not."""
+    return [SlotSet(NEW_SHIPPING_ADDRESS, None), SlotSet(ADDRESS_CHANGE_READY, False), SlotSet(CONFIRMING, None)]
 
 
 class ActionGetInvoice(Action):

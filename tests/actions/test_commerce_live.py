@@ -32,12 +32,15 @@ from actions.clients.shop import ProductQuery, ShopClient, get_shop_client
 from actions.orders import (
     ActionCancelOrder,
     ActionChangeAddress,
+    ActionConfirmAddressChange,
     ActionGetInvoice,
+    ActionKeepAddress,
     ActionOrderStatus,
     ActionPaymentFailed,
     ActionPaymentUpdate,
     ActionReviewAddressChange,
     ActionReviewCancellation,
+    ValidateAddressChangeForm,
 )
 from actions.returns import (
     ActionRefundStatus,
@@ -420,10 +423,43 @@ async def test_the_address_changes_before_shipping(shop: ShopClient, sender: str
     assert slots["address_change_ready"] is True and slots["order_id"] == created.order_id
 
     new = "Corso Italia 5, 10100 Torino"
-    messages, _ = await run_action(
+    asked, events = await run_action(
         ActionChangeAddress(), tracker(sender, new, slots={**slots, "new_shipping_address": new}), domain
     )
+    # Nothing changes before the shopper confirms the address they typed.
+    assert texts(asked) == f"Send order {created.order_id} to this address instead?\n{new}"
+    assert [b["title"] for b in asked[0]["buttons"]] == ["Yes, change it", "No, keep the old one"]
+    assert slots_set(events) == {"address_change_ready": True, "confirming": "address"}
+    assert shop.get_order(f"rest:{sender}", created.order_id).shipping_address != new
+
+    confirmed = {**slots, "new_shipping_address": new, "confirming": "address"}
+    messages, events = await run_action(ActionConfirmAddressChange(), tracker(sender, "yes", "affirm",
+                                                                              slots=confirmed), domain)
     assert f"now goes to {new}" in texts(messages)
+    assert slots_set(events) == {"new_shipping_address": None, "address_change_ready": False, "confirming": None}
+
+
+async def test_no_to_the_new_address_keeps_the_old_one(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    created = _order(shop, f"rest:{sender}")
+    before = shop.get_order(f"rest:{sender}", created.order_id).shipping_address
+    slots = {"order_id": created.order_id, "new_shipping_address": "Via Po 3, Torino", "confirming": "address"}
+
+    messages, _ = await run_action(ActionKeepAddress(), tracker(sender, "no", "deny", slots=slots), domain)
+
+    assert texts(messages) == f"OK, I've left the address of {created.order_id} as it was."
+    assert shop.get_order(f"rest:{sender}", created.order_id).shipping_address == before
+
+
+@pytest.mark.parametrize(("said", "intent", "left"), [
+    ("I want to cancel it instead", "cancel_order", True),
+    ("stop", "deny", True),
+    ("Via Po 3, 10123 Torino", "cancel_order", False),  # an address, whatever NLU made of it
+])
+async def test_the_address_question_can_be_left(said: str, intent: str, left: bool, sender: str,
+                                                domain: dict[str, Any]) -> None:
+    answer = await ValidateAddressChangeForm().validate_new_shipping_address(
+        said, CollectingDispatcher(), tracker(sender, said, intent), domain)
+    assert answer == ({"requested_slot": None} if left else {"new_shipping_address": said})
 
 
 async def test_the_invoice_is_a_link(shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
@@ -563,7 +599,6 @@ EVERY_SLOT = {
         ActionCancelOrder,
         orders.ActionReviewOrderChange,
         ActionReviewAddressChange,
-        ActionChangeAddress,
         ActionGetInvoice,
         ActionPaymentUpdate,
         ActionPaymentFailed,
@@ -582,6 +617,16 @@ async def test_every_commerce_action_says_plainly_when_the_shop_is_down(
     action_class: type, sender: str, domain: dict[str, Any]
 ) -> None:
     messages, _ = await run_action(action_class(), tracker(sender, "hello", "greet", slots=EVERY_SLOT), domain)
+
+    assert "can't reach the shop" in texts(messages)
+
+
+@pytest.mark.usefixtures("shop_down")
+async def test_a_confirmed_address_change_says_plainly_when_the_shop_is_down(
+    sender: str, domain: dict[str, Any]
+) -> None:
+    slots = {**EVERY_SLOT, "confirming": "address"}
+    messages, _ = await run_action(ActionConfirmAddressChange(), tracker(sender, "yes", "affirm", slots=slots), domain)
 
     assert "can't reach the shop" in texts(messages)
 

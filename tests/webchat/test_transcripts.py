@@ -90,6 +90,22 @@ def test_an_order_is_tracked_and_a_cancellation_asked_first(stack: Stack) -> Non
     assert order_id in kept or "kept" in kept.lower() or "won't" in kept, kept
 
 
+def test_a_new_address_is_confirmed_first_and_can_be_left(stack: Stack) -> None:
+    sender = chat(stack)
+    order_id, _ = place_an_order(stack, sender)
+    asked = clean(say(stack, sender, "I want to change my delivery address"))
+    assert f"What's the new delivery address for {order_id}?" in asked, asked
+    left = clean(say(stack, sender, "I want to cancel it instead"))
+    assert f"left the address of {order_id} as it was" in left and "cancel my order" in left, left
+
+    clean(say(stack, sender, "change the delivery address please"))
+    confirm = say(stack, sender, "Via Po 3, 10123 Torino")
+    assert clean(confirm) == f"Send order {order_id} to this address instead?\nVia Po 3, 10123 Torino"
+    assert buttons(confirm) == ["Yes, change it", "No, keep the old one"]
+    changed = clean(say(stack, sender, "yes"))
+    assert f"order {order_id} now goes to Via Po 3, 10123 Torino" in changed, changed
+
+
 def test_a_return_without_a_delivered_order_says_why(stack: Stack) -> None:
     said = clean(say(stack, chat(stack), "I want to return something"))
     assert "no delivered orders" in said and "30 days" in said, said
