@@ -155,7 +155,8 @@ class ActionPrepareCheckout(Action):
             tell_shop_error(dispatcher, exc, self.name())
             return [SlotSet(CART_READY, False)]
         if not cart.items:
-            messages.cart_empty_at_checkout().send(dispatcher)
+            # After "the shop didn't answer, check out again": the order may have gone through.
+            await _tell_pending_order_or_empty_cart(dispatcher, customer_id(tracker))
             return [SlotSet(CART_READY, False)]
         return [*_reset_checkout(), SlotSet(CONFIRMING, None), SlotSet(CART_READY, True)]
 

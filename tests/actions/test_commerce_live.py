@@ -305,6 +305,22 @@ async def test_a_shop_that_is_down_places_nothing_and_says_so_plainly(
     assert "Nothing was charged" in texts(messages)
 
 
+async def test_checking_out_again_after_a_lost_answer_gives_the_orders_pay_link(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    # The shop placed the order but its answer never arrived (a timeout): the shopper was told to
+    # check out again, and by then the cart is empty.
+    created = _order(shop, f"rest:{sender}")
+    assert shop.get_cart(f"rest:{sender}").items == []
+
+    messages, events = await run_action(ActionPrepareCheckout(), tracker(sender, "checkout", "checkout"), domain)
+
+    assert slots_set(events) == {"cart_ready": False}
+    assert f"your order {created.order_id}" in texts(messages) and "waiting for payment" in texts(messages)
+    [pay] = messages[0]["buttons"]
+    assert pay["url"] == created.payment_url
+
+
 # --- payments -----------------------------------------------------------------------
 
 
