@@ -52,7 +52,7 @@ test: ## set up, validate, train if needed, and run every check
 shop: $(SHOP)/.installed .env ## run the shop service alone (migrates and seeds an empty database first)
 	@cd shop && ../$(SHOP)/bin/python -m app.cli serve
 
-chat: $(SHOP)/.installed ## talk to the running assistant in this terminal (start `make run` first)
+chat: $(SHOP)/.installed .env ## talk to the running assistant in this terminal (start `make run` first)
 	@$(SHOP)/bin/python scripts/chat.py
 
 agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a person (ARGS="list|show|reply|takeover|handback ...")

@@ -18,6 +18,7 @@ GENERATED = {
     "DESK_API_TOKEN": "token of the care desk on Rasa (agents' replies and hand-back, history erasure)",
     "WEBCHAT_SESSION_SECRET": "key that signs the web chat's session tokens (a shopper's only credential)",
     "ACTION_SERVER_TOKEN": "token Rasa sends to the action server, which answers nobody else",
+    "REST_CHANNEL_TOKEN": "token of Rasa's REST channel (make chat, the transcript tests); never a shopper's",
 }
 
 

@@ -22,7 +22,7 @@ ASSISTANT_BIN = ROOT / ".venv" / "assistant" / "bin"
 SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
 # Generated into .env by scripts/ensure_env.py (make setup).
 REQUIRED_SECRETS = ("SHOP_API_TOKEN", "SHOP_ADMIN_TOKEN", "SHOP_LINK_SECRET", "RASA_API_TOKEN", "DESK_API_TOKEN",
-                    "ACTION_SERVER_TOKEN", "WEBCHAT_SESSION_SECRET")
+                    "ACTION_SERVER_TOKEN", "WEBCHAT_SESSION_SECRET", "REST_CHANNEL_TOKEN")
 # Least privilege: each service is started with only the secrets it uses, and the *_PREVIOUS twin
 # of those it checks (accepted during a rotation, docs/deployment.md); a compromised process holds
 # nothing that opens the others' doors.
@@ -32,9 +32,10 @@ SECRETS_OF = {
              "SHOP_LINK_SECRET", "SHOP_LINK_SECRET_PREVIOUS", "RASA_API_TOKEN"},
     # it checks Rasa's calls; it calls the shop as the assistant and the desk for history erasure
     "actions": {"ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"},
-    # it checks its HTTP API's, the desk's and the web chat's; it calls the action server
+    # it checks its HTTP API's, the desk's, the web chat's and the REST channel's; it calls the action server
     "rasa": {"RASA_API_TOKEN", "RASA_API_TOKEN_PREVIOUS", "DESK_API_TOKEN", "WEBCHAT_SESSION_SECRET",
-             "WEBCHAT_SESSION_SECRET_PREVIOUS", "ACTION_SERVER_TOKEN"},
+             "WEBCHAT_SESSION_SECRET_PREVIOUS", "REST_CHANNEL_TOKEN", "REST_CHANNEL_TOKEN_PREVIOUS",
+             "ACTION_SERVER_TOKEN"},
     "webchat": set(),
 }
 SECRET_SUFFIXES = ("_TOKEN", "_SECRET", "_TOKEN_PREVIOUS", "_SECRET_PREVIOUS")
@@ -168,7 +169,8 @@ def main() -> int:
             "  Bottega is up.\n"
             f"    shop API        {env['SHOP_URL']}  (docs at /docs; bearer token in .env)\n"
             f"    action server   http://127.0.0.1:{env['ACTION_PORT']}\n"
-            f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  (REST channel: /webhooks/rest/webhook)\n"
+            f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  "
+            "(REST channel: /webhooks/rest/webhook, bearer token REST_CHANNEL_TOKEN in .env)\n"
             f"  Chat in your browser: http://127.0.0.1:{env['WEBCHAT_PORT']}\n"
             "  Or in another terminal:  make chat\n"
             "  Stop everything: Ctrl-C\n",

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
     "SHOP_API_TOKEN": "s-api", "SHOP_ADMIN_TOKEN": "s-admin", "SHOP_LINK_SECRET": "s-link", "RASA_API_TOKEN": "r-api",
     "DESK_API_TOKEN": "d-desk", "ACTION_SERVER_TOKEN": "a-act", "WEBCHAT_SESSION_SECRET": "w-sess",
-    "SHOP_ADMIN_TOKEN_PREVIOUS": "s-admin-old", "ACTION_SERVER_TOKEN_PREVIOUS": "a-act-old",
+    "REST_CHANNEL_TOKEN": "r-rest", "SHOP_ADMIN_TOKEN_PREVIOUS": "s-admin-old",
+    "ACTION_SERVER_TOKEN_PREVIOUS": "a-act-old", "REST_CHANNEL_TOKEN_PREVIOUS": "r-rest-old",
 }
 
 
@@ -45,8 +46,9 @@ def test_each_service_gets_only_the_secrets_it_uses(run_stack: ModuleType, env: 
                                                             "SHOP_ADMIN_TOKEN_PREVIOUS", "RASA_API_TOKEN"}
     assert _secrets(run_stack.service_env(env, "actions")) == {
         "ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"}
-    assert _secrets(run_stack.service_env(env, "rasa")) == {"RASA_API_TOKEN", "DESK_API_TOKEN",
-                                                            "WEBCHAT_SESSION_SECRET", "ACTION_SERVER_TOKEN"}
+    assert _secrets(run_stack.service_env(env, "rasa")) == {
+        "RASA_API_TOKEN", "DESK_API_TOKEN", "WEBCHAT_SESSION_SECRET", "ACTION_SERVER_TOKEN", "REST_CHANNEL_TOKEN",
+        "REST_CHANNEL_TOKEN_PREVIOUS"}
     assert _secrets(run_stack.service_env(env, "webchat")) == set()
     assert run_stack.service_env(env, "webchat")["PATH"] == "/usr/bin"
 

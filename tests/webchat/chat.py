@@ -1,8 +1,8 @@
 """Talking to the whole stack over the REST channel, and reading what the shopper would read.
 
 Shared by the transcript tests (test_understanding.py, test_transcripts.py): each sends the
-shopper's messages to Rasa's REST webhook and asserts on the texts, buttons and product cards that
-come back, never only on which action ran.
+shopper's messages to Rasa's REST webhook, with the REST channel's token, and asserts on the texts,
+buttons and product cards that come back, never only on which action ran.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def chat(stack: Stack) -> str:
 
 
 def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
-    status, body = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
+    status, body = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook", stack.rest_token,
                              body={"sender": sender, "message": text})
     assert status == 200, body
     replies = body.get("items", [])

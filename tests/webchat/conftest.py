@@ -55,6 +55,7 @@ class Stack:
     shop_token: str
     shop_admin_token: str
     env: dict[str, str]
+    rest_token: str  # the REST channel's (channels/rest.py): the transcript tests talk to the bot with it
 
 
 def _free_ports(count: int) -> list[int]:
@@ -84,6 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     desk_token = "test-desk-" + secrets.token_urlsafe(24)
     shop_token = "test-" + secrets.token_urlsafe(24)
     shop_admin_token = "test-admin-" + secrets.token_urlsafe(24)
+    rest_token = "test-rest-" + secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
@@ -94,7 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOP_API_TOKEN": shop_token, "RASA_API_TOKEN": rasa_token, "DESK_API_TOKEN": desk_token,
         "SHOP_ADMIN_TOKEN": shop_admin_token, "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
         "ACTION_SERVER_TOKEN": "test-actions-" + secrets.token_urlsafe(24),
-        "WEBCHAT_SESSION_SECRET": "test-webchat-" + secrets.token_urlsafe(32),
+        "WEBCHAT_SESSION_SECRET": "test-webchat-" + secrets.token_urlsafe(32), "REST_CHANNEL_TOKEN": rest_token,
         # A hand-off nobody answers brings the bot back after this long (tests/webchat/test_handoff.py).
         "HANDOFF_TIMEOUT_MINUTES": str(HANDOFF_TIMEOUT_SECONDS / 60),
     }
@@ -111,7 +113,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 pytest.fail(f"the stack was not up after {STACK_TIMEOUT:.0f} s:\n{_tail(log)}")
             time.sleep(1)
         yield Stack(f"http://127.0.0.1:{webchat_port}", f"http://127.0.0.1:{rasa_port}", rasa_token, log,
-                    desk_token, f"http://127.0.0.1:{shop_port}", shop_token, shop_admin_token, env)
+                    desk_token, f"http://127.0.0.1:{shop_port}", shop_token, shop_admin_token, env, rest_token)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)  # run_stack stops its four services itself

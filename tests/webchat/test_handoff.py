@@ -183,7 +183,7 @@ def test_the_desk_refuses_what_it_cannot_do(page: Page, stack: Stack) -> None:
     # A REST shopper can only be answered, never written to: the bot does not pause for a person
     # there, and the desk says so instead of losing a reply.
     rest_shopper = f"rest-{uuid.uuid4().hex[:8]}"
-    status, answer = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
+    status, answer = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook", stack.rest_token,
                                body={"sender": rest_shopper, "message": "I want to talk to a human"})
     assert status == 200 and "can't write to you in this chat" in str(answer)
     assert "TK-" not in str(answer)  # no ticket the desk could never answer

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from .chat import buttons, cards, chat, no_trouble, say, texts
-from .conftest import Stack
+from .conftest import Stack, http_json
 
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
 
@@ -27,6 +27,19 @@ def clean(replies: list[dict[str, Any]]) -> str:
     for bad in ("Sorry", "too short", "looks like a question", "something went wrong", "went wrong"):
         assert bad not in said, f"unexpected {bad!r} in:\n{said}"
     return said
+
+
+def test_the_rest_channel_answers_only_its_token(stack: Stack) -> None:
+    # What credentials.yml configures: nobody who reaches Rasa's port without the token speaks as
+    # `rest:<sender>` (channels/rest.py; tests/channels/test_rest_channel.py has the details).
+    webhook, body = f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": chat(stack), "message": "hi"}
+    for token in (None, "wrong-" + stack.rest_token, stack.desk_token, stack.rasa_token):
+        status, refused = http_json("POST", webhook, token, body=body)
+        assert status == 401 and refused["code"] == "unauthorized", (status, refused)
+    status, refused = http_json("POST", webhook, stack.rest_token, body={"sender": chat(stack)})
+    assert status == 400 and refused["code"] == "missing_message"
+    assert clean(say(stack, body["sender"], "hi"))
+    assert stack.rest_token not in stack.log.read_text()
 
 
 def add_a_kettle(stack: Stack, sender: str, colour: str = "Black") -> None:
