@@ -239,8 +239,7 @@ class DeskInput(InputChannel):
                 tracker = await _existing(request, conversation_id)
                 if not tracker.is_paused():
                     output = _shopper_channel(request, tracker)
-                    await output.send_response(conversation_id, {"text": TAKEOVER_NOTICE, "agent": DESK_NAME})
-                    tracker.update(BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
+                    await _say(output, tracker, BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
                     tracker.update(ConversationPaused())
                     logger.info("An agent took over a conversation")
                 stop_the_form(tracker)
@@ -262,8 +261,7 @@ class DeskInput(InputChannel):
                 output = _shopper_channel(request, tracker)
                 # `agent` tells the shopper's channel a person wrote this (channels ignore keys they
                 # don't know; the web chat labels the bubble).
-                await output.send_response(conversation_id, {"text": text, "agent": agent})
-                tracker.update(BotUttered(text, metadata={"agent": agent}))
+                await _say(output, tracker, BotUttered(text, metadata={"agent": agent}))
                 await _person_is_here(tracker)
                 await _store(request).save(tracker)
             return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})
@@ -302,6 +300,14 @@ class DeskInput(InputChannel):
             return response.json({"conversation_id": conversation_id, "erasing": True}, 202)
 
         return desk
+
+
+async def _say(output: OutputChannel, tracker: DialogueStateTracker, said: BotUttered) -> None:
+    """Sends a person's message and records it, as Rasa sends and records the bot's: the channel gets
+    the recorded event's `message()`, timestamp included (the web chat's pages keep it to ask for
+    what they missed, channels/webchat.py)."""
+    await output.send_response(tracker.sender_id, said.message())
+    tracker.update(said)
 
 
 async def _person_is_here(tracker: DialogueStateTracker) -> None:

@@ -23,6 +23,17 @@ conversation its token names (`session_request {session_token}`, answered by `se
 {session_id, session_token}`); what it sends goes there whatever session id it claims, and a
 forged or tampered token gets a `session_error` event. The conversation id stays public (it is in
 the customer id); only the token, kept in the shopper's browser, opens the conversation.
+
+What a closed tab missed: a care-desk agent's reply or a payment notice emitted while no tab of the
+conversation is open goes nowhere, but Rasa records it in the conversation's tracker. Each bot
+event carries its tracker timestamp, and a page that comes back says the timestamp of the newest
+bot message it shows (`session_request {session_token, since}`): the socket joins the room and is
+sent, first, the bot messages recorded after that (at most the last `MAX_REPLAYED`) in one
+`missed_messages {messages}` event, all under the conversation's lock, so a message is either in
+that event or arrives live after it, never both and never neither. (One event, not one per
+message: a burst of them in one long-poll answer is more than engine.io's Python client decodes.)
+A page that cannot say what it shows sends no `since` and is sent nothing; one whose copy has no
+bot message yet sends 0.
 """
 
 from __future__ import annotations
@@ -32,15 +43,17 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
@@ -51,16 +64,21 @@ logger = logging.getLogger(__name__)
 # person writing, on the care desk's messages (channels/desk.py): the page labels their bubbles.
 _PASSED_THROUGH = ("text", "image", "attachment", "elements", "custom", "agent")
 
+# The most a page that comes back is sent: what it missed lately, never a long conversation whole.
+MAX_REPLAYED = 50
 MIN_SECRET_LENGTH = 32
 # Accepted during a rotation (docs/deployment.md); the variable's name, not a secret.
 PREVIOUS_SECRET_ENV = "WEBCHAT_SESSION_SECRET_PREVIOUS"  # noqa: S105
 _SIGNED = b"bottega-webchat-session:v1:"  # what a token signs: this prefix and the conversation id
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
 SESSION_ERROR_EVT = "session_error"
+MISSED_MESSAGES_EVT = "missed_messages"
 INVALID_TOKEN = {"code": "invalid_session_token",
                  "detail": "This chat session is not valid any more: start a new chat."}
 NO_SESSION = {"code": "no_session", "detail": "Ask for a session (session_request) before sending messages."}
 BAD_MESSAGE = {"code": "bad_message", "detail": 'A message is {"message": "<text>"} with an optional metadata object.'}
+BAD_SINCE = {"code": "bad_since",
+             "detail": '"since" is the timestamp of the newest bot message the page shows: a number, 0 or more.'}
 
 
 def _signature(conversation_id: str, secret: str) -> str:
@@ -98,13 +116,50 @@ def _button(button: dict[str, Any]) -> dict[str, Any]:
 
 
 def web_message(message: dict[str, Any]) -> dict[str, Any]:
-    """The one event the page gets for one bot message (keys without a value left out)."""
+    """The one event the page gets for one bot message (keys without a value left out).
+
+    `timestamp`, the bot event's in the tracker (Rasa's `BotUttered.message()` has it), goes along
+    with a message that has something to show: the page hands back its newest one as `since`.
+    """
     event = {key: message[key] for key in _PASSED_THROUGH if message.get(key)}
     if message.get("buttons"):
         event["buttons"] = [_button(b) for b in message["buttons"]]
     if message.get("quick_replies"):
         event["quick_replies"] = [_button(b) for b in message["quick_replies"]]
+    timestamp = message.get("timestamp")
+    if event and isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+        event["timestamp"] = timestamp
     return event
+
+
+def replay_since(value: object) -> float | None:
+    """A session request's `since` as a timestamp; None when it has none; ValueError when it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"not a timestamp: {type(value).__name__}")
+    return float(value)
+
+
+def missed_messages(events: Iterable[Event], since: float, channel: str,
+                    limit: int = MAX_REPLAYED) -> list[dict[str, Any]]:
+    """The page's events for the bot messages recorded after `since`, oldest first, the newest `limit`.
+
+    Only what Rasa sent on `channel`: a bot message counts when the conversation's latest user
+    message (an external one, such as a payment notice or a reminder, keeps the channel before it)
+    came on that channel, which is where Rasa's `output_channel=latest` and the care desk send. So
+    the answers a REST caller got (our own tools may write to any conversation id) never show here.
+    """
+    missed: list[dict[str, Any]] = []
+    latest_channel: str | None = None
+    for event in events:
+        if isinstance(event, UserUttered):
+            latest_channel = event.input_channel
+        elif isinstance(event, BotUttered) and latest_channel == channel and event.timestamp > since:
+            message = web_message(event.message())
+            if message:
+                missed.append(message)
+    return missed[-limit:] if limit > 0 else []
 
 
 class WebChatOutput(SocketIOOutput):
@@ -159,6 +214,9 @@ class WebChatInput(SocketIOInput):
         return channel
 
     session_secrets: list[str]
+    # The Sanic app serving the channel, whose `ctx.agent` has the tracker and lock stores (Rasa
+    # sets it when the model is loaded, and replaces it when another model is loaded).
+    app: Sanic | None = None
 
     def get_output_channel(self) -> WebChatOutput | None:
         if self.sio is None:  # no blueprint yet: Rasa is not serving this channel
@@ -176,6 +234,10 @@ class WebChatInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self.app = app
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
             if not self.jwt_key:
@@ -186,9 +248,33 @@ class WebChatInput(SocketIOInput):
         async def refuse(sid: str, error: dict[str, str]) -> None:
             await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace)
 
+        async def join(sid: str, conversation_id: str, since: float | None) -> None:
+            """Joins the conversation's room, sent first what the page missed since `since`."""
+            agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+            if since is None or agent is None:
+                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+                return
+            try:
+                # Under the lock no turn is half done: each message is saved, or emitted after we join.
+                async with agent.lock_store.lock(conversation_id):
+                    await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+                    tracker = await agent.tracker_store.retrieve_full_tracker(conversation_id)
+                    missed = missed_messages(tracker.events if tracker else [], since, self.name())
+                    if missed:
+                        await sio.emit(MISSED_MESSAGES_EVT, {"messages": missed}, room=sid, namespace=self.namespace)
+            except Exception:
+                # The chat still works from here on; only the missed messages are not shown.
+                logger.exception("webchat: the messages a page missed could not be read")
+                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:
             token = data.get("session_token") if isinstance(data, dict) else None
+            try:
+                since = replay_since(data.get("since") if isinstance(data, dict) else None)
+            except ValueError:
+                await refuse(sid, BAD_SINCE)
+                return
             if token is None:
                 conversation_id = new_conversation_id()
             else:
@@ -206,8 +292,8 @@ class WebChatInput(SocketIOInput):
             await sio.save_session(sid, session, namespace=self.namespace)
             if self.session_persistence:
                 # Every socket of this conversation (tabs, reconnects) joins its room, where the
-                # bot's answers and the shop's notices are emitted.
-                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+                # bot's answers and the shop's notices are emitted; a new conversation missed nothing.
+                await join(sid, conversation_id, since if token is not None else None)
             confirmed = {"session_id": conversation_id,
                          "session_token": sign_session(conversation_id, self.session_secrets[0])}
             await sio.emit("session_confirm", confirmed, room=sid, namespace=self.namespace)

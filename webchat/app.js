@@ -7,6 +7,11 @@
 // The server picks the conversation: `session_confirm` brings its id and a signed session token,
 // the page's only credential, which a reload hands back (`session_request {session_token}`); a
 // token the server refuses (`session_error`) starts a new conversation.
+// Each bot message carries its `timestamp` in the conversation's record. Coming back (a reload, a
+// reopened tab, a reconnection), the page says the newest one it shows (`since`) and the server
+// first sends the bot messages recorded after it in one `missed_messages {messages}`: an agent's
+// reply or a payment notice sent while no tab was open. A message whose timestamp the page
+// already shows is not shown twice.
 (function () {
   "use strict";
 
@@ -54,6 +59,22 @@
   // Messages typed before the server confirmed the session wait for it.
   let confirmed = false;
   const waiting = [];
+
+  // The timestamp of the newest bot message this page shows: 0 when it shows none yet (send it
+  // all), null when its messages predate timestamps (it can't say what it has: send nothing).
+  function since() {
+    const bots = history.entries.filter((entry) => entry.who === "bot");
+    for (let i = bots.length - 1; i >= 0; i -= 1) {
+      const timestamp = (bots[i].message || {}).timestamp;
+      if (typeof timestamp === "number") return timestamp;
+    }
+    return bots.length ? null : 0;
+  }
+
+  function alreadyShown(message) {
+    return typeof message.timestamp === "number"
+      && history.entries.some((entry) => entry.who === "bot" && (entry.message || {}).timestamp === message.timestamp);
+  }
 
   function remember(entry) {
     history.entries.push(entry);
@@ -280,18 +301,24 @@
       requestSession(null);
     } else if (error && error.code === "no_session") {
       requestSession(sessionToken);
+    } else if (error && error.code === "bad_since") {
+      requestSession(sessionToken, false); // the conversation without what it missed, rather than none
     }
   });
   socket.on("disconnect", () => setOnline(false));
   socket.on("connect_error", () =>
     setOnline(false, everConnected ? "Connection lost — reconnecting…" : "Can't reach the assistant yet — retrying…"));
-  socket.on("bot_uttered", (message) => {
-    if (!message || typeof message !== "object") return;
+  function receive(message) {
+    if (!message || typeof message !== "object" || alreadyShown(message)) return;
     showTyping(false);
     const entry = { who: "bot", message };
     remember(entry);
     render(entry);
     if (message.custom && message.custom.type === "conversation_erased") forgetConversation();
+  }
+  socket.on("bot_uttered", receive);
+  socket.on("missed_messages", (missed) => {
+    if (missed && Array.isArray(missed.messages)) missed.messages.forEach(receive);
   });
 
   // "Delete my data" done: the server erased this conversation, so the browser forgets its copy
@@ -302,10 +329,14 @@
     requestSession(null);
   }
 
-  // No token: the server starts a new conversation (and this socket leaves the old one).
-  function requestSession(token) {
+  // No token: the server starts a new conversation (and this socket leaves the old one). With one,
+  // the server also sends what the conversation said after `since` (what this page missed).
+  function requestSession(token, withMissed = true) {
     confirmed = false;
-    socket.emit("session_request", token ? { session_token: token } : {});
+    const request = token ? { session_token: token } : {};
+    const position = token && withMissed ? since() : null;
+    if (position !== null) request.since = position;
+    socket.emit("session_request", request);
   }
 
   function send(payload, shown) {

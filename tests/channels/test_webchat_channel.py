@@ -1,11 +1,15 @@
-"""The browser chat's channel emits each bot message whole, to the conversation's room."""
+"""The browser chat's channel emits each bot message whole, to the conversation's room, and finds
+what a page that comes back missed in the conversation's events."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from channels.webchat import WebChatInput, WebChatOutput, web_message
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+
+from channels.webchat import WebChatInput, WebChatOutput, missed_messages, replay_since, web_message
 
 
 class FakeServer:
@@ -67,3 +71,60 @@ def test_shop_notices_go_out_through_the_web_chat_output() -> None:
     assert channel.get_output_channel() is None  # not serving yet
     channel.blueprint(lambda _: asyncio.sleep(0))  # type: ignore[arg-type,return-value]
     assert isinstance(channel.get_output_channel(), WebChatOutput)
+
+
+def test_a_recorded_bot_message_goes_out_with_its_timestamp() -> None:
+    said = BotUttered("Paid, thank you!", {"buttons": [{"title": "Track it", "payload": "/track_order"}]},
+                      {"utter_action": "utter_paid"}, timestamp=1700000000.25)
+    assert web_message(said.message()) == {"text": "Paid, thank you!", "timestamp": 1700000000.25,
+                                           "buttons": [{"title": "Track it", "payload": "/track_order"}]}
+    assert web_message({"timestamp": 1700000000.25}) == {}  # nothing to show, nothing to send
+
+
+def _conversation() -> list[Event]:
+    return [
+        UserUttered("hi", input_channel="socketio", timestamp=1.0),
+        BotUttered("Hello!", {"buttons": [{"title": "Shop", "payload": "/search_product"}]}, timestamp=2.0),
+        UserUttered("a person please", input_channel="socketio", timestamp=3.0),
+        ActionExecuted("action_handoff", timestamp=4.0),
+        BotUttered("I've asked a person (TK-12345678).", timestamp=5.0),
+        BotUttered("Hi, Giulia here.", metadata={"agent": "Giulia"}, timestamp=6.0),
+        # The shop's payment notice: an external message keeps the web chat as the channel.
+        UserUttered.create_external("payment_received", [], "socketio"),
+        BotUttered("Payment received.", {"custom": CARDS}, timestamp=8.0),
+    ]
+
+
+def test_missed_messages_are_those_after_since_oldest_first() -> None:
+    events = _conversation()
+    assert missed_messages(events, 5.0, "socketio") == [
+        {"text": "Hi, Giulia here.", "agent": "Giulia", "timestamp": 6.0},
+        {"text": "Payment received.", "custom": CARDS, "timestamp": 8.0},
+    ]
+    assert [m["text"] for m in missed_messages(events, 0, "socketio")] == [
+        "Hello!", "I've asked a person (TK-12345678).", "Hi, Giulia here.", "Payment received."]
+    assert missed_messages(events, 8.0, "socketio") == []
+    assert [m["text"] for m in missed_messages(events, 0, "socketio", limit=2)] == ["Hi, Giulia here.",
+                                                                                  "Payment received."]
+
+
+def test_answers_given_on_another_channel_are_not_replayed() -> None:
+    # Our REST tools may write to any conversation id: those answers went to them, not to the page.
+    events = [*_conversation(), UserUttered("refund me", input_channel="rest", timestamp=9.0),
+              BotUttered("Refund started for order 1042.", timestamp=10.0),
+              UserUttered("thanks", input_channel="socketio", timestamp=11.0),
+              BotUttered("You're welcome!", timestamp=12.0)]
+    assert [m["text"] for m in missed_messages(events, 8.0, "socketio")] == ["You're welcome!"]
+    assert missed_messages([BotUttered("Welcome back", timestamp=1.0)], 0, "socketio") == []
+
+
+@pytest.mark.parametrize("since", [0, 0.0, 1700000000.25, 1700000000])
+def test_since_is_a_timestamp(since: float) -> None:
+    assert replay_since(since) == since
+
+
+def test_no_since_is_none_and_anything_else_is_refused() -> None:
+    assert replay_since(None) is None
+    for bad in ("1700000000", -1, True, float("nan"), float("inf"), [1], {"at": 1}):
+        with pytest.raises(ValueError, match="not a timestamp"):
+            replay_since(bad)

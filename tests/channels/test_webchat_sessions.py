@@ -92,6 +92,38 @@ def _settle() -> None:
     time.sleep(0.5)  # what a refused event would have done has happened by now
 
 
+def _text(message: dict[str, Any]) -> str:
+    assert isinstance(message.get("timestamp"), float), message  # the page hands the newest back as `since`
+    return str(message["text"])
+
+
+def _push(server: str, conversation: str, text: str, **extra: Any) -> float:
+    """A bot message to the conversation, as Rasa sends and records it; its tracker timestamp."""
+    answer = requests.post(f"{server}/push", json={"conversation": conversation, "text": text, **extra}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return float(answer.json()["timestamp"])
+
+
+def _bot_messages(shopper: Shopper) -> list[dict[str, Any]]:
+    """What the shopper's page was sent, missed or live, in order."""
+    sent: list[dict[str, Any]] = []
+    for event, data in shopper.events:
+        sent += data["messages"] if event == "missed_messages" else [data] if event == "bot_uttered" else []
+    return sent
+
+
+def _a_conversation_with_a_closed_tab(server: str, shoppers: list[Shopper]) -> tuple[dict[str, str], float]:
+    """A shopper who wrote, read the bot's answer (its timestamp is returned) and closed the tab."""
+    tab = _open(server, shoppers)
+    session = tab.session()
+    tab.client.emit("user_uttered", {"message": "where is my order?"})
+    _settle()
+    answered = _push(server, session["session_id"], "Let me find a person for you.")
+    assert _text(tab.wait_for("bot_uttered")) == "Let me find a person for you."
+    tab.close()
+    return session, answered
+
+
 def test_a_new_session_gets_a_signed_token_naming_a_fresh_conversation(server: str, shoppers: list[Shopper]) -> None:
     alice = _open(server, shoppers)
     confirmed = alice.session()
@@ -127,7 +159,7 @@ def test_knowing_a_conversation_id_lets_no_one_join_or_speak_in_it(server: str, 
     mallory.client.emit("user_uttered", {"message": "refund everything", "session_id": conversation})
     assert mallory.wait_for("session_error")["code"] == "no_session"
     requests.post(f"{server}/push", json={"conversation": conversation, "text": "Your payment arrived"}, timeout=5)
-    assert alice.wait_for("bot_uttered") == {"text": "Your payment arrived"}
+    assert _text(alice.wait_for("bot_uttered")) == "Your payment arrived"
     _settle()
     assert not [e for e in mallory.events if e[0] == "bot_uttered"]
     assert all(text != "refund everything" for _, text in _recorded(server))
@@ -159,7 +191,7 @@ def test_a_new_chat_leaves_the_old_conversation(server: str, shoppers: list[Shop
     assert new != old
     requests.post(f"{server}/push", json={"conversation": old, "text": "for the old chat"}, timeout=5)
     requests.post(f"{server}/push", json={"conversation": new, "text": "for the new chat"}, timeout=5)
-    assert shopper.wait_for("bot_uttered") == {"text": "for the new chat"}
+    assert _text(shopper.wait_for("bot_uttered")) == "for the new chat"
     _settle()
     assert not [e for e in shopper.events if e[0] == "bot_uttered"]
 
@@ -192,3 +224,84 @@ def test_tokens_are_bound_to_the_secret_and_the_conversation() -> None:
     assert verify_session(token.replace("0123", "0124", 1), [SECRET]) is None
     for garbage in ("", ".", "a.b.c", token + ".", None, 42, "x" * 10_000):
         assert verify_session(garbage, [SECRET]) is None
+
+
+def test_a_page_that_comes_back_is_sent_what_it_missed_once(server: str, shoppers: list[Shopper]) -> None:
+    session, seen = _a_conversation_with_a_closed_tab(server, shoppers)
+    conversation = session["session_id"]
+    # While no tab is open: emitted to an empty room, recorded in the tracker.
+    _push(server, conversation, "Hi, I'm Giulia. Your parcel left today.", agent="Giulia")
+    _push(server, conversation, "Payment received for order 1042.")
+
+    back = _open(server, shoppers)
+    assert back.session(session["session_token"], since=seen)["session_id"] == conversation
+    # In one event, oldest first, shaped as the live events are, and nothing the page already shows.
+    assert [event for event, _ in back.events] == ["missed_messages"]
+    assert [m["text"] for m in _bot_messages(back)] == [
+        "Hi, I'm Giulia. Your parcel left today.", "Payment received for order 1042."]
+    giulia, payment = _bot_messages(back)
+    assert set(giulia) == {"text", "agent", "timestamp"} and giulia["agent"] == "Giulia"
+    assert set(payment) == {"text", "timestamp"} and seen < giulia["timestamp"] < payment["timestamp"]
+    # Live again: the next message comes once; coming back once more with the newest, nothing again.
+    _push(server, conversation, "Anything else?")
+    _settle()
+    assert [m["text"] for m in _bot_messages(back)][2:] == ["Anything else?"]
+    again = _open(server, shoppers)
+    again.session(session["session_token"], since=_bot_messages(back)[-1]["timestamp"])
+    _settle()
+    assert _bot_messages(again) == []
+
+
+def test_without_since_nothing_is_sent_and_with_0_the_last_50(server: str, shoppers: list[Shopper]) -> None:
+    session, _ = _a_conversation_with_a_closed_tab(server, shoppers)
+    for number in range(1, 56):
+        _push(server, session["session_id"], f"notice {number}")
+
+    old_page = _open(server, shoppers)  # a copy from before timestamps: it can't say what it shows
+    old_page.session(session["session_token"])
+    empty_page = _open(server, shoppers)  # wrote, closed the tab before any answer
+    empty_page.session(session["session_token"], since=0)
+    _settle()
+
+    assert _bot_messages(old_page) == []
+    assert [m["text"] for m in _bot_messages(empty_page)] == [f"notice {n}" for n in range(6, 56)]
+
+
+def test_a_message_sent_while_the_page_comes_back_arrives_once(server: str, shoppers: list[Shopper]) -> None:
+    session, seen = _a_conversation_with_a_closed_tab(server, shoppers)
+    # A turn that has emitted its message to the empty room but not yet saved it: the page coming
+    # back waits for the turn (the conversation's lock) and finds the message recorded.
+    turn = threading.Thread(target=_push, args=(server, session["session_id"], "Your refund is on its way."),
+                            kwargs={"delay": 1.5})
+    turn.start()
+    time.sleep(0.5)
+    back = _open(server, shoppers)
+    back.session(session["session_token"], since=seen)
+    turn.join()
+    _settle()
+    assert [m["text"] for m in _bot_messages(back)] == ["Your refund is on its way."]
+
+
+def test_only_the_tokens_conversation_is_replayed(server: str, shoppers: list[Shopper]) -> None:
+    alice, _ = _a_conversation_with_a_closed_tab(server, shoppers)
+    _push(server, alice["session_id"], "Alice's refund: 64.99 EUR.")
+    mallory = _open(server, shoppers)
+    mallory.session(since=0)  # a new conversation of their own missed nothing
+    mallory.client.emit("session_request", {"session_token": f"{alice['session_id']}.{'A' * 43}", "since": 0})
+    assert mallory.wait_for("session_error")["code"] == "invalid_session_token"
+    _settle()
+    assert _bot_messages(mallory) == []
+
+
+@pytest.mark.parametrize("since", ["yesterday", -1, True, [1], {"at": 1}, 1e400])
+def test_a_bad_since_is_refused_and_joins_nothing(server: str, shoppers: list[Shopper], since: Any) -> None:
+    session, _ = _a_conversation_with_a_closed_tab(server, shoppers)
+    page = _open(server, shoppers)
+    page.client.emit("session_request", {"session_token": session["session_token"], "since": since})
+    assert page.wait_for("session_error") == {
+        "code": "bad_since",
+        "detail": '"since" is the timestamp of the newest bot message the page shows: a number, 0 or more.'}
+    _push(server, session["session_id"], "not for a refused socket")
+    _settle()
+    assert _bot_messages(page) == []
+    assert page.session(session["session_token"])["session_id"] == session["session_id"]

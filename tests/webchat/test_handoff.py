@@ -87,6 +87,38 @@ def test_the_agents_reply_reaches_the_browser(page: Page, stack: Stack) -> None:
     page.screenshot(path=str(SCREENSHOT))  # docs/handoff.md shows it
 
 
+def test_an_agents_reply_sent_while_the_tab_is_closed_is_shown_when_it_reopens(browser: Browser, stack: Stack) -> None:
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(stack.webchat_url)
+        expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
+        assert "TK-" in texts(say(tab, "can I talk to a real person please?"))
+        conversation, shown = session_id(tab), bot_rows(tab).count()
+        tab.close()  # the browser keeps the token and the history; nothing listens to the conversation
+
+        reply = "While you were away: your refund was approved today."
+        assert desk(stack, "POST", conversation, "messages", {"text": reply, "agent": "Giulia"})[0] == 200
+
+        tab = context.new_page()
+        tab.goto(stack.webchat_url)
+        expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
+        missed = bot_rows(tab).filter(has_text=reply)
+        expect(missed).to_have_count(1, timeout=15_000)
+        expect(missed.locator(".agent-name")).to_have_text("Giulia · Bottega team")
+        time.sleep(QUIET_SECONDS)
+        # What the tab showed is drawn from its copy, once; the reply comes after it, once.
+        assert bot_rows(tab).count() == shown + 1
+        expect(bot_rows(tab).last).to_contain_text(reply)
+        tab.reload()
+        expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
+        time.sleep(QUIET_SECONDS)
+        assert bot_rows(tab).count() == shown + 1 and missed.count() == 1
+        assert desk(stack, "POST", conversation, "handback")[0] == 200
+    finally:
+        context.close()
+
+
 def _as_if_hours_passed(stack: Stack, conversation: str, hours: float) -> None:
     """Moves every event of the conversation `hours` into the past, through Rasa's HTTP API."""
     base = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"

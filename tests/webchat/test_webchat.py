@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.parse
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from .conftest import ROOT, Stack, trigger_intent
+from .conftest import ROOT, Stack, http_json, trigger_intent
 
 SCREENSHOT = ROOT / "docs" / "webchat.png"
 REPLY_TIMEOUT_MS = 90_000  # the first answers wait for TensorFlow's warm-up on a busy machine
@@ -139,6 +140,35 @@ def test_shop_notice_reaches_the_page_without_typing(page: Page, stack: Stack) -
     before = bot_rows(page).count()
     assert trigger_intent(stack, session_id(page), "greet") == 200
     assert wait_for_reply(page, before), "the triggered message did not reach the page"
+
+
+def test_a_notice_sent_while_the_tab_is_closed_is_shown_when_it_reopens(browser: Browser, stack: Stack) -> None:
+    """A payment notice goes to the conversation's open tabs; with none open, the page fetches it on return."""
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(stack.webchat_url)
+        expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
+        assert say(tab, "hi"), "no answer to 'hi'"
+        conversation = session_id(tab)
+        tab.close()  # the browser keeps the token and the history; nothing listens to the conversation
+
+        assert trigger_intent(stack, conversation, "greet") == 200
+        url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"
+        status, tracker = http_json("GET", url, stack.rasa_token)
+        assert status == 200, tracker
+        said = [str(e.get("text") or "") for e in tracker["events"] if e["event"] == "bot"]  # type: ignore[union-attr]
+
+        tab = context.new_page()
+        tab.goto(stack.webchat_url)
+        expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
+        # Every bot message of the conversation once: those the tab showed, then the notice's.
+        expect(bot_rows(tab)).to_have_count(len(said), timeout=15_000)
+        time.sleep(SETTLE_SECONDS)
+        expect(bot_rows(tab)).to_have_count(len(said))
+        expect(bot_rows(tab).last).to_contain_text(said[-1].split("\n")[0])
+    finally:
+        context.close()
 
 
 def next_checkout_step(page: Page, reply: list[Locator]) -> list[Locator] | None:
