@@ -21,12 +21,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
-from actions.catalog import entity_value, tell_shop_error
 from actions.clients.desk import DeskError, get_desk_client
 from actions.clients.shop import ShopClient, ShopConflict, ShopError, get_shop_client
 from actions.identity import DEFAULT_CHANNEL, a_person_can_write, customer_id
-from actions.orders import order_id_in_message
-from actions.satisfaction import answered
+from actions.message import entity_value, order_id_in_message, ticket_subject
+from actions.shop_errors import tell_shop_error
+from actions.slots import answered
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ CONFIRMING_ERASURE = "confirming_erasure"
 # All Bottega stores are in Central European Time: "today" is their today.
 STORES_TIMEZONE = ZoneInfo("Europe/Paris")
 MAX_CITIES = 20
-SUBJECT_LENGTH = 120
-BODY_LENGTH = 4000
 NEWSLETTER_TOPICS = ("news", "offers")
 _CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})\s*$", re.S)
@@ -90,15 +88,6 @@ def conversation_channel(tracker: Tracker) -> str:
     channel = customer_id(tracker).split(":", 1)[0].lower()
     channel = re.sub(r"[^a-z0-9_]", "_", channel)
     return channel if _CHANNEL_NAME.match(channel) else DEFAULT_CHANNEL
-
-
-def ticket_subject(tracker: Tracker, fallback: str) -> tuple[str, str]:
-    """(subject, body) from the shopper's latest message: the first 120 characters, and the
-    whole message; `fallback` when the message was a button payload or empty."""
-    message = " ".join(str(tracker.latest_message.get("text") or "").split())
-    if len(message) < 2 or message.startswith("/"):
-        return fallback, ""
-    return message[:SUBJECT_LENGTH], message[:BODY_LENGTH]
 
 
 def payment_problem(tracker: Tracker) -> str:

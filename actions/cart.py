@@ -15,21 +15,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import responses
 from actions.care import ActionUnsubscribe
-from actions.catalog import (
-    FOCUSED_SKU,
-    LAST_SEARCH,
-    ActionSearchProducts,
-    SearchState,
-    entity_value,
-    latest_intent,
-    message_quantity,
-    message_size,
-    parse_position,
-    resolve_product,
-    singular,
-    tell_shop_error,
-)
-from actions.checkout import CART_READY, ActionPrepareCheckout, said_stop
+from actions.catalog import ActionSearchProducts, SearchState, resolve_product
+from actions.checkout import ActionPrepareCheckout
 from actions.clients.shop import (
     Cart,
     CartLine,
@@ -43,7 +30,11 @@ from actions.clients.shop import (
     Variant,
     get_shop_client,
 )
+from actions.forms import said_stop
 from actions.identity import customer_id
+from actions.message import entity_value, latest_intent, message_quantity, message_size, parse_position, singular
+from actions.shop_errors import tell_shop_error
+from actions.slots import CART_READY, FOCUSED_SKU, LAST_SEARCH
 
 logger = logging.getLogger(__name__)
 

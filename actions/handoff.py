@@ -40,11 +40,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
-from actions.care import ticket_subject
-from actions.catalog import entity_value, latest_intent
 from actions.clients.shop import ShopError, get_shop_client
 from actions.identity import a_person_can_write, customer_id
-from actions.orders import order_id_in_message
+from actions.message import entity_value, latest_intent, order_id_in_message, ticket_subject
 from components.anger import is_clearly_angry
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,72 +17,22 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_messages as messages
 from actions import responses
-from actions.catalog import entity_value, latest_intent, tell_shop_error
-from actions.checkout import CONFIRMING, ORDER_ID, address_problem, pick_delivery, stop_form, wants_to_stop
-from actions.clients.shop import ShopClient, ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
+from actions.clients.shop import ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
 from actions.clients.shop_orders import DeliveryOption, Order, OrderSummary
+from actions.forms import address_problem, pick_delivery, stop_form, wants_to_stop
 from actions.identity import customer_id
-from actions.satisfaction import answered
+from actions.message import entity_value, latest_intent, order_id_in_message
+from actions.order_choice import RECENT_ORDERS, choose_order
+from actions.shop_errors import tell_shop_error
+from actions.slots import CONFIRMING, ORDER_ID, answered
 
 logger = logging.getLogger(__name__)
 
 NEW_SHIPPING_ADDRESS = "new_shipping_address"
 ADDRESS_CHANGE_READY = "address_change_ready"
 
-# The shop's order ids: BT, a dash, letters and digits (BT-7K3MZQ2P). Only BT- is looked for
-# in free text, so words like "re-order" are never taken for an order id.
-ORDER_ID_PATTERN = re.compile(r"\b([Bb][Tt]-[A-Za-z0-9]{4,16})\b")
 CANCELLABLE = ("pending_payment", "paid")
 CHANGEABLE = ("pending_payment", "paid")
-RECENT_ORDERS = 5
-
-
-def order_id_in_message(tracker: Tracker) -> str | None:
-    """The order id the latest message names (entity, else written in the text), upper-cased."""
-    for candidate in (entity_value(tracker, "order_id"), str(tracker.latest_message.get("text") or "")):
-        match = ORDER_ID_PATTERN.search(candidate or "")
-        if match:
-            return match.group(1).upper()
-    return None
-
-
-@dataclass(frozen=True)
-class OrderChoice:
-    """The order a request is about, or the message that asks which one (or says none)."""
-
-    order: Order | None = None
-    message: responses.BotMessage | None = None
-
-
-async def choose_order(
-    tracker: Tracker,
-    client: ShopClient,
-    statuses: Collection[str],
-    intent: str,
-    question: str,
-    none_left: responses.BotMessage,
-    no_orders: responses.BotMessage | None = None,
-) -> OrderChoice:
-    """The order named in the message; else the only recent order in `statuses`; else
-    buttons (`/intent{"order_id": ...}`) for those orders. `no_orders` replaces the
-    "you have no orders" answer. Raises ShopError."""
-    who = customer_id(tracker)
-    named = order_id_in_message(tracker)
-    if named:
-        try:
-            return OrderChoice(order=await client.aget_order(who, named))
-        except (ShopNotFound, ShopRejected):
-            # 404 for a missing or someone else's order, 422 for a malformed id: the same to the shopper.
-            return OrderChoice(message=messages.order_not_found(named))
-    recent = await client.alist_orders(who, RECENT_ORDERS)
-    if not recent:
-        return OrderChoice(message=no_orders or messages.no_orders())
-    fitting = [o for o in recent if o.status in statuses]
-    if not fitting:
-        return OrderChoice(message=none_left)
-    if len(fitting) == 1:
-        return OrderChoice(order=await client.aget_order(who, fitting[0].order_id))
-    return OrderChoice(message=messages.pick_order(question, fitting, intent))
 
 
 def _newest(orders: list[OrderSummary], statuses: Collection[str]) -> OrderSummary | None:

@@ -18,13 +18,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_messages as messages
 from actions import responses
-from actions.catalog import entity_value, parse_position, tell_shop_error
-from actions.checkout import said_stop, stop_form, wants_to_stop
 from actions.clients.shop import ShopConflict, ShopError, ShopNotFound, ShopRejected, get_shop_client
 from actions.clients.shop_orders import Order
+from actions.forms import said_stop, stop_form, wants_to_stop
 from actions.identity import customer_id
-from actions.orders import ORDER_ID_PATTERN, RECENT_ORDERS, choose_order, order_id_in_message
-from actions.satisfaction import answered
+from actions.message import ORDER_ID_PATTERN, entity_value, order_id_in_message, parse_position
+from actions.order_choice import RECENT_ORDERS, choose_order
+from actions.shop_errors import tell_shop_error
+from actions.slots import answered
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """"Did that help?" after a care answer, and what shoppers say about the help they get.
 
 A care action that answered (delivery, payment methods, stores, refunds, offers) marks it with
-`answered(topic)`; the rules then run `action_ask_satisfaction`, which asks once per conversation
-session — a shop assistant that asks after every answer is tiring. The answer (a button, or a
-typed yes or no) and any feedback in the shopper's own words go to the shop (POST /feedback),
-where the merchant sees satisfaction per topic (GET /admin/feedback/summary).
+`answered(topic)` (actions/slots.py); the rules then run `action_ask_satisfaction`, which asks
+once per conversation session — a shop assistant that asks after every answer is tiring. The
+answer (a button, or a typed yes or no) and any feedback in the shopper's own words go to the shop
+(POST /feedback), where the merchant sees satisfaction per topic (GET /admin/feedback/summary).
 """
 
 from __future__ import annotations
@@ -18,21 +18,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
-from actions.catalog import entity_value, latest_intent
 from actions.clients.shop import ShopError, get_shop_client
 from actions.identity import customer_id
+from actions.message import entity_value, latest_intent
+from actions.slots import ANSWERED_TOPIC
 
 logger = logging.getLogger(__name__)
 
-ANSWERED_TOPIC = "answered_topic"
 RATING_PAYLOAD = '/feedback{"rating"'
 RATINGS = {"good", "bad"}
 COMMENT_LENGTH = 2000
-
-
-def answered(topic: str) -> EventType:
-    """What a care action returns when it answered the shopper: the topic that may be rated."""
-    return SlotSet(ANSWERED_TOPIC, topic)
 
 
 def _current_turn(tracker: Tracker) -> list[dict[str, Any]]:

@@ -23,12 +23,12 @@ import requests
 
 from actions.cart import ActionAddToCart, ActionRemoveFromCart, ActionViewCart
 from actions.catalog import ActionBrowseDepartments, ActionProductDetails, ActionSearchProducts
-from actions.checkout import MAX_ADDRESS_LENGTH, MIN_ADDRESS_LENGTH, address_problem
 from actions.clients.shop import (
     ProductDetails,
     ProductQuery,
     ShopClient,
 )
+from actions.forms import MAX_ADDRESS_LENGTH, MIN_ADDRESS_LENGTH, address_problem
 from tests.actions.builders import build_tracker, entity, run_action, slots_set, texts
 
 pytestmark = [pytest.mark.shop, pytest.mark.asyncio]

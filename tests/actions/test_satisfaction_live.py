@@ -12,7 +12,8 @@ from rasa_sdk import Tracker
 from actions.care import ActionFindStores
 from actions.clients.shop import ShopClient
 from actions.orders import ActionShowDeliveryOptions
-from actions.satisfaction import ANSWERED_TOPIC, ActionAskSatisfaction, ActionRecordFeedback
+from actions.satisfaction import ActionAskSatisfaction, ActionRecordFeedback
+from actions.slots import ANSWERED_TOPIC
 from tests.actions.builders import entity, run_action, slots_set, texts
 from tests.actions.builders import user_tracker as tracker
 

@@ -6,22 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from actions.catalog import (
-    PAGE_SIZE,
-    SearchState,
+from actions.catalog import PAGE_SIZE, SearchState, filters_from_message, plan_search
+from actions.clients.shop import ProductQuery
+from actions.identity import customer_id
+from actions.message import (
     content_words,
-    filters_from_message,
     message_quantity,
     message_size,
     numbers_in_text,
     parse_position,
     parse_quantity,
-    plan_search,
     singular,
     topic_department,
 )
-from actions.clients.shop import ProductQuery
-from actions.identity import customer_id
 from tests.actions.builders import build_tracker, entity
 
 
