@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from actions.clients.shop_care import Promotion, Store, Ticket
-from actions.responses import MAX_BUTTONS, BotMessage, button, format_price, text
+from actions.responses import MAX_BUTTONS, BotMessage, Button, button, format_price, text
 
 # The shop's currency: promotions carry amounts without one.
 SHOP_CURRENCY = "EUR"
@@ -217,7 +217,7 @@ def handoff_unavailable() -> BotMessage:
 def handed_back(cart_items: int | None, payment_orders: Sequence[str], by_shopper: bool = False) -> BotMessage:
     parts = ["OK, I'm back, and I've told our team you don't need them any more." if by_shopper
              else "You're back with Bottega's assistant."]
-    buttons = []
+    buttons: list[Button] = []
     if payment_orders:
         orders = ", ".join(payment_orders)
         parts.append(f"While you were with our team, there was news about the payment for {orders}.")

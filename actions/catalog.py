@@ -63,10 +63,11 @@ CATALOGUE_EXTRACTOR = "CatalogueEntityExtractor"
 
 def _product_entity(tracker: Tracker) -> dict[str, Any] | None:
     """The product the message names: the catalogue's reading first, else DIET's."""
-    products = [e for e in tracker.latest_message.get("entities") or []
-                if e.get("entity") == "product" and e.get("value")]
+    products: list[dict[str, Any]] = [e for e in tracker.latest_message.get("entities") or []
+                                      if e.get("entity") == "product" and e.get("value")]
     ours = [e for e in products if e.get("extractor") == CATALOGUE_EXTRACTOR]
-    return (ours or products or [None])[0]
+    found = ours or products
+    return found[0] if found else None
 
 
 def _search_words(tracker: Tracker, entity: dict[str, Any]) -> str:

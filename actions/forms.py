@@ -4,7 +4,7 @@ address, a delivery option or a payment method from an answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -54,7 +54,7 @@ def stop_form() -> dict[str, Any]:
     return {"requested_slot": None}
 
 
-def matches_option(said: str, code: str, name: str, words: dict[str, Sequence[str]]) -> bool:
+def matches_option(said: str, code: str, name: str, words: Mapping[str, Sequence[str]]) -> bool:
     said = said.casefold().replace("_", " ").strip(" .!")
     if not said:
         return False

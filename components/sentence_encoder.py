@@ -54,7 +54,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         }
 
     def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
-        super().__init__(execution_context.node_name, config)
+        # The graph names every node it runs; outside one, the class name identifies the features.
+        super().__init__(execution_context.node_name or type(self).__name__, config)
         self.encoder = MiniLM()
         self.batch_size = int(config["batch_size"])
 
@@ -86,7 +87,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         vectors = self.encoder.encode([_spelled_out(m) for m in messages], self.batch_size)
         for message, vector in zip(messages, vectors, strict=True):
             message.set(SENTENCE_VECTOR, vector)
-            self.add_features_to_message(sequence=None, sentence=vector[np.newaxis, :].astype(np.float32),
+            # A sentence vector only: Rasa types `sequence` as required, but its code skips a None
+            # there as it does for `sentence`.
+            self.add_features_to_message(sequence=None,  # type: ignore[arg-type]
+                                         sentence=vector[np.newaxis, :].astype(np.float32),
                                          attribute=TEXT, message=message)
 
 

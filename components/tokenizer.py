@@ -74,9 +74,9 @@ class ShopTokenizer(WhitespaceTokenizer):
         emoji = self.lexicon.emoji_in(text)
         if emoji and len(tokens) == 1 and tokens[0].text == text and not any(ch.isalnum() for ch in text):
             tokens = []  # Rasa made the whole emoji-only text one token: the emoji replace it.
-        for start, end, words in emoji:
+        for start, end, spelled in emoji:
             hits.append(text[start:end])
-            out.extend(Token(word, start, end, lemma=word) for word in words)
+            out.extend(Token(word, start, end, lemma=word) for word in spelled)
         for i, token in enumerate(tokens):
             following = tokens[i + 1].text if i + 1 < len(tokens) else None
             words = (self.lexicon.replace_before(token.text, following)

@@ -82,9 +82,9 @@ def example_topic(message: Message, labels: TopicLabels) -> str | None:
     default = labels.default(message.get(INTENT), message.get_full_intent())
     if default != DEPARTMENT_TOPIC:
         return default
-    departments = message.get(CATALOGUE_DEPARTMENTS) or {}
+    departments: dict[str, float] = message.get(CATALOGUE_DEPARTMENTS) or {}
     if departments:
-        return max(departments, key=departments.get)
+        return max(departments, key=departments.__getitem__)
     for entity in message.get(ENTITIES) or []:
         if entity.get("entity") == "department" and entity.get("value") in labels.departments:
             return str(entity["value"])
@@ -165,9 +165,9 @@ class TopicClassifier(TrainedStateComponent):
         if default != DEPARTMENT_TOPIC:
             return default, confidence
         # Product intents: the department of the product named (after word-sense resolution).
-        departments = message.get(CATALOGUE_DEPARTMENTS) or {}
+        departments: dict[str, float] = message.get(CATALOGUE_DEPARTMENTS) or {}
         if departments:
-            best = max(departments, key=departments.get)
+            best = max(departments, key=departments.__getitem__)
             return best, float(departments[best])
         for entity in message.get(ENTITIES) or []:
             if entity.get("entity") == "department" and entity.get("value") in labels.departments:
@@ -200,5 +200,5 @@ def _full_intent(message: Message, intent_name: str | None) -> str | None:
 def _best(probabilities: dict[str, float], allowed: list[str]) -> tuple[str, float]:
     candidates = {t: probabilities.get(t, 0.0) for t in allowed}
     total = sum(candidates.values()) or 1.0
-    best = max(candidates, key=candidates.get)
+    best = max(candidates, key=candidates.__getitem__)
     return best, candidates[best] / total

@@ -48,8 +48,9 @@ def apply() -> None:
 
     session_expired = MessageProcessor._has_session_expired
 
-    def has_session_expired(processor: MessageProcessor, tracker: DialogueStateTracker) -> bool:
-        return not tracker.is_paused() and bool(session_expired(processor, tracker))
+    # Named `self` like the method it replaces, so that it can be called the same ways.
+    def has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -> bool:
+        return not tracker.is_paused() and bool(session_expired(self, tracker))
 
     MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
     _applied = True
