@@ -60,10 +60,13 @@ agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a per
 
 setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env ## install both environments and the web chat's socket.io client from their locks
 
-lint: $(SHOP)/.installed ## ruff on all Python code (rules in ruff.toml), mypy --strict on the shop
-	@echo "lint: ruff check, mypy (shop)"
+# mypy lives in the shop's environment; it checks the assistant's code against the assistant's
+# packages (--python-executable), with the settings in mypy.ini (the shop's are in shop/mypy.ini).
+lint: $(SHOP)/.installed $(ASSISTANT)/.installed ## ruff on all Python code (rules in ruff.toml), mypy --strict on the shop and the assistant
+	@echo "lint: ruff check, mypy (shop; assistant: actions, channels, components, server)"
 	@$(SHOP)/bin/ruff check --quiet .
 	@cd shop && ../$(SHOP)/bin/mypy app
+	@$(SHOP)/bin/mypy --python-executable $(ASSISTANT)/bin/python
 
 validate: $(ASSISTANT)/.installed ## check domain, data and stories for mistakes
 	@echo "validate: rasa data validate"

@@ -127,8 +127,10 @@ class AuthenticatedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse | ResponseStream:
             sender, text, metadata = user_message(_json_body(request))
             if bool_arg(request, "stream", default=False):
-                return response.stream(self.stream_response(on_new_message, text, sender, self.name(), metadata),
-                                       content_type="text/event-stream")
+                streaming = self.stream_response(on_new_message, text, sender, self.name(), metadata)
+                # Rasa types stream_response's result as returning an Awaitable; it is an async def,
+                # the coroutine function Sanic asks for.
+                return response.stream(streaming, content_type="text/event-stream")  # type: ignore[arg-type]
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
