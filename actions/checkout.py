@@ -145,7 +145,7 @@ class ValidateCheckoutForm(FormValidationAction):
     ) -> dict[str, Any]:
         problem = address_problem(value)
         if wants_to_stop(tracker) and (problem or len(str(value).split()) <= 3):
-            return stop_form()
+            return stop_form(SHIPPING_ADDRESS)
         if problem:
             responses.text(f"{problem} Please write the delivery address on one line, e.g. "
                            '"Via Roma 1, 20121 Milano".').send(dispatcher)
@@ -162,7 +162,7 @@ class ValidateCheckoutForm(FormValidationAction):
             return {DELIVERY_OPTION: None}
         chosen = pick_delivery(str(value or ""), options)
         if chosen is None and wants_to_stop(tracker):
-            return stop_form()
+            return stop_form(DELIVERY_OPTION)
         if chosen is None:
             responses.text("Sorry, which delivery would you like? Please pick one of the options.").send(dispatcher)
             return {DELIVERY_OPTION: None}
@@ -178,7 +178,7 @@ class ValidateCheckoutForm(FormValidationAction):
             return {PAYMENT_METHOD: None}
         chosen = pick_payment(str(value or ""), methods)
         if chosen is None and wants_to_stop(tracker):
-            return stop_form()
+            return stop_form(PAYMENT_METHOD)
         if chosen is None:
             responses.text("Sorry, how would you like to pay? Please pick one of the methods.").send(dispatcher)
             return {PAYMENT_METHOD: None}

@@ -49,9 +49,13 @@ def said_stop(text: str) -> bool:
     return _STOP.match(text) is not None
 
 
-def stop_form() -> dict[str, Any]:
-    """What a validation returns to end its form: the submit action then sees what is missing."""
-    return {"requested_slot": None}
+def stop_form(slot: str) -> dict[str, Any]:
+    """What a validation returns to end its form: the submit action then sees what is missing.
+
+    The slot being validated is emptied too: the form has already filled it with the words
+    ("never mind", "stop"), and rasa-sdk keeps an extracted value its validation doesn't return.
+    """
+    return {"requested_slot": None, slot: None}
 
 
 def matches_option(said: str, code: str, name: str, words: Mapping[str, Sequence[str]]) -> bool:

@@ -260,11 +260,12 @@ class ValidateAddressChangeForm(FormValidationAction):
         self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, str | None]:
         problem = address_problem(value)
+        left = stop_form(NEW_SHIPPING_ADDRESS)
         if wants_to_stop(tracker) and (problem or len(str(value).split()) <= 3):
-            return stop_form()
+            return left
         has_digit = any(ch.isdigit() for ch in str(value))
         if latest_intent(tracker) in _OTHER_WISHES and not has_digit:
-            return stop_form()  # "I want to cancel it instead": the address stays, they are told how
+            return left  # "I want to cancel it instead": the address stays, they are told how
         if problem:
             responses.text(f"{problem} Please write the new address on one line.").send(dispatcher)
             return {NEW_SHIPPING_ADDRESS: None}

@@ -164,7 +164,7 @@ class ValidateReturnForm(FormValidationAction):
         found = order_id_in_message(tracker) or _order_id_in(value)
         if not found:
             if wants_to_stop(tracker):
-                return stop_form()
+                return stop_form(RETURN_ORDER_ID)
             responses.text("Please pick one of your orders, or give me its number (like BT-7K3MZQ2P).").send(
                 dispatcher
             )
@@ -198,7 +198,7 @@ class ValidateReturnForm(FormValidationAction):
         line = _line_meant(tracker, value, order)
         if line is None:
             if wants_to_stop(tracker):
-                return stop_form()
+                return stop_form(RETURN_LINE)
             responses.text("Sorry, which item? Please pick one of the buttons, or say \"everything\".").send(
                 dispatcher
             )
@@ -210,7 +210,7 @@ class ValidateReturnForm(FormValidationAction):
     ) -> dict[str, Any]:
         reason = " ".join(str(value or "").split())
         if wants_to_stop(tracker) and (len(reason.split()) <= 3 or said_stop(reason)):
-            return stop_form()  # "never mind", "no", "cancel the return" — not a reason
+            return stop_form(RETURN_REASON)  # "never mind", "no", "cancel the return" — not a reason
         if len(reason) < 2 or reason.startswith("/"):
             responses.text("Could you tell me in a few words why you're returning it?").send(dispatcher)
             return {RETURN_REASON: None}
