@@ -34,6 +34,12 @@ that event or arrives live after it, never both and never neither. (One event, n
 message: a burst of them in one long-poll answer is more than engine.io's Python client decodes.)
 A page that cannot say what it shows sends no `since` and is sent nothing; one whose copy has no
 bot message yet sends 0.
+
+Nothing a socket sends reaches Rasa unchecked. Packets python-socketio would crash on (not JSON, not
+an event of ours, binary, extra arguments) get `session_error {code: "bad_event"}`
+(channels/socketio_server.py); a message is `{"message": "<text>"}` of at most 2,000 characters
+with optional small metadata (`bad_message`, `message_too_long`), and its text is cleaned of what is
+not text (channels/inbound.py). A refused event changes nothing: no message, no room, no session.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import math
 import os
@@ -50,13 +55,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+
+from channels.inbound import Refused, jwt_valid, message_of
+from channels.socketio_server import StrictAsyncServer
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +83,10 @@ MISSED_MESSAGES_EVT = "missed_messages"
 INVALID_TOKEN = {"code": "invalid_session_token",
                  "detail": "This chat session is not valid any more: start a new chat."}
 NO_SESSION = {"code": "no_session", "detail": "Ask for a session (session_request) before sending messages."}
-BAD_MESSAGE = {"code": "bad_message", "detail": 'A message is {"message": "<text>"} with an optional metadata object.'}
 BAD_SINCE = {"code": "bad_since",
              "detail": '"since" is the timestamp of the newest bot message the page shows: a number, 0 or more.'}
+BAD_EVENT = {"code": "bad_event",
+             "detail": "Send session_request {session_token} or user_uttered {message}, as JSON text."}
 
 
 def _signature(conversation_id: str, secret: str) -> str:
@@ -226,7 +234,7 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[] leaves CORS to Sanic-CORS (`rasa run --cors ...`), as the
         # built-in channel does; engine.io's own check would refuse every other origin.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = StrictAsyncServer(SESSION_ERROR_EVT, BAD_EVENT, cors_allowed_origins=[])
         # Rasa types the path and the JWT algorithm as optional; `null` in credentials.yml means the default.
         blueprint = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat_webhook", __name__)
         self.sio = sio
@@ -240,14 +248,23 @@ class WebChatInput(SocketIOInput):
             self.app = app
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             if not self.jwt_key:
                 return True
-            token = (auth or {}).get("token")
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm or "HS256"))
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return jwt_valid(token, self.jwt_key, self.jwt_algorithm or "HS256")
 
         async def refuse(sid: str, error: dict[str, str]) -> None:
             await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace)
+
+        async def session_of(sid: str) -> dict[str, Any] | None:
+            """The socket's session; None when its client has gone since it sent the event (a message
+            and a close in one request): engine.io has dropped the session, and python-socketio raises."""
+            try:
+                return await sio.get_session(sid, namespace=self.namespace)  # type: ignore[no-any-return]
+            except KeyError:
+                logger.info("webchat: an event from a socket that has closed since was dropped")
+                return None
 
         async def join(sid: str, conversation_id: str, since: float | None) -> None:
             """Joins the conversation's room, sent first what the page missed since `since`."""
@@ -285,7 +302,9 @@ class WebChatInput(SocketIOInput):
                     await refuse(sid, INVALID_TOKEN)
                     return
                 conversation_id = verified
-            session = await sio.get_session(sid, namespace=self.namespace)
+            session = await session_of(sid)
+            if session is None:
+                return
             previous = session.get("conversation_id")
             if previous and previous != conversation_id:
                 # A socket belongs to one conversation: "New chat" and erasure leave the old one.
@@ -304,21 +323,19 @@ class WebChatInput(SocketIOInput):
         async def handle_message(sid: str, data: Any = None) -> None:
             if self.session_persistence:
                 # Whatever session id the message names, it goes to the socket's own conversation.
-                sender_id = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
+                session = await session_of(sid)
+                if session is None:
+                    return
+                sender_id = session.get("conversation_id")
                 if not sender_id:
                     await refuse(sid, NO_SESSION)
                     return
             else:
                 sender_id = sid
-            text = data.get("message", "") if isinstance(data, dict) else None
-            metadata = data.get(self.metadata_key) or {} if isinstance(data, dict) else None
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = None
-            if not isinstance(text, str) or not isinstance(metadata, dict):
-                await refuse(sid, BAD_MESSAGE)
+            try:
+                text, metadata = message_of(data, self.metadata_key or "metadata")
+            except Refused as refused:
+                await refuse(sid, refused.error)
                 return
             message = UserMessage(
                 text,
