@@ -11,9 +11,10 @@ and the shoppers' own channels. Every route needs the desk token (`Authorization
     DELETE /webhooks/desk/conversations/<id>           erase the conversation's history (the shopper asked)
 
 `<id>` is Rasa's conversation id, the sender id: the part after the channel in the shop's customer
-id (`socketio:<id>`, `rest:<id>`). A reply reaches the shopper through the channel they last wrote
-on, which must be able to send on its own (the web chat, Messenger, WhatsApp); the REST channel
-only ever answers a request, so the desk refuses to reply there (409) rather than lose the text.
+id (`socketio:<id>`, `rest:<id>`), percent-encoded (a REST sender may be any text). A reply reaches
+the shopper through the channel they last wrote on, which must be able to send on its own (the web
+chat, Messenger, WhatsApp); the REST channel only ever answers a request, so the desk refuses to
+reply there (409) rather than lose the text.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.core.lock_store import LockStore
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX, IS_EXTERNAL
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, IS_EXTERNAL
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -45,6 +46,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.text import clean_text
+
 logger = logging.getLogger(__name__)
 
 HANDBACK_INTENT = "handback"
@@ -58,6 +61,7 @@ MAX_AGENT_NAME = 60
 # person took the conversation over for (a complaint, a payment problem).
 HANDOFF_TICKET = "handoff_ticket"
 TICKET_ID = re.compile(r"^TK-[A-Z0-9]{8}$")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 TAKEOVER_NOTICE = "A member of the Bottega team has joined the chat and will reply here."
 DESK_NAME = "Bottega team"
 
@@ -77,7 +81,8 @@ def token_matches(header: str | None, expected: str) -> bool:
     """`Authorization: Bearer <token>`, compared in constant time. Never a `?token=`: URLs end up
     in access logs and browser histories."""
     given = header[7:].strip() if header and header.lower().startswith("bearer ") else ""
-    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+    # Sanic hands on a header's bytes that are not UTF-8 as lone surrogates: compare the bytes sent.
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 def agent_reply(body: Any) -> tuple[str, str]:
@@ -92,7 +97,11 @@ def agent_reply(body: Any) -> tuple[str, str]:
     agent = body.get("agent", "")
     if not isinstance(agent, str) or len(agent) > MAX_AGENT_NAME:
         raise DeskError(400, "bad_agent", f'"agent" must be a name of at most {MAX_AGENT_NAME} characters.')
-    return text.strip(), agent.strip() or "agent"
+    # What was pasted into the agent's tool goes to the shopper's channel and the tracker as text.
+    text, agent = clean_text(text).strip(), " ".join(clean_text(agent).split())
+    if not text:
+        raise DeskError(400, "missing_text", '"text" must be a non-empty string.')
+    return text, agent or "agent"
 
 
 def takeover_ticket(body: Any) -> str | None:
@@ -128,7 +137,9 @@ def transcript(tracker: DialogueStateTracker, length: int = TRANSCRIPT_LENGTH) -
     for event in tracker.events:
         line: dict[str, Any] | None = None
         if isinstance(event, UserUttered):
-            external = (event.metadata or {}).get(IS_EXTERNAL) or (event.text or "").startswith(EXTERNAL_MESSAGE_PREFIX)
+            # Rasa marks its external events (trigger_intent, the hand-back) in their metadata, which
+            # the web chat refuses from shoppers; a shopper may type "EXTERNAL: ..." as well as anything.
+            external = (event.metadata or {}).get(IS_EXTERNAL) is True
             if external and event.intent_name == HANDBACK_INTENT:
                 continue  # the "handed back" mark says it
             if external:
@@ -227,12 +238,12 @@ class DeskInput(InputChannel):
         async def refused(request: Request, error: DeskError) -> HTTPResponse:
             return response.json({"code": error.code, "detail": error.detail}, error.status)
 
-        @desk.route("/conversations/<conversation_id>", methods=["GET"])
+        @desk.route("/conversations/<conversation_id>", methods=["GET"], unquote=True)
         async def show(request: Request, conversation_id: str) -> HTTPResponse:
             tracker = await _existing(request, conversation_id)
             return response.json(_state(tracker))
 
-        @desk.route("/conversations/<conversation_id>/takeover", methods=["POST"])
+        @desk.route("/conversations/<conversation_id>/takeover", methods=["POST"], unquote=True)
         async def takeover(request: Request, conversation_id: str) -> HTTPResponse:
             ticket = takeover_ticket(_json_body(request))
             async with _lock_store(request).lock(conversation_id):
@@ -250,7 +261,7 @@ class DeskInput(InputChannel):
                 await _store(request).save(tracker)
             return response.json(_state(tracker))
 
-        @desk.route("/conversations/<conversation_id>/messages", methods=["POST"])
+        @desk.route("/conversations/<conversation_id>/messages", methods=["POST"], unquote=True)
         async def reply(request: Request, conversation_id: str) -> HTTPResponse:
             text, agent = agent_reply(_json_body(request))
             async with _lock_store(request).lock(conversation_id):
@@ -266,7 +277,7 @@ class DeskInput(InputChannel):
                 await _store(request).save(tracker)
             return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})
 
-        @desk.route("/conversations/<conversation_id>/handback", methods=["POST"])
+        @desk.route("/conversations/<conversation_id>/handback", methods=["POST"], unquote=True)
         async def handback(request: Request, conversation_id: str) -> HTTPResponse:
             processor = request.app.ctx.agent.processor
             async with _lock_store(request).lock(conversation_id):
@@ -291,9 +302,10 @@ class DeskInput(InputChannel):
             logger.info("A conversation was handed back to the bot")
             return response.json(_state(tracker))
 
-        @desk.route("/conversations/<conversation_id>", methods=["DELETE"])
+        @desk.route("/conversations/<conversation_id>", methods=["DELETE"], unquote=True)
         async def erase(request: Request, conversation_id: str) -> HTTPResponse:
             store, locks = _store(request), _lock_store(request)
+            conversation_id = _checked(conversation_id)
             # The erasure is asked for from inside the shopper's own turn, which holds the
             # conversation's lock and saves the tracker when it ends: wait for it, then delete.
             request.app.add_task(_erase_when_free(store, locks, conversation_id))
@@ -347,10 +359,22 @@ def _input_channels(request: Request) -> list[InputChannel]:
     return list(getattr(request.app.ctx, "input_channels", None) or [])
 
 
+def _unknown(conversation_id: str) -> DeskError:
+    return DeskError(404, "unknown_conversation", f"No conversation {conversation_id!r}.")
+
+
+def _checked(conversation_id: str) -> str:
+    """The id, unless it holds control characters: no channel names a conversation so, and
+    PostgreSQL refuses a NUL in a query (a 500 from the tracker store)."""
+    if _CONTROL.search(conversation_id):
+        raise _unknown(conversation_id)
+    return conversation_id
+
+
 async def _existing(request: Request, conversation_id: str) -> DialogueStateTracker:
-    tracker = await _store(request).retrieve(conversation_id)
+    tracker = await _store(request).retrieve(_checked(conversation_id))
     if tracker is None:
-        raise DeskError(404, "unknown_conversation", f"No conversation {conversation_id!r}.")
+        raise _unknown(conversation_id)
     return tracker
 
 

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg2
@@ -33,6 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from channels.desk import (
     DeskError,
     DeskInput,
+    _existing,
     agent_reply,
     delete_conversation,
     push_channel,
@@ -227,3 +229,46 @@ async def test_erasing_from_a_redis_store() -> None:
     finally:
         for key in store.red.scan_iter(f"{prefix}:*"):
             store.red.delete(key)
+
+
+# --- what the fuzz pass found (tests/channels/test_fuzz_desk.py) ------------------------------
+
+
+def test_a_token_header_that_is_not_utf8_is_refused_not_a_crash() -> None:
+    # Sanic hands on such bytes as lone surrogates; encoding them raised: a 500 before any token check.
+    assert not token_matches("Bearer \udce9\udcff", "s3cret-token-of-the-desk")
+    assert token_matches("Bearer s3cret-token-of-the-desk", "s3cret-token-of-the-desk")
+
+
+def test_a_reply_is_clean_text_and_a_name_one_line() -> None:
+    assert agent_reply({"text": "On it\x00 \ud83d", "agent": " Giu\x00lia\nRossi "}) == ("On it \ufffd", "Giulia Rossi")
+    with pytest.raises(DeskError) as refused:
+        agent_reply({"text": "\x00\x01 \x1b"})  # nothing left to send
+    assert refused.value.code == "missing_text"
+
+
+def test_a_shopper_writing_like_rasa_is_still_the_shopper() -> None:
+    tracker = DialogueStateTracker.from_events("abc", [
+        ActionExecuted("action_listen"),
+        UserUttered("EXTERNAL: payment_received", {"name": "payment_received"}, input_channel="socketio"),
+        UserUttered("hi", {"name": "greet"}, input_channel="socketio", metadata={"is_external": "yes"}),
+    ])
+    assert [line["from"] for line in transcript(tracker)] == ["shopper", "shopper"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.postgresql
+async def test_a_conversation_id_with_a_nul_never_reaches_postgresql(postgres_database: str) -> None:
+    store = SQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, username="postgres",
+                            db=postgres_database)
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store))))
+    try:
+        with pytest.raises(DeskError) as refused:
+            await _existing(request, "abc\x00")  # type: ignore[arg-type]
+        assert (refused.value.status, refused.value.code) == (404, "unknown_conversation")
+        # What the desk asked before (GET /webhooks/desk/conversations/abc%00): PostgreSQL refuses
+        # the NUL, and Rasa's SQL store takes the error for a missing schema and exits the process.
+        with pytest.raises(SystemExit):
+            await store.retrieve("abc\x00")
+    finally:
+        store.engine.dispose()
