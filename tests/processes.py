@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import socket
 import subprocess
 import time
@@ -46,3 +47,22 @@ def running(what: str, command: Sequence[str], *, cwd: Path, env: Mapping[str, s
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class LogTail:
+    """What a server wrote to its log since the last look: each fuzz example checks its own part."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def new(self) -> str:
+        with self.path.open("rb") as log:
+            log.seek(self.offset)
+            written = log.read()
+        self.offset += len(written)
+        return written.decode("utf-8", "replace")
+
+    def assert_no_traceback(self, what: object = "") -> None:
+        written = self.new()
+        for sign in ("Traceback", "exception was never retrieved", "[ERROR]"):
+            assert sign not in written, f"{sign!r} in the server's log after {reprlib.repr(what)}:\n{written[-4000:]}"

@@ -8,6 +8,10 @@ way Rasa does (the shop's payment notices, an agent's reply): under the conversa
 the message, waits `delay` seconds (a turn still running) and records it in the conversation's
 tracker. As in Rasa, `app.ctx.agent` has the tracker store and the lock store (in memory), and the
 shoppers' messages are recorded in their conversations' trackers too.
+
+With `--answer`, every message passed on is answered, as Rasa would, with a bot message
+`{"text": "received"}` to its conversation: what tests/channels/test_fuzz_webchat.py waits for.
+WEBCHAT_JWT_KEY, if set, is the channel's `jwt_key` (a socket must connect with a signed token).
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from sanic.response import HTTPResponse
 
 from channels.webchat import WebChatInput
 
+ANSWER = "received"
 
-def build() -> Sanic:
+
+def build(answer: bool = False) -> Sanic:
     app = Sanic("webchat_test")
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 1  # the tests' long-polls are not waited for
     recorded: list[tuple[str, str]] = []
@@ -39,6 +45,7 @@ def build() -> Sanic:
     channel = WebChatInput.from_credentials({
         "user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True,
         "session_secret": os.environ["WEBCHAT_SESSION_SECRET"],
+        "jwt_key": os.environ.get("WEBCHAT_JWT_KEY") or None,
     })
 
     async def on_new_message(message: UserMessage) -> None:
@@ -47,6 +54,8 @@ def build() -> Sanic:
             tracker = await agent.tracker_store.get_or_create_tracker(message.sender_id, append_action_listen=False)
             tracker.update(UserUttered(message.text, input_channel=message.input_channel))
             await agent.tracker_store.save(tracker)
+        if answer and message.output_channel is not None:
+            await message.output_channel.send_text_message(str(message.sender_id), ANSWER)
 
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/socketio")
 
@@ -73,4 +82,4 @@ def build() -> Sanic:
 
 
 if __name__ == "__main__":
-    build().run("127.0.0.1", int(sys.argv[1]), access_log=False)
+    build(answer="--answer" in sys.argv[2:]).run("127.0.0.1", int(sys.argv[1]), access_log=False)
