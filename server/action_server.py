@@ -10,11 +10,12 @@ Same arguments as `rasa run actions`.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import sys
 from typing import Any
+
+from server.api_auth import bearer_matches
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105  # the variable's name, not a token
 PREVIOUS_TOKEN_ENV = "ACTION_SERVER_TOKEN_PREVIOUS"  # noqa: S105
@@ -32,15 +33,6 @@ def accepted_tokens(environ: dict[str, str] | os._Environ[str]) -> list[str]:
                          "(`make run` generates one into .env); Rasa sends it to the action server.")
     previous = environ.get(PREVIOUS_TOKEN_ENV, "").strip()
     return [current, previous] if len(previous) >= MIN_TOKEN_LENGTH else [current]
-
-
-def bearer_matches(header: str | None, accepted: list[str]) -> bool:
-    """`Bearer <token>` equal to one of `accepted`, compared in constant time."""
-    given = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
-    if not given:
-        return False
-    matches = [hmac.compare_digest(given.encode(), token.encode()) for token in accepted]
-    return any(matches)  # every token compared, so the time says nothing about which
 
 
 def protect(app: Any, accepted: list[str]) -> None:

@@ -24,7 +24,10 @@ _applied = False
 def bearer_matches(header: str | None, accepted: list[str]) -> bool:
     """`Bearer <token>` equal to one of `accepted`, every one compared in constant time."""
     given = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
-    matches = [hmac.compare_digest(given.encode(), token.encode()) for token in accepted if token]
+    # A header that is not UTF-8 arrives with surrogate escapes: compared as its bytes (and
+    # refused), never an encoding error, which was a 500 before any check.
+    raw = given.encode("utf-8", "surrogateescape")
+    matches = [hmac.compare_digest(raw, token.encode()) for token in accepted if token]
     return bool(given) and any(matches)
 
 

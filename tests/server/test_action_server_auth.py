@@ -61,6 +61,11 @@ def test_a_wrong_token_is_forbidden(action_server: str) -> None:
         answer = requests.post(f"{action_server}/webhook", json=_forged_call("action_delete_my_data"),
                                headers={"Authorization": header.encode()}, timeout=10)  # type: ignore[dict-item]
         assert answer.status_code == 403, header
+    # A header that is not UTF-8 is a wrong token too, not a 500.
+    answer = requests.post(f"{action_server}/webhook", json=_forged_call("action_delete_my_data"),
+                           headers={"Authorization": b"Bearer \xff\xfe" + TOKEN.encode()},  # type: ignore[dict-item]
+                           timeout=10)
+    assert answer.status_code == 403
 
 
 def test_rasas_token_and_the_previous_one_during_a_rotation_get_through(action_server: str) -> None:
