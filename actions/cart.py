@@ -91,7 +91,7 @@ def _same(a: str | None, b: str | None) -> bool:
     return (a or "").casefold() == (b or "").casefold()
 
 
-def pending_item(tracker: Tracker) -> PendingItem | None:
+def _pending_item(tracker: Tracker) -> PendingItem | None:
     """The item that waits for a size/colour, if the shopper is still on that product."""
     if not tracker.get_slot(AWAITING_VARIANT):
         return None
@@ -138,7 +138,7 @@ def _spelled_as_shop(value: str | None, known: Sequence[str | None]) -> str | No
     return next((k for k in known if k is not None and _same(k, value)), None)
 
 
-def clear_pending() -> list[EventType]:
+def _clear_pending() -> list[EventType]:
     return [SlotSet(PENDING_CART_ITEM, None), SlotSet(AWAITING_VARIANT, False)]
 
 
@@ -190,7 +190,7 @@ class ActionAddToCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        pending = pending_item(tracker)
+        pending = _pending_item(tracker)
         names_a_product = any(entity_value(tracker, name) for name in ("sku", "product_index", "product"))
         if intent == "checkout" and not names_a_product:
             # "checkout" while the size/colour question was open (rule "checkout while a
@@ -200,11 +200,11 @@ class ActionAddToCart(Action):
             return await self._answer(dispatcher, tracker, domain, pending, intent)
         if intent == "search_product":
             # The variant-answer rules brought a new search here ("laptops in black").
-            return clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
+            return _clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
         if intent != "add_to_cart" and not names_a_product:
             # Routed here by a variant-answer rule, but the question is no longer open.
             responses.text("Sorry, I didn't get that. What would you like to add?").send(dispatcher)
-            return clear_pending()
+            return _clear_pending()
 
         try:
             client = get_shop_client()
@@ -255,7 +255,7 @@ class ActionAddToCart(Action):
             ).send(dispatcher)
             return []
         # The question went stale (they looked at something else since): check out.
-        events = clear_pending() + await ActionPrepareCheckout().run(dispatcher, tracker, domain)
+        events = _clear_pending() + await ActionPrepareCheckout().run(dispatcher, tracker, domain)
         if SlotSet(CART_READY, True) in events:
             events.append(FollowupAction("checkout_form"))
         return events
@@ -272,13 +272,13 @@ class ActionAddToCart(Action):
         answer = variant_answer(tracker, pending)
         if answer is None:
             if intent == "search_product":  # "show me more" instead of an answer
-                return clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
+                return _clear_pending() + await ActionSearchProducts().run(dispatcher, tracker, domain)
             if intent == "deny" or said_stop(str(tracker.latest_message.get("text") or "")):
                 # "no", "stop", "never mind": this question, not the newsletter ("stop" is both).
                 responses.variant_declined(pending.name).send(dispatcher)
-                return clear_pending()
+                return _clear_pending()
             if intent == "unsubscribe":  # "unsubscribe me from your emails" in the middle of it
-                return clear_pending() + await ActionUnsubscribe().run(dispatcher, tracker, domain)
+                return _clear_pending() + await ActionUnsubscribe().run(dispatcher, tracker, domain)
             responses.variant_reminder(
                 pending.request.sku,
                 pending.name,
@@ -319,15 +319,15 @@ class ActionAddToCart(Action):
         except ShopRejected as exc:
             if exc.code not in VARIANT_CODES:
                 tell_shop_error(dispatcher, exc, self.name())
-                return clear_pending()
+                return _clear_pending()
             return await self._ask_variant(dispatcher, client, request, exc.detail_text)
         except ShopConflict:
             name = await _product_name(client, request.sku)
             responses.out_of_stock(name, request.size, request.color).send(dispatcher)
-            return clear_pending()
+            return _clear_pending()
         except ShopNotFound:
             responses.product_gone().send(dispatcher)
-            return clear_pending()
+            return _clear_pending()
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
@@ -341,7 +341,7 @@ class ActionAddToCart(Action):
             line.color if line else request.color,
             cart,
         ).send(dispatcher)
-        return [*clear_pending(), SlotSet(FOCUSED_SKU, request.sku)]
+        return [*_clear_pending(), SlotSet(FOCUSED_SKU, request.sku)]
 
     async def _ask_variant(
         self,
@@ -354,7 +354,7 @@ class ActionAddToCart(Action):
             product = await client.aget_product(request.sku)
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
-            return clear_pending()
+            return _clear_pending()
 
         # Keep only what exists, in the shop's own spelling; say what doesn't.
         kept_size = _spelled_as_shop(request.size, [v.size for v in product.variants])
@@ -363,7 +363,7 @@ class ActionAddToCart(Action):
         options = _variant_options(product, kept_size, kept_color)
         if not options:
             responses.variant_sold_out(product.name).send(dispatcher)
-            return clear_pending()
+            return _clear_pending()
 
         unknown = responses.describe_variant(
             request.size if request.size and not kept_size else None,
