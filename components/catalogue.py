@@ -67,6 +67,8 @@ CATALOGUE_DEPARTMENTS = "catalogue_departments"
 # Message property: whether it names something the shop sells beyond doubt (_names_goods); an
 # out-of-scope reading of such a message gives way to the likeliest shop intent (process).
 NAMES_GOODS = "names_goods"
+# What follows a number that is an age: "8 yo", "8yo", "8 y/o", "3 year old", "18 months".
+_AGE_AFTER = re.compile(r"\s*-?\s*(yo|y/o|yrs?|years?|months?|mths?)\b", re.IGNORECASE)
 OUT_OF_SCOPE = "out_of_scope"
 # Intents that talk about products: there a common word that is also a product ("top", "light")
 # counts; elsewhere only with DIET's agreement.
@@ -167,6 +169,10 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             if message.get(NAMES_GOODS):
                 _in_scope_after_all(message)
             message.set(CATALOGUE_DEPARTMENTS, _departments_of(found), add_to_output=False)
+            text = str(message.get(TEXT))
+            tagged = message.get(ENTITIES, []) or []
+            if any(_an_age(e, text) for e in tagged):
+                message.set(ENTITIES, [e for e in tagged if not _an_age(e, text)], add_to_output=True)
             if not found:
                 continue
             ours = self.add_extractor_name(found)
@@ -416,6 +422,14 @@ def _also_sought(before: str, gap: str) -> bool:
         return True  # another request, or a comparison
     swap = any(w in _SWAPS for w in _GAP_WORD.findall(before.casefold()))
     return swap and all(w in _LIST_FILLERS or w in {"for", "with", "to", "into"} for w in words)
+
+
+def _an_age(entity: dict[str, Any], text: str) -> bool:
+    """A number a tagger read as a size, quantity or price that is someone's age ("my 8 yo
+    nephew", "for a 3 year old"): no filter of the search."""
+    if entity.get("entity") not in ("size", "quantity", "price") or not isinstance(entity.get("end"), int):
+        return False
+    return _AGE_AFTER.match(text[int(entity["end"]):]) is not None
 
 
 def _in_scope_after_all(message: Message) -> None:

@@ -253,3 +253,14 @@ def test_everyday_words_leave_out_of_scope_alone(extractor: CatalogueEntityExtra
     message = _out_of_scope(text, tokenizer)
     extractor.process([message])
     assert message.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(("text", "tagged", "left"), [
+    ("a present for my 8 yo nephew, he loves dinosaurs", (("size", "8"),), []),  # an age, not a size
+    ("lego for a 10 year old", (("quantity", "10"),), []),
+    ("trainers size 8 for my 8yo", (("size", "8"),), [("size", "8")]),  # the first 8 is the size
+])
+def test_an_age_is_no_size_or_quantity(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer, text: str,
+                                       tagged: tuple[tuple[str, str], ...], left: list[tuple[str, str]]) -> None:
+    kinds = {kind for kind, _ in tagged}
+    assert [e for e in entities_after(extractor, tokenizer, text, tagged) if e[0] in kinds] == left
