@@ -60,3 +60,13 @@ def no_trouble(replies: list[dict[str, Any]]) -> None:
     for bad in ("Sorry, I didn't quite get that", "not sure I understood", "something went wrong", "Traceback"):
         assert bad not in said, f"unexpected {bad!r} in:\n{said}"
     assert not HANDED_OFF.search(said), f"an unexpected hand-off:\n{said}"
+
+
+def cards_in(stack: Stack, text: str, department: str) -> list[dict[str, Any]]:
+    """The product cards a new conversation's `text` gets, checked to be all from `department`."""
+    replies = say(stack, chat(stack), text)
+    no_trouble(replies)
+    found = cards(replies)
+    assert found, texts(replies)
+    assert all(shop_product(stack, c["sku"])["department"] == department for c in found), [c["title"] for c in found]
+    return found

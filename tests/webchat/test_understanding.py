@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .chat import HANDED_OFF, OFFER_PERSON, buttons, cards, chat, no_trouble, say, shop_product, texts
+from .chat import HANDED_OFF, OFFER_PERSON, buttons, cards, cards_in, chat, no_trouble, say, shop_product, texts
 from .conftest import Stack
 
 
@@ -48,11 +48,7 @@ def test_the_price_of_the_airpods(stack: Stack) -> None:
 
 
 def test_a_mouse_for_my_cat_is_a_cat_toy(stack: Stack) -> None:
-    replies = say(stack, chat(stack), "a mouse for my cat")
-    no_trouble(replies)
-    found = cards(replies)
-    assert found, texts(replies)
-    assert all(shop_product(stack, c["sku"])["department"] == "pets" for c in found), [c["title"] for c in found]
+    cards_in(stack, "a mouse for my cat", "pets")
 
 
 def test_a_case_for_my_iphone_shows_cases_not_iphones(stack: Stack) -> None:
@@ -96,11 +92,7 @@ def test_a_brush_for_a_long_haired_cat_is_a_pet_brush_not_cat_food(stack: Stack)
 
 
 def test_fizzy_vitamin_c_tablets_are_vitamins_not_computers(stack: Stack) -> None:
-    replies = say(stack, chat(stack), "heyy any fizzy vit c tablets")
-    no_trouble(replies)
-    found = cards(replies)
-    assert found, texts(replies)
-    assert all(shop_product(stack, c["sku"])["department"] == "beauty" for c in found), [c["title"] for c in found]
+    cards_in(stack, "heyy any fizzy vit c tablets", "beauty")
 
 
 def test_bin_bags_the_shop_lacks_are_named_before_what_comes_closest(stack: Stack) -> None:
