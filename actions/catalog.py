@@ -23,6 +23,7 @@ from actions.clients.shop import (
     Department,
     ProductPage,
     ProductQuery,
+    ProductSummary,
     ShopClient,
     ShopError,
     ShopNotFound,
@@ -279,10 +280,18 @@ class ActionSearchProducts(Action):
 
         try:
             query, page = await _search_with_retries(client, query, filters, tracker)
-            suggestions = [] if page.items else await _nearest_departments(client, query, tracker)
+            near_price = None if page.items or is_next_page else await _nearest_in_price(client, query)
+            suggestions = [] if page.items or near_price else await _nearest_departments(client, query, tracker)
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
+        if near_price is not None:
+            # "headphones under 50" when the cheapest cost 59: those, said so, rather than "none". The
+            # search remembered is the one without the price, so "in black" narrows it.
+            unbounded, shown = near_price
+            responses.product_cards(shown, responses.nearest_price_intro(query, shown)).send(dispatcher)
+            return [SlotSet(LAST_SEARCH, SearchState(query=unbounded, total=len(shown)).to_slot()),
+                    SlotSet(FOCUSED_SKU, None), SlotSet(SHOWN_SKUS, [p.sku for p in shown])]
 
         state = SearchState(query=query, total=page.total)
         events: list[EventType] = [
@@ -328,6 +337,33 @@ async def _search_with_retries(
         if retry_page.total and not (page.total and retry_page.partial):
             return retry, retry_page
     return query, page
+
+
+# Products looked at for the nearest prices: the shop ranks by relevance, not price, so the cheapest
+# of one large page stands for the cheapest match.
+_PRICE_POOL = 50
+_NEAREST_SHOWN = 3
+
+
+async def _nearest_in_price(
+    client: ShopClient, query: ProductQuery
+) -> tuple[ProductQuery, list[ProductSummary]] | None:
+    """Nothing in the price range: the same search without it, and its matches nearest the range
+    (the cheapest when all cost more), or None when there is no price range or it matches nothing."""
+    if query.min_price is None and query.max_price is None:
+        return None
+    unbounded = replace(query, min_price=None, max_price=None, offset=0)
+    page = await client.asearch_products(replace(unbounded, limit=_PRICE_POOL))
+    if page.partial:
+        return None  # no product has every word: a budget is not what is missing
+    low, high = query.min_price, query.max_price
+
+    def distance(product: ProductSummary) -> Decimal:
+        return max(low - product.price if low is not None else Decimal(0),
+                   product.price - high if high is not None else Decimal(0))
+
+    nearest = sorted(page.items, key=distance)[:_NEAREST_SHOWN]
+    return (replace(unbounded, limit=len(nearest)), nearest) if nearest else None
 
 
 async def _nearest_departments(client: ShopClient, query: ProductQuery, tracker: Tracker) -> list[Department]:

@@ -168,6 +168,17 @@ def closest_matches_intro(query: ProductQuery) -> str:
     return f"Sorry, we don't seem to have any {describe_query(replace(query, department=None))}. These come closest:"
 
 
+def nearest_price_intro(query: ProductQuery, shown: Sequence[ProductSummary]) -> str:
+    """Nothing in the price range asked for; `shown` are the matches nearest to it."""
+    if query.max_price is not None and all(p.price > query.max_price for p in shown):
+        nearest = "The cheapest we have"
+    elif query.min_price is not None and all(p.price < query.min_price for p in shown):
+        nearest = "The dearest we have"
+    else:
+        nearest = "The nearest in price"
+    return f"Sorry, we have no {describe_query(query)}. {nearest}:"
+
+
 def ask_what_to_find() -> BotMessage:
     return text(
         'What are you looking for? Tell me a product, a brand or a department (e.g. "running shoes '

@@ -149,6 +149,25 @@ async def test_a_product_the_shop_lacks_is_named_before_the_closest_ones(
     assert slots_set(events)["last_search"]["query"]["q"] == "bin bags"
 
 
+async def test_nothing_under_the_budget_shows_the_cheapest_and_says_so(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    headphones = _products(shop, q="headphones")
+    assert len(headphones) >= 2
+    budget = min(p.price for p in headphones) - 1
+    tracker = build_tracker(f"headphones under {budget}", "search_product", [entity("product", "headphones")])
+
+    messages, events = await run_action(ActionSearchProducts(), tracker, domain)
+
+    assert messages[0]["text"].startswith(f"Sorry, we have no headphones under {budget}. The cheapest we have:")
+    shown = [shop.get_product(sku) for sku in slots_set(events)["shown_skus"]]
+    assert [p.price for p in shown] == sorted(p.price for p in headphones)[:len(shown)]
+    assert [c["title"] for c in messages[0]["custom"]["cards"]] == [p.name for p in shown]
+    # What is remembered is the search without the budget, so "in black" or "cheaper" refine it.
+    remembered = slots_set(events)["last_search"]["query"]
+    assert remembered["q"] == "headphones" and remembered["max_price"] is None
+
+
 async def test_a_word_with_two_meanings_searches_the_department_it_means(
     shop: ShopClient, domain: dict[str, Any]
 ) -> None:
