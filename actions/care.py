@@ -22,9 +22,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import care_messages as messages
 from actions.clients.desk import DeskError, get_desk_client
-from actions.clients.shop import ShopClient, ShopConflict, ShopError, get_shop_client
+from actions.clients.shop import ShopClient, ShopConflict, ShopError, ShopNotFound, get_shop_client
+from actions.clients.shop_care import Ticket
 from actions.identity import DEFAULT_CHANNEL, a_person_can_write, customer_id
 from actions.message import entity_value, order_id_in_message, ticket_subject
+from actions.order_choice import RECENT_ORDERS
 from actions.shop_errors import tell_shop_error
 from actions.slots import answered
 
@@ -190,30 +192,67 @@ class ActionUnsubscribe(Action):
         return []
 
 
+# The complaint ticket this conversation opened: more complaining adds to it instead of repeating.
+COMPLAINT_TICKET = "complaint_ticket"
+# Topics of a complaint about an order that went astray ("my parcel never came").
+_ORDER_TOPICS = ("orders", "delivery")
+# Orders such a complaint can be about: bought, and not cancelled or sent back.
+_UNDER_WAY = ("paid", "shipped", "delivered")
+
+
 class ActionOpenComplaint(Action):
-    """A complaint ticket in the shopper's words (and the order they name), with its reference:
-    the care desk's queue shows it and a person answers in the chat. On a channel a person can't
+    """A complaint ticket in the shopper's words, with its reference: the care desk's queue shows it
+    and a person answers in the chat. A complaint about a delivery that names no order is about
+    the newest order under way, whose status is told. More complaining while that ticket is open
+    is noted, not answered with the same words and a second ticket. On a channel a person can't
     write to, no ticket: the shopper is told where to reach one."""
 
     def name(self) -> str:
         return "action_open_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        named = order_id_in_message(tracker)
         if not a_person_can_write(tracker):
             # No ticket that nobody could answer: the shopper is told where a person can.
-            messages.complaint_reply_only(order_id_in_message(tracker)).send(dispatcher)
+            messages.complaint_reply_only(named).send(dispatcher)
             return []
-        subject, body = ticket_subject(tracker, "Complaint in chat")
+        who = customer_id(tracker)
         try:
-            ticket = await get_shop_client().aopen_ticket(
-                customer_id(tracker), "complaint", subject, body, order_id_in_message(tracker)
+            client = get_shop_client()
+            still_open = await _open_ticket(client, who, tracker.get_slot(COMPLAINT_TICKET))
+            if still_open is not None and named in (None, still_open.order_id):
+                messages.complaint_noted(still_open).send(dispatcher)
+                return []
+            order = None
+            if named is None and _topic(tracker) in _ORDER_TOPICS:
+                recent = await client.alist_orders(who, RECENT_ORDERS)
+                order = next((o for o in recent if o.status in _UNDER_WAY), None)
+            subject, body = ticket_subject(tracker, "Complaint in chat")
+            ticket = await client.aopen_ticket(
+                who, "complaint", subject, body, named or (order.order_id if order else None)
             )
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
         logger.info("Complaint ticket %s opened", ticket.ticket_id)
-        messages.complaint_opened(ticket).send(dispatcher)
-        return []
+        messages.complaint_opened(ticket, order).send(dispatcher)
+        return [SlotSet(COMPLAINT_TICKET, ticket.ticket_id)]
+
+
+async def _open_ticket(client: ShopClient, who: str, ticket_id: Any) -> Ticket | None:
+    """The ticket, while it is open (a person may have closed it since)."""
+    if not isinstance(ticket_id, str) or not ticket_id:
+        return None
+    try:
+        ticket = await client.aget_ticket(who, ticket_id)
+    except ShopNotFound:
+        return None
+    return ticket if ticket.status == "open" else None
+
+
+def _topic(tracker: Tracker) -> str | None:
+    topic = tracker.latest_message.get("topic")
+    return topic.get("name") if isinstance(topic, Mapping) else None
 
 
 class ActionPaymentHelp(Action):

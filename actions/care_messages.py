@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from actions.clients.shop_care import Promotion, Store, Ticket
-from actions.responses import MAX_BUTTONS, BotMessage, Button, button, format_price, text
+from actions.clients.shop_orders import OrderSummary
+from actions.responses import MAX_BUTTONS, BotMessage, Button, button, format_price, status_words, text
 
 # The shop's currency: promotions carry amounts without one.
 SHOP_CURRENCY = "EUR"
@@ -118,12 +119,29 @@ def unsubscribed() -> BotMessage:
 # --- tickets ------------------------------------------------------------------------
 
 
-def complaint_opened(ticket: Ticket) -> BotMessage:
+def complaint_opened(ticket: Ticket, order: OrderSummary | None = None) -> BotMessage:
+    """The ticket's reference; `order` is the newest one under way, when the complaint was about a
+    delivery and named none: its status, so the shopper knows which order the team will look at."""
     about = f" about order {ticket.order_id}" if ticket.order_id else ""
+    status = ""
+    if order is not None:
+        tracking = f" (tracking number {order.tracking_number})" if order.tracking_number else ""
+        status = f"Your latest order, {order.order_id}, is {status_words(order.status)}{tracking}. "
     return text(
-        f"I'm really sorry about this. I've passed your complaint{about} to our customer care team: "
+        f"I'm really sorry about this. {status}I've passed your complaint{about} to our customer care team: "
         f"your reference is {ticket.ticket_id}. They'll get back to you in this chat. "
         "If you'd rather talk to someone now, I can bring in a person.",
+        [HANDOFF_BUTTON],
+    )
+
+
+def complaint_noted(ticket: Ticket) -> BotMessage:
+    """More complaining while the conversation's complaint ticket is open."""
+    about = f" about order {ticket.order_id}" if ticket.order_id else ""
+    return text(
+        f"Noted, and I'm sorry. Your complaint{about} ({ticket.ticket_id}) is already with our customer care "
+        "team, and they'll see everything you write here. If you'd rather talk to someone now, I can bring "
+        "in a person.",
         [HANDOFF_BUTTON],
     )
 

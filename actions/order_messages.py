@@ -28,26 +28,12 @@ from actions.responses import (
     button,
     describe_variant,
     format_price,
+    status_words,
     text,
     url_button,
 )
 
-STATUS_WORDS = {
-    "pending_payment": "waiting for payment",
-    "paid": "paid and being prepared for shipping",
-    "shipped": "on its way",
-    "delivered": "delivered",
-    "cancelled": "cancelled",
-    "return_requested": "waiting for your return",
-    "returned": "returned; your refund is being processed",
-    "refunded": "refunded",
-}
-
 RETURN_REASONS = ("Too small", "Too big", "Damaged", "Not as described", "Changed my mind")
-
-
-def status_words(status: str) -> str:
-    return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
 def _date(iso: str | None) -> str:

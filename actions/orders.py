@@ -376,7 +376,7 @@ class ActionPaymentUpdate(Action):
         elif order.status == "pending_payment":
             messages.payment_not_received(order).send(dispatcher)
         else:
-            responses.text(f"Order {order.order_id} is {messages.status_words(order.status)}.").send(dispatcher)
+            responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.").send(dispatcher)
         return [SlotSet(ORDER_ID, order.order_id)]
 
 
@@ -396,7 +396,7 @@ class ActionPaymentFailed(Action):
             # A later attempt went through before this notice was read.
             messages.payment_received(order).send(dispatcher)
         else:
-            responses.text(f"Order {order.order_id} is {messages.status_words(order.status)}.").send(dispatcher)
+            responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.").send(dispatcher)
         return [SlotSet(ORDER_ID, order.order_id)]
 
 

@@ -91,6 +91,23 @@ def describe_query(query: ProductQuery) -> str:
     return words
 
 
+# An order's status in words: "Order B-1 is on its way."
+STATUS_WORDS = {
+    "pending_payment": "waiting for payment",
+    "paid": "paid and being prepared for shipping",
+    "shipped": "on its way",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "return_requested": "waiting for your return",
+    "returned": "returned; your refund is being processed",
+    "refunded": "refunded",
+}
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
 def text(message: str, buttons: Sequence[Button] = ()) -> BotMessage:
     return BotMessage(text=message, buttons=list(buttons))
 

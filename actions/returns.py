@@ -103,7 +103,7 @@ class ActionStartReturn(Action):
             if on_the_way is not None:
                 responses.text(
                     f"Your order {on_the_way.order_id} hasn't been delivered yet "
-                    f"({messages.status_words(on_the_way.status)}). You can return items once they arrive, "
+                    f"({responses.status_words(on_the_way.status)}). You can return items once they arrive, "
                     "within 30 days of delivery."
                 ).send(dispatcher)
             else:

@@ -640,6 +640,9 @@ class ShopClient:
     ) -> None:
         await asyncio.to_thread(self.record_feedback, customer_id, rating, topic, comment)
 
+    async def aget_ticket(self, customer_id: str, ticket_id: str) -> Ticket:
+        return await asyncio.to_thread(self.get_ticket, customer_id, ticket_id)
+
     async def aclose_ticket(self, customer_id: str, ticket_id: str) -> None:
         await asyncio.to_thread(self.close_ticket, customer_id, ticket_id)
 

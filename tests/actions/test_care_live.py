@@ -27,6 +27,7 @@ from actions.care import (
 )
 from actions.clients.desk import get_desk_client
 from actions.clients.shop import ProductQuery, ShopClient
+from actions.clients.shop_orders import Order
 from tests.actions.builders import entity, run_action, slots_set, texts
 from tests.actions.builders import user_tracker as tracker
 from tests.actions.conftest import DeskRecorder
@@ -171,6 +172,39 @@ async def test_a_complaint_opens_a_ticket_with_the_message_and_order(
     assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
 
 
+async def test_a_parcel_that_never_came_is_about_the_newest_order_and_more_complaining_is_noted(
+    shop: ShopClient, sender: str, domain: dict[str, Any]
+) -> None:
+    who = f"socketio:{sender}"
+    order = _shipped_order(shop, who, f"never-came-{sender}")
+    said = tracker(sender, "my parcel never came mate", "complaint", channel="socketio")
+    said.latest_message["topic"] = {"name": "delivery", "confidence": 0.9}
+
+    messages, events = await run_action(ActionOpenComplaint(), said, domain)
+
+    text = texts(messages)
+    assert f"Your latest order, {order.order_id}, is on its way" in text
+    reference = slots_set(events)["complaint_ticket"]
+    assert f"your reference is {reference}" in text
+    assert shop.get_ticket(who, reference).order_id == order.order_id
+
+    # "still nothing, this is a joke": the same ticket, other words, no second ticket.
+    before = open_tickets(os.environ["SHOP_URL"])
+    again = tracker(sender, "still nothing, this is a joke", "complaint", slots={"complaint_ticket": reference},
+                    channel="socketio")
+    more, more_events = await run_action(ActionOpenComplaint(), again, domain)
+
+    assert open_tickets(os.environ["SHOP_URL"]) == before and more_events == []
+    assert texts(more).startswith(f"Noted, and I'm sorry. Your complaint about order {order.order_id} ({reference})")
+    assert more[0]["buttons"] == [{"title": "Talk to a person", "payload": "/human_handoff"}]
+
+    # Once a person has closed it, a new complaint is a new ticket.
+    shop.close_ticket(who, reference)
+    closed, closed_events = await run_action(ActionOpenComplaint(), again, domain)
+    assert slots_set(closed_events)["complaint_ticket"] not in (None, reference)
+    assert "your reference is" in texts(closed)
+
+
 async def test_payment_help_fits_the_problem_and_opens_a_ticket(
     shop: ShopClient, sender: str, domain: dict[str, Any]
 ) -> None:
@@ -222,6 +256,21 @@ async def test_on_a_reply_only_channel_no_ticket_is_promised_that_nobody_could_a
 # --- erasure ------------------------------------------------------------------------
 
 
+def _shipped_order(shop: ShopClient, who: str, key: str) -> Order:
+    """An order of the shopper's, paid through its pay link and marked shipped by the shop's admin."""
+    _add_something(shop, who)
+    created = shop.place_order(who, key, "Via Roma 1, 20121 Milano, Italy", "standard", "card")
+    assert requests.post(created.payment_url or "", data={"action": "pay"}, timeout=10).status_code == 200
+    shipped = requests.post(
+        f"{os.environ['SHOP_URL']}/admin/orders/{created.order_id}/status",
+        json={"status": "shipped"},
+        headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"},
+        timeout=10,
+    )
+    assert shipped.status_code == 200, shipped.text
+    return created
+
+
 def _add_something(shop: ShopClient, who: str) -> None:
     for summary in shop.search_products(ProductQuery(in_stock=True, limit=50)).items:
         product = shop.get_product(summary.sku)
@@ -262,16 +311,7 @@ async def test_erasure_waits_for_an_order_on_its_way_and_says_so(
     shop: ShopClient, sender: str, domain: dict[str, Any], desk: DeskRecorder
 ) -> None:
     who = f"rest:{sender}"
-    _add_something(shop, who)
-    created = shop.place_order(who, f"erase-{sender}", "Via Roma 1, 20121 Milano, Italy", "standard", "card")
-    assert requests.post(created.payment_url or "", data={"action": "pay"}, timeout=10).status_code == 200
-    shipped = requests.post(
-        f"{os.environ['SHOP_URL']}/admin/orders/{created.order_id}/status",
-        json={"status": "shipped"},
-        headers={"Authorization": f"Bearer {os.environ['SHOP_ADMIN_TOKEN']}"},
-        timeout=10,
-    )
-    assert shipped.status_code == 200, shipped.text
+    created = _shipped_order(shop, who, f"erase-{sender}")
 
     yes = tracker(sender, "yes", "affirm", slots={CONFIRMING_ERASURE: True})
     messages, events = await run_action(ActionDeleteMyData(), yes, domain)
