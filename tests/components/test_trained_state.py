@@ -65,3 +65,27 @@ def test_the_retrieval_selector_answers_in_the_response_selectors_shape(tmp_path
     answer = message.get("response_selector")["faq"]["response"]
     assert answer[INTENT_RESPONSE_KEY] == "faq/warranty" and answer["utter_action"] == "utter_faq/warranty"
     assert answer["responses"] == [{"text": "Two years."}]
+
+
+def test_a_loaded_regression_reads_a_message_without_copying_its_coefficients(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("intents")
+    examples = [_message(t, 1.0, intent="greet") for t in GREETINGS]
+    examples += [_message(t, 0.0, intent="order_status") for t in ORDERS]
+    examples += [_message(t, 0.5, intent="thank") for t in ("thanks", "thank you", "cheers", "ta", "thx")]
+    trained = MeaningIntentClassifier.create({}, storage, resource, MagicMock())
+    trained.train(TrainingData(examples))
+    loaded = MeaningIntentClassifier.load({}, storage, resource, MagicMock())
+
+    for component in (trained, loaded):
+        assert component.state is not None
+        coefficients = component.state["classifier"].coef_
+        # scipy multiplies a sparse row by coef_.T, copying it first unless it is already row-major.
+        assert coefficients.T.flags["C_CONTIGUOUS"]
+    row_major = MeaningIntentClassifier.load({}, storage, resource, MagicMock())
+    assert row_major.state is not None
+    row_major.state["classifier"].coef_ = np.ascontiguousarray(row_major.state["classifier"].coef_)
+    for text, direction in (("hello again", 0.9), ("where is it", 0.1), ("many thanks", 0.5)):
+        ours, theirs = _message(text, direction), _message(text, direction)
+        loaded.process([ours])
+        row_major.process([theirs])
+        assert ours.get("intent_ranking") == theirs.get("intent_ranking")
