@@ -173,8 +173,10 @@ def render_whatsapp(message: dict[str, Any]) -> list[dict[str, Any]]:
                      for piece in split_text(text, MAX_TEXT)]
     elif text:
         body = text
+    # Reply buttons: at most 3, with short titles that tell them apart (WhatsApp refuses two alike).
     fits_buttons = bool(options) and len(options) <= MAX_REPLY_BUTTONS and all(
-        len(title) <= MAX_BUTTON_TITLE and not about for title, _, about in options)
+        len(title) <= MAX_BUTTON_TITLE and not about for title, _, about in options) and len(
+        {title for title, _, _ in options}) == len(options)
     if image and not fits_buttons:  # only reply buttons have room for an image
         rendered.append({"type": "image", "image": {"link": image}})
         image = None
