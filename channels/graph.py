@@ -2,9 +2,10 @@
 
 Non-blocking (aiohttp, one session per client, opened in the event loop that first sends), with a
 timeout on every call. A call is tried again, after a growing pause, only when Meta says it was not
-taken: 429 (rate limit) and 5xx. A timeout is not retried: Meta may have delivered the message, and
-the shopper would get it twice. The access token goes in the `Authorization` header, never in the
-URL (URLs end up in logs). Logs name a shopper only by `redact(id)`: a WhatsApp id is a phone number.
+taken (429, 5xx) or no connection could be made. A timeout or a connection cut after the request
+went out is not retried: Meta may have delivered the message, and the shopper would get it twice.
+The access token goes in the `Authorization` header, never in the URL (URLs end up in logs). Logs
+name a shopper only by `redact(id)`: a WhatsApp id is a phone number.
 """
 
 from __future__ import annotations
@@ -73,10 +74,15 @@ class GraphClient:
             except asyncio.TimeoutError:
                 logger.error("graph: POST %s for %s timed out after %.0f s", path, redact(shopper), self.timeout)
                 raise GraphError(0, None, "timed out") from None
-            except aiohttp.ClientError as failure:
-                # Nothing reached Meta when the connection failed: safe to try again.
+            except aiohttp.ClientConnectorError as failure:
+                # No connection, so nothing reached Meta: safe to try again.
                 status, data, retry_after = 0, {}, None
-                logger.warning("graph: POST %s for %s failed (%s)", path, redact(shopper), type(failure).__name__)
+                logger.warning("graph: POST %s for %s could not connect (%s)", path, redact(shopper),
+                               type(failure).__name__)
+            except aiohttp.ClientError as failure:
+                # Cut off after the request went out: Meta may have taken it, so not again.
+                logger.error("graph: POST %s for %s failed (%s)", path, redact(shopper), type(failure).__name__)
+                raise GraphError(0, None, type(failure).__name__) from None
             if 200 <= status < 300:
                 return data
             found = data.get("error")
