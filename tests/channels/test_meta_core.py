@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channels.graph import GraphClient, GraphError, redact
-from channels.messenger import MessengerInput
+from channels.messenger import MessengerInput, messenger_events
 from channels.meta import (
+    BadPayload,
     MemorySeen,
     RedisSeen,
     SenderQueues,
@@ -27,7 +30,8 @@ from channels.meta import (
     seen_store,
     signature_valid,
 )
-from channels.whatsapp import WhatsAppInput
+from channels.whatsapp import WhatsAppInput, whatsapp_events
+from tests.channels.junk import fuzz, json_values
 from tests.channels.meta_payloads import sign
 from tests.processes import free_port
 
@@ -293,3 +297,30 @@ def test_credentials_yml_reads_the_channels_from_the_environment() -> None:
     assert "facebook" not in credentials  # Rasa's built-in channel: see channels/meta.py
 
 
+
+
+# --- any body -------------------------------------------------------------------------------------
+
+
+def _shaped(junk: Any, whatsapp: bool) -> Any:
+    """Junk in Meta's envelope, so that the parsers' inner parts get it too."""
+    if whatsapp:
+        return {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": "106540352242922"}, "contacts": junk, "messages": [
+                {"from": "391234", "id": "w", "type": kind, kind: junk} for kind in
+                ("text", "interactive", "button", "location", "order", "image", "reaction")]}}]}]}
+    return {"object": "page", "entry": [{"messaging": [
+        {"sender": {"id": "1234"}, kind: junk} for kind in ("message", "postback", "referral", "delivery")]}]}
+
+
+@fuzz(300)
+@given(json_values(), st.booleans())
+def test_any_body_is_read_or_refused_with_bad_payload(junk: Any, shaped: bool) -> None:
+    for whatsapp in (False, True):
+        body = _shaped(junk, whatsapp) if shaped else junk
+        try:
+            events = whatsapp_events(body, "106540352242922") if whatsapp else messenger_events(body)
+        except BadPayload:
+            continue
+        assert all(isinstance(e.sender, str) and isinstance(e.message_id, str) for e in events)
+        assert all(e.text is None or isinstance(e.text, str) for e in events)
