@@ -33,12 +33,48 @@ SECRETS_OF = {
     # it checks Rasa's calls; it calls the shop as the assistant and the desk for history erasure
     "actions": {"ACTION_SERVER_TOKEN", "ACTION_SERVER_TOKEN_PREVIOUS", "SHOP_API_TOKEN", "DESK_API_TOKEN"},
     # it checks its HTTP API's, the desk's, the web chat's and the REST channel's; it calls the action server
+    # and Messenger's and WhatsApp's, when they are on; it calls the action server and the Graph API
     "rasa": {"RASA_API_TOKEN", "RASA_API_TOKEN_PREVIOUS", "DESK_API_TOKEN", "WEBCHAT_SESSION_SECRET",
              "WEBCHAT_SESSION_SECRET_PREVIOUS", "REST_CHANNEL_TOKEN", "REST_CHANNEL_TOKEN_PREVIOUS",
-             "ACTION_SERVER_TOKEN"},
+             "ACTION_SERVER_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN", "MESSENGER_PAGE_ACCESS_TOKEN",
+             "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_ACCESS_TOKEN"},
     "webchat": set(),
 }
 SECRET_SUFFIXES = ("_TOKEN", "_SECRET", "_TOKEN_PREVIOUS", "_SECRET_PREVIOUS")
+
+
+# Channels Rasa serves only when all their variables are set: credentials.yml reads them, and Rasa
+# refuses to start on an unset ${VAR}, so `make run` leaves out the channels that are not configured.
+OPTIONAL_CHANNELS = {
+    "channels.messenger.MessengerInput": ("Messenger", ("MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN",
+                                                        "MESSENGER_PAGE_ACCESS_TOKEN")),
+    "channels.whatsapp.WhatsAppInput": ("WhatsApp", ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+                                                     "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID")),
+}
+# What those channels' credentials read besides their own variables (docs/configuration.md).
+META_DEFAULTS = {"META_GRAPH_URL": "https://graph.facebook.com", "META_GRAPH_VERSION": "v25.0"}
+
+
+def channels_on(env: dict[str, str]) -> list[str]:
+    """The optional channels whose variables are all set, by name."""
+    return [name for name, variables in OPTIONAL_CHANNELS.values() if all(env.get(v, "").strip() for v in variables)]
+
+
+def credentials_file(env: dict[str, str]) -> str:
+    """credentials.yml, without the optional channels whose variables are not all set."""
+    off = {key for key, (name, _) in OPTIONAL_CHANNELS.items() if name not in channels_on(env)}
+    if not off:
+        return "credentials.yml"
+    kept, skipping = [], False
+    for line in (ROOT / "credentials.yml").read_text().splitlines(keepends=True):
+        if line.strip() and not line[0].isspace() and not line.startswith("#"):  # a channel's first line
+            skipping = line.split(":", 1)[0].strip() in off
+        if not skipping:
+            kept.append(line)
+    generated = ROOT / ".rasa" / "credentials.run.yml"
+    generated.parent.mkdir(exist_ok=True)
+    generated.write_text("".join(kept))
+    return str(generated)
 
 
 def service_env(env: dict[str, str], service: str) -> dict[str, str]:
@@ -71,6 +107,9 @@ def load_env() -> dict[str, str]:
     env.update(os.environ)
     env.setdefault("SHOP_URL", f"http://{env['SHOP_HOST']}:{env['SHOP_PORT']}")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
+    for key, value in META_DEFAULTS.items():
+        if not env.get(key, "").strip():
+            env[key] = value
     env["SANIC_HOST"] = "127.0.0.1"  # the action server listens on loopback only
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -105,7 +144,7 @@ def services(env: dict[str, str]) -> list[tuple[str, list[str], Path, str]]:
         ("rasa", [str(ASSISTANT_BIN / "python"), "-m", "server", "run", "--enable-api",
                   "--interface", "127.0.0.1", "--port", env["RASA_PORT"],
                   "--model", env["RASA_MODEL"], "--endpoints", endpoints_file(env),
-                  "--credentials", "credentials.yml", "--cors", *LOCAL_ORIGINS], ROOT,
+                  "--credentials", credentials_file(env), "--cors", *LOCAL_ORIGINS], ROOT,
          f"http://127.0.0.1:{env['RASA_PORT']}/"),
         ("webchat", [str(SHOP_PYTHON), str(ROOT / "scripts" / "serve_webchat.py")], ROOT,
          f"http://127.0.0.1:{env['WEBCHAT_PORT']}/config.js"),
@@ -172,6 +211,8 @@ def main() -> int:
             f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  "
             "(REST channel: /webhooks/rest/webhook, bearer token REST_CHANNEL_TOKEN in .env)\n"
             f"  Chat in your browser: http://127.0.0.1:{env['WEBCHAT_PORT']}\n"
+            f"  Messenger and WhatsApp: {', '.join(channels_on(env)) or 'off'} (docs/configuration.md says how to "
+            "turn them on)\n"
             "  Or in another terminal:  make chat\n"
             "  Stop everything: Ctrl-C\n",
             flush=True,

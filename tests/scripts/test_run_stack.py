@@ -4,6 +4,7 @@ and Rasa lets only the local web chat's origins through CORS."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -75,3 +76,41 @@ def test_cors_admits_only_the_local_web_chat(run_stack: ModuleType, env: dict[st
                    "http://127.0.0.1.evil.example:80", "http://127.0.0.1:80@evil.example", "https://evil.example",
                    "http://localhost", "null"):
         assert not admitted(origin), origin
+
+
+MESSENGER = {"MESSENGER_APP_SECRET": "m-app", "MESSENGER_VERIFY_TOKEN": "m-verify",
+             "MESSENGER_PAGE_ACCESS_TOKEN": "m-page"}
+WHATSAPP = {"WHATSAPP_APP_SECRET": "w-app", "WHATSAPP_VERIFY_TOKEN": "w-verify", "WHATSAPP_ACCESS_TOKEN": "w-access",
+            "WHATSAPP_PHONE_NUMBER_ID": "106540352242922"}
+
+
+@pytest.mark.parametrize(("configured", "on"), [
+    ({}, []), (MESSENGER, ["Messenger"]), (WHATSAPP, ["WhatsApp"]),
+    ({**MESSENGER, **WHATSAPP}, ["Messenger", "WhatsApp"]),
+    ({**MESSENGER, "MESSENGER_PAGE_ACCESS_TOKEN": ""}, []),
+])
+def test_messenger_and_whatsapp_are_served_only_when_configured(
+        run_stack: ModuleType, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, configured: dict[str, str],
+        on: list[str]) -> None:
+    from rasa.shared.utils.io import read_config_file
+
+    env = {key: value for key, value in env.items() if not key.startswith(("MESSENGER_", "WHATSAPP_"))}
+    env.update(configured)
+    assert run_stack.channels_on(env) == on
+    assert env["META_GRAPH_URL"] and env["META_GRAPH_VERSION"]  # defaults Rasa's ${VAR} cannot give
+    # Rasa reads the file it is given with its own ${VAR} substitution, in the environment it is given.
+    for key in [key for key in os.environ if key.startswith(("MESSENGER_", "WHATSAPP_"))]:
+        monkeypatch.delenv(key)
+    for key, value in run_stack.service_env(env, "rasa").items():
+        monkeypatch.setenv(key, value)
+    credentials = read_config_file(ROOT / run_stack.credentials_file(env))
+    served = {"Messenger": "channels.messenger.MessengerInput", "WhatsApp": "channels.whatsapp.WhatsAppInput"}
+    assert [name for name, key in served.items() if key in credentials] == on
+    always = {"channels.rest.AuthenticatedRestInput", "channels.webchat.WebChatInput", "channels.desk.DeskInput"}
+    assert always <= set(credentials)
+    if "Messenger" in on:
+        assert credentials["channels.messenger.MessengerInput"]["page_access_token"] == "m-page"
+    # Their secrets go to Rasa only.
+    secrets = set(configured) - {"WHATSAPP_PHONE_NUMBER_ID"}
+    assert secrets <= set(run_stack.service_env(env, "rasa"))
+    assert not secrets & (set(run_stack.service_env(env, "actions")) | set(run_stack.service_env(env, "shop")))

@@ -1,0 +1,246 @@
+"""Facebook Messenger: the `messenger` channel (webhook /webhooks/messenger/webhook), on channels/meta.py.
+
+Inbound (`messenger_events`), per `entry[].messaging[]` event:
+
+    message.text                    → the text
+    message.quick_reply.payload     → the payload (our buttons send Rasa's `/intent{...}`)
+    postback.payload                → the payload; postback.referral (Get Started via m.me ?ref=) → metadata
+    referral (m.me link, ad, QR)    → "/greet" with {"referral": {"ref", "source", "type", "ad_id"}} metadata
+    a location attachment           → "/store_locator" with {"location": {"latitude", "longitude"}}
+    other attachments               → ATTACHMENT_REPLY, the bot never sees them
+    echoes, delivery, read, optin, reactions, `standby` entries (another app has the thread) → nothing
+
+Outbound (`render_messenger`), a neutral message becomes Send API messages within Messenger's limits:
+text in pieces of ≤ 2,000 characters; product cards as generic-template carousels of ≤ 10 cards
+(numbered as in the text, ≤ 3 buttons each); link buttons in button templates (≤ 3 per template);
+payload buttons as ≤ 13 quick replies on the last message, or, when there are more, as postback
+buttons in button templates, 3 at a time. Titles are shortened after a whole word with "…"
+(≤ 20 characters, card titles ≤ 80). Nothing is dropped: what does not fit goes in another message.
+Before each turn the shopper sees the message marked seen and the typing indicator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from channels.graph import GraphError
+from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id
+from channels.neutral import Card, Choice, cards_and_intro, message_choices, public_image
+from channels.text import clean_text, shorten, split_text
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_TEMPLATE_TEXT = 640
+MAX_QUICK_REPLIES = 13
+MAX_TITLE = 20  # quick replies and buttons
+MAX_TEMPLATE_BUTTONS = 3
+MAX_CARDS = 10
+MAX_CARD_TEXT = 80  # a card's title and subtitle
+MAX_PAYLOAD = 1000
+MAX_INBOUND_TEXT = 2000  # what reaches the NLU (the web chat's limit)
+MAX_REFERRAL_VALUE = 250
+LINKS_PROMPT = "Here you go:"
+MORE_OPTIONS = "More options:"
+
+
+# --- inbound ------------------------------------------------------------------------------------
+
+
+def messenger_events(body: Any) -> list[Inbound]:
+    """The events of a Messenger webhook body meant for the bot, in order (module docstring)."""
+    body = expect(body, dict, "the body")
+    if body.get("object") != "page":
+        raise BadPayload('"object" is not "page"')
+    events: list[Inbound] = []
+    for entry in expect(body.get("entry"), list, "entry"):
+        entry = expect(entry, dict, "an entry")
+        # `standby` entries are events while another app (a person's inbox) has the thread: not ours.
+        for item in expect(entry.get("messaging", []), list, "messaging"):
+            inbound = _event(expect(item, dict, "an event"))
+            if inbound is not None:
+                events.append(inbound)
+    return events
+
+
+def _event(item: dict[str, Any]) -> Inbound | None:
+    if not any(key in item for key in ("message", "postback", "referral")):
+        return None  # delivery, read, optin, reaction, account linking …
+    sender = shopper_id(expect(item.get("sender"), dict, "sender").get("id"))
+    if "message" in item:
+        message = expect(item["message"], dict, "message")
+        if message.get("is_echo"):
+            return None  # what the page itself sent
+        mid = expect(message.get("mid"), str, "message.mid")
+        if message.get("quick_reply") is not None:
+            reply = expect(message["quick_reply"], dict, "quick_reply")
+            return Inbound(sender, mid, _text(expect(reply.get("payload"), str, "quick_reply.payload")))
+        if message.get("text") is not None:
+            return Inbound(sender, mid, _text(expect(message["text"], str, "message.text")))
+        attachments = expect(message.get("attachments", []), list, "attachments")
+        for attachment in attachments:
+            location = _location(expect(attachment, dict, "an attachment"))
+            if location is not None:
+                return Inbound(sender, mid, "/store_locator", {"location": location})
+        return Inbound(sender, mid, None) if attachments else None
+    if "postback" in item:
+        postback = expect(item["postback"], dict, "postback")
+        payload = _text(expect(postback.get("payload"), str, "postback.payload"))
+        # A postback has a mid since 2020; an older or unusual one is named by its content.
+        mid = postback.get("mid") if isinstance(postback.get("mid"), str) else _event_id(item)
+        return Inbound(sender, mid, payload, _referral(postback.get("referral")))
+    return Inbound(sender, _event_id(item), "/greet", _referral(item.get("referral")))
+
+
+def _text(value: str) -> str:
+    return clean_text(value)[:MAX_INBOUND_TEXT]
+
+
+def _event_id(item: dict[str, Any]) -> str:
+    """A stable id for an event without a message id: a redelivery is the same JSON."""
+    return "event:" + hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _referral(value: Any) -> dict[str, Any]:
+    """{"referral": {...}} with the referral's text fields (ref, source, type, ad_id …), or nothing."""
+    if not isinstance(value, dict):
+        return {}
+    kept = {key: clean_text(item)[:MAX_REFERRAL_VALUE] for key, item in value.items()
+            if key in ("ref", "source", "type", "ad_id", "referer_uri") and isinstance(item, str)}
+    return {"referral": kept} if kept else {}
+
+
+def _location(attachment: dict[str, Any]) -> dict[str, float] | None:
+    if attachment.get("type") != "location":
+        return None
+    payload = attachment.get("payload")
+    coordinates = payload.get("coordinates") if isinstance(payload, dict) else None
+    if not isinstance(coordinates, dict):
+        return None
+    latitude, longitude = coordinates.get("lat"), coordinates.get("long")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+        return None
+    return {"latitude": float(latitude), "longitude": float(longitude)}  # type: ignore[arg-type]
+
+
+# --- outbound -----------------------------------------------------------------------------------
+
+
+def render_messenger(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Send API `message` objects for one neutral message, in order (module docstring)."""
+    cards, text = cards_and_intro(message)
+    every = message_choices(message)
+    links = [choice for choice in every if choice.url]
+    replies = [choice for choice in every if choice.payload and len(choice.payload) <= MAX_PAYLOAD]
+    # A payload Messenger cannot carry: the option is still shown, in words the shopper can type.
+    unsendable = [choice.title for choice in every if choice.payload and len(choice.payload) > MAX_PAYLOAD]
+    if unsendable:
+        text = "\n".join([text, *(f"- {title}" for title in unsendable)]).strip()
+    for card in cards:
+        replies += card.choices[MAX_TEMPLATE_BUTTONS:]  # never the case today (2 per card); kept, not lost
+
+    rendered: list[dict[str, Any]] = []
+    template_text = text if links and len(text) <= MAX_TEMPLATE_TEXT else None
+    if text and template_text is None:
+        rendered += [{"text": piece} for piece in split_text(text, MAX_TEXT)]
+    image = public_image(message.get("image"))
+    if image:
+        rendered.append(_attachment("image", {"url": image, "is_reusable": True}))
+    for start in range(0, len(cards), MAX_CARDS):
+        elements = [_element(card) for card in cards[start:start + MAX_CARDS]]
+        rendered.append(_attachment("template", {"template_type": "generic", "elements": elements}))
+    for start in range(0, len(links), MAX_TEMPLATE_BUTTONS):
+        buttons = [_button(choice) for choice in links[start:start + MAX_TEMPLATE_BUTTONS]]
+        prompt = (template_text or LINKS_PROMPT) if start == 0 else MORE_OPTIONS
+        rendered.append(_attachment("template", {"template_type": "button", "text": prompt, "buttons": buttons}))
+    if len(replies) > MAX_QUICK_REPLIES:
+        for start in range(0, len(replies), MAX_TEMPLATE_BUTTONS):
+            buttons = [_button(choice) for choice in replies[start:start + MAX_TEMPLATE_BUTTONS]]
+            rendered.append(_attachment("template", {"template_type": "button", "text": MORE_OPTIONS,
+                                                     "buttons": buttons}))
+    elif replies:
+        if not rendered:
+            rendered.append({"text": MORE_OPTIONS})  # quick replies need a message to sit under
+        rendered[-1]["quick_replies"] = [
+            {"content_type": "text", "title": shorten(choice.title, MAX_TITLE), "payload": choice.payload}
+            for choice in replies]
+    return rendered
+
+
+def _attachment(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"attachment": {"type": kind, "payload": payload}}
+
+
+def _button(choice: Choice) -> dict[str, Any]:
+    title = shorten(choice.title, MAX_TITLE)
+    if choice.url:
+        return {"type": "web_url", "url": choice.url, "title": title}
+    return {"type": "postback", "title": title, "payload": choice.payload}
+
+
+def _element(card: Card) -> dict[str, Any]:
+    title = f"{card.number}. {card.title}" if card.number is not None else card.title
+    element: dict[str, Any] = {"title": shorten(title, MAX_CARD_TEXT)}
+    if card.subtitle:
+        element["subtitle"] = shorten(card.subtitle, MAX_CARD_TEXT)
+    if card.image_url:
+        element["image_url"] = card.image_url
+    buttons = [_button(choice) for choice in card.choices[:MAX_TEMPLATE_BUTTONS]
+               if choice.url or (choice.payload and len(choice.payload) <= MAX_PAYLOAD)]
+    if buttons:
+        element["buttons"] = buttons
+    return element
+
+
+class MessengerOutput(MetaOutput):
+    """Sends to a PSID through the page's Send API (POST /me/messages)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "messenger"
+
+    def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        return render_messenger(message)
+
+    async def deliver(self, recipient_id: str, rendered: dict[str, Any]) -> None:
+        await self.client.post("me/messages", {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE",
+                                               "message": rendered}, recipient_id)
+
+    async def before_turn(self, recipient_id: str) -> None:
+        for action in ("mark_seen", "typing_on"):
+            try:
+                await self.client.post("me/messages", {"recipient": {"id": recipient_id}, "sender_action": action},
+                                       recipient_id)
+            except GraphError:
+                return  # only a courtesy: the answer still goes out
+
+
+class MessengerInput(MetaInput):
+    """The Messenger webhook. In credentials.yml (docs/configuration.md):
+
+        channels.messenger.MessengerInput:
+          app_secret: ${MESSENGER_APP_SECRET}
+          verify_token: ${MESSENGER_VERIFY_TOKEN}
+          page_access_token: ${MESSENGER_PAGE_ACCESS_TOKEN}
+          graph_url: ${META_GRAPH_URL}
+          graph_version: ${META_GRAPH_VERSION}
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "messenger"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerInput:
+        credentials = dict(credentials or {})
+        credentials["access_token"] = credentials.get("page_access_token")
+        return cls(MetaSettings.read("channels.messenger.MessengerInput", credentials, "MESSENGER"))
+
+    def inbound(self, body: Any) -> list[Inbound]:
+        return messenger_events(body)
+
+    def get_output_channel(self) -> MessengerOutput:
+        return MessengerOutput(self.client)

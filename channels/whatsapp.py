@@ -1,0 +1,282 @@
+"""WhatsApp Business Cloud API: the `whatsapp` channel (webhook /webhooks/whatsapp/webhook), on channels/meta.py.
+
+Inbound (`whatsapp_events`), per `entry[].changes[]` of field "messages" for our phone number id:
+
+    text.body                                   → the text
+    interactive.button_reply.id / list_reply.id → the id (our buttons' and rows' ids are Rasa payloads)
+    button.payload (a template's quick reply)   → the payload
+    location                                    → "/store_locator" with {"location": {"latitude", "longitude", …}}
+    image, document, audio, video, sticker      → ATTACHMENT_REPLY; order (catalogue cart) → ORDER_REPLY;
+                                                  the bot never sees them
+    contacts[].profile.name                     → {"profile_name"} metadata
+    referral (a click-to-WhatsApp ad)           → {"referral"} metadata
+    statuses (sent, delivered, read, failed), reactions, system and unsupported messages → nothing
+
+Outbound (`render_whatsapp`), a neutral message becomes Cloud API messages within WhatsApp's limits:
+text in pieces of ≤ 4,096 characters; ≤ 3 payload buttons with titles ≤ 20 as reply buttons, more
+(or longer titles, or product cards) as list messages of ≤ 10 rows (titles ≤ 24, descriptions ≤ 72),
+one list after another when there are more; each link button as a `cta_url` message. An interactive
+body holds ≤ 1,024 characters: a longer text goes first as text messages. Product cards become rows
+opening the product's details (whose single card then offers its own buttons); nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.graph import GraphClient
+from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id
+from channels.neutral import Choice, cards_and_intro, message_choices, public_image
+from channels.text import clean_text, shorten, split_text
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_BODY = 1024
+MAX_REPLY_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_BUTTON_ID = 256
+MAX_ROWS = 10
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
+MAX_ROW_ID = 200
+MAX_INBOUND_TEXT = 2000
+MAX_METADATA_VALUE = 250
+LIST_BUTTON = "Choose"
+PRODUCTS_BUTTON = "See products"
+CHOOSE_PROMPT = "Choose one:"
+MORE_OPTIONS = "More options:"
+ORDER_REPLY = ("Thanks for your order! I can't take orders from the catalogue here yet: tell me which products "
+               "you'd like, and I'll put them in your cart.")
+_ATTACHMENTS = {"image", "document", "audio", "video", "sticker"}
+_REFERRAL_KEYS = ("source_url", "source_id", "source_type", "headline", "ctwa_clid")
+
+
+# --- inbound ------------------------------------------------------------------------------------
+
+
+def whatsapp_events(body: Any, phone_number_id: str) -> list[Inbound]:
+    """The messages of a WhatsApp webhook body to our number meant for the bot, in order."""
+    body = expect(body, dict, "the body")
+    if body.get("object") != "whatsapp_business_account":
+        raise BadPayload('"object" is not "whatsapp_business_account"')
+    events: list[Inbound] = []
+    for entry in expect(body.get("entry"), list, "entry"):
+        for change in expect(expect(entry, dict, "an entry").get("changes", []), list, "changes"):
+            change = expect(change, dict, "a change")
+            if change.get("field") != "messages":
+                continue  # account, template and quality updates
+            value = expect(change.get("value"), dict, "value")
+            number = expect(value.get("metadata", {}), dict, "metadata").get("phone_number_id")
+            if number is not None and str(number) != phone_number_id:
+                continue  # another number of the same business account
+            names = _profile_names(value.get("contacts"))
+            for message in expect(value.get("messages", []), list, "messages"):
+                inbound = _message(expect(message, dict, "a message"), names)
+                if inbound is not None:
+                    events.append(inbound)
+            expect(value.get("statuses", []), list, "statuses")  # receipts: never the bot's
+    return events
+
+
+def _profile_names(contacts: Any) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for contact in contacts if isinstance(contacts, list) else []:
+        profile = contact.get("profile") if isinstance(contact, dict) else None
+        name = profile.get("name") if isinstance(profile, dict) else None
+        if isinstance(name, str) and name.strip() and isinstance(contact.get("wa_id"), str):
+            names[contact["wa_id"]] = " ".join(clean_text(name).split())[:MAX_METADATA_VALUE]
+    return names
+
+
+def _message(message: dict[str, Any], names: dict[str, str]) -> Inbound | None:
+    kind = message.get("type")
+    if kind not in {"text", "interactive", "button", "location", "order", *_ATTACHMENTS}:
+        return None  # reaction, system, unsupported, ephemeral …
+    sender = shopper_id(message.get("from"))
+    wamid = expect(message.get("id"), str, "message.id")
+    metadata: dict[str, Any] = {}
+    if sender in names:
+        metadata["profile_name"] = names[sender]
+    referral = message.get("referral")
+    if isinstance(referral, dict):
+        kept = {key: clean_text(value)[:MAX_METADATA_VALUE] for key, value in referral.items()
+                if key in _REFERRAL_KEYS and isinstance(value, str)}
+        if kept:
+            metadata["referral"] = kept
+    part = expect(message.get(kind), dict, f"message.{kind}")
+    if kind == "text":
+        return Inbound(sender, wamid, _text(expect(part.get("body"), str, "text.body")), metadata)
+    if kind == "interactive":
+        reply = part.get(str(part.get("type")))
+        if part.get("type") not in ("button_reply", "list_reply") or not isinstance(reply, dict):
+            return None  # nfm_reply (flows) and others we never send
+        return Inbound(sender, wamid, _text(expect(reply.get("id"), str, "interactive reply id")), metadata)
+    if kind == "button":
+        payload = part.get("payload") if isinstance(part.get("payload"), str) else part.get("text")
+        return Inbound(sender, wamid, _text(expect(payload, str, "button.payload")), metadata)
+    if kind == "location":
+        latitude, longitude = part.get("latitude"), part.get("longitude")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+            raise BadPayload("location without coordinates")
+        location: dict[str, Any] = {"latitude": float(latitude), "longitude": float(longitude)}
+        location |= {key: clean_text(part[key])[:MAX_METADATA_VALUE] for key in ("name", "address")
+                     if isinstance(part.get(key), str)}
+        return Inbound(sender, wamid, "/store_locator", {**metadata, "location": location})
+    if kind == "order":
+        return Inbound(sender, wamid, None, metadata, reply=ORDER_REPLY)
+    return Inbound(sender, wamid, None, metadata)
+
+
+def _text(value: str) -> str:
+    return clean_text(value)[:MAX_INBOUND_TEXT]
+
+
+# --- outbound -----------------------------------------------------------------------------------
+
+
+def render_whatsapp(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Cloud API message bodies (without `to`) for one neutral message, in order (module docstring)."""
+    cards, intro = cards_and_intro(message)
+    # A list shows its rows only when opened, and a row's title is short: the body keeps the
+    # numbered lines (full names and prices) of the text.
+    text = str(message.get("text") or "").strip() if len(cards) > 1 else intro
+    every = message_choices(message)
+    links = [choice for choice in every if choice.url]
+    # (title, id, description) of each option: a card opens its details, a button sends its payload.
+    options: list[tuple[str, str, str]] = []
+    image: str | None = public_image(message.get("image"))
+    if len(cards) == 1:
+        card = cards[0]
+        image = image or card.image_url
+        links += [choice for choice in card.choices if choice.url]
+        options += [(choice.title, choice.payload, "") for choice in card.choices if choice.payload]
+    else:
+        for card in cards:
+            opens = next((choice.payload for choice in card.choices if choice.payload), None)
+            title = f"{card.number}. {card.title}" if card.number is not None else card.title
+            if opens:
+                options.append((title, opens, card.subtitle))
+    options += [(choice.title, choice.payload, "") for choice in every if choice.payload]
+    options = list({option_id: (title, option_id, about) for title, option_id, about in options}.values())
+    too_long = [title for title, option_id, _ in options if len(option_id) > MAX_ROW_ID]
+    if too_long:  # an id WhatsApp cannot carry: the option is still shown, in words the shopper can type
+        text = "\n".join([text, *(f"- {title}" for title in too_long)]).strip()
+        options = [option for option in options if len(option[1]) <= MAX_ROW_ID]
+
+    interactive = bool(options) or bool(links)
+    body: str | None = None
+    rendered: list[dict[str, Any]] = []
+    if text and (not interactive or len(text) > MAX_BODY):
+        rendered += [{"type": "text", "text": {"body": piece, "preview_url": False}}
+                     for piece in split_text(text, MAX_TEXT)]
+    elif text:
+        body = text
+    # Reply buttons: at most 3, with short titles that tell them apart (WhatsApp refuses two alike).
+    fits_buttons = bool(options) and len(options) <= MAX_REPLY_BUTTONS and all(
+        len(title) <= MAX_BUTTON_TITLE and not about for title, _, about in options) and len(
+        {title for title, _, _ in options}) == len(options)
+    if image and not fits_buttons:  # only reply buttons have room for an image
+        rendered.append({"type": "image", "image": {"link": image}})
+        image = None
+    if options:
+        if fits_buttons:
+            rendered.append(_buttons(body or CHOOSE_PROMPT, options, image))
+        else:
+            button = PRODUCTS_BUTTON if len(cards) > 1 else LIST_BUTTON
+            for start in range(0, len(options), MAX_ROWS):
+                prompt = (body or CHOOSE_PROMPT) if start == 0 else MORE_OPTIONS
+                rendered.append(_list(prompt, button, options[start:start + MAX_ROWS]))
+        body = None
+    for link in links:
+        rendered.append(_link(body or link.title, link))
+        body = None
+    return rendered
+
+
+def _buttons(body: str, options: list[tuple[str, str, str]], image: str | None) -> dict[str, Any]:
+    interactive: dict[str, Any] = {
+        "type": "button", "body": {"text": body},
+        "action": {"buttons": [{"type": "reply", "reply": {"id": option_id, "title": title}}
+                               for title, option_id, _ in options]}}
+    if image:
+        interactive["header"] = {"type": "image", "image": {"link": image}}
+    return {"type": "interactive", "interactive": interactive}
+
+
+def _list(body: str, button: str, options: list[tuple[str, str, str]]) -> dict[str, Any]:
+    rows = []
+    for title, option_id, about in options:
+        row = {"id": option_id, "title": shorten(title, MAX_ROW_TITLE)}
+        # A shortened title keeps its whole wording in the description, which has more room.
+        description = about if row["title"] == title else " · ".join(part for part in (title, about) if part)
+        if description:
+            row["description"] = shorten(description, MAX_ROW_DESCRIPTION)
+        rows.append(row)
+    return {"type": "interactive", "interactive": {
+        "type": "list", "body": {"text": body},
+        "action": {"button": button, "sections": [{"title": shorten(button, MAX_ROW_TITLE), "rows": rows}]}}}
+
+
+def _link(body: str, link: Choice) -> dict[str, Any]:
+    return {"type": "interactive", "interactive": {
+        "type": "cta_url", "body": {"text": shorten(body, MAX_BODY)},
+        "action": {"name": "cta_url", "parameters": {"display_text": shorten(link.title, MAX_BUTTON_TITLE),
+                                                      "url": link.url}}}}
+
+
+class WhatsAppOutput(MetaOutput):
+    """Sends to a wa_id from our business number (POST /<phone_number_id>/messages)."""
+
+    def __init__(self, client: GraphClient, phone_number_id: str) -> None:
+        super().__init__(client)
+        self.phone_number_id = phone_number_id
+
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        return render_whatsapp(message)
+
+    async def deliver(self, recipient_id: str, rendered: dict[str, Any]) -> None:
+        await self.client.post(f"{self.phone_number_id}/messages", {
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **rendered},
+            recipient_id)
+
+
+class WhatsAppInput(MetaInput):
+    """The WhatsApp Cloud API webhook. In credentials.yml (docs/configuration.md):
+
+        channels.whatsapp.WhatsAppInput:
+          app_secret: ${WHATSAPP_APP_SECRET}
+          verify_token: ${WHATSAPP_VERIFY_TOKEN}
+          access_token: ${WHATSAPP_ACCESS_TOKEN}
+          phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID}
+          graph_url: ${META_GRAPH_URL}
+          graph_version: ${META_GRAPH_VERSION}
+    """
+
+    def __init__(self, settings: MetaSettings, phone_number_id: str) -> None:
+        super().__init__(settings)
+        self.phone_number_id = phone_number_id
+
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
+        settings = MetaSettings.read("channels.whatsapp.WhatsAppInput", credentials, "WHATSAPP")
+        number = str((credentials or {}).get("phone_number_id") or "").strip()
+        if not number.isdigit():
+            raise ValueError("channels.whatsapp.WhatsAppInput needs `phone_number_id` (digits) in credentials.yml, "
+                             "from WHATSAPP_PHONE_NUMBER_ID (docs/configuration.md).")
+        return cls(settings, number)
+
+    def inbound(self, body: Any) -> list[Inbound]:
+        return whatsapp_events(body, self.phone_number_id)
+
+    def get_output_channel(self) -> WhatsAppOutput:
+        return WhatsAppOutput(self.client, self.phone_number_id)

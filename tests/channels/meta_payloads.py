@@ -1,0 +1,153 @@
+"""Webhook bodies as Meta sends them (Messenger Platform and WhatsApp Cloud API), for the channel tests.
+
+Shapes follow Meta's webhook references: Messenger `{"object": "page", "entry": [{"id", "time",
+"messaging": [...]}]}`, WhatsApp `{"object": "whatsapp_business_account", "entry": [{"id",
+"changes": [{"field": "messages", "value": {"messaging_product", "metadata", "contacts",
+"messages" | "statuses"}}]}]}`. Ids are made up; PSIDs and wa_ids are digits, as Meta's are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+PAGE_ID = "104918273645012"
+WABA_ID = "110200300400500"
+PHONE_NUMBER_ID = "106540352242922"
+DISPLAY_NUMBER = "15550783881"
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def encode(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+# --- Messenger ------------------------------------------------------------------------------------
+
+
+def messenger(*events: dict[str, Any], standby: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": PAGE_ID, "time": _now(), "messaging": list(events)}
+    if standby is not None:
+        entry = {"id": PAGE_ID, "time": _now(), "standby": standby}
+    return {"object": "page", "entry": [entry]}
+
+
+def _event(psid: str, **fields: Any) -> dict[str, Any]:
+    return {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": _now(), **fields}
+
+
+def m_text(psid: str, mid: str, text: str) -> dict[str, Any]:
+    return _event(psid, message={"mid": mid, "text": text})
+
+
+def m_quick_reply(psid: str, mid: str, title: str, payload: str) -> dict[str, Any]:
+    return _event(psid, message={"mid": mid, "text": title, "quick_reply": {"payload": payload}})
+
+
+def m_postback(psid: str, mid: str, title: str, payload: str, ref: str | None = None) -> dict[str, Any]:
+    postback: dict[str, Any] = {"mid": mid, "title": title, "payload": payload}
+    if ref is not None:
+        postback["referral"] = {"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"}
+    return _event(psid, postback=postback)
+
+
+def m_referral(psid: str, ref: str) -> dict[str, Any]:
+    return _event(psid, referral={"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"})
+
+
+def m_image(psid: str, mid: str) -> dict[str, Any]:
+    return _event(psid, message={"mid": mid, "attachments": [
+        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg"}}]})
+
+
+def m_location(psid: str, mid: str, lat: float, long: float) -> dict[str, Any]:
+    return _event(psid, message={"mid": mid, "attachments": [
+        {"type": "location", "title": "Pinned location", "payload": {"coordinates": {"lat": lat, "long": long}}}]})
+
+
+def m_echo(psid: str, mid: str, text: str) -> dict[str, Any]:
+    # An echo's sender is the page and its recipient the shopper.
+    return {"sender": {"id": PAGE_ID}, "recipient": {"id": psid}, "timestamp": _now(),
+            "message": {"is_echo": True, "app_id": 1517776481860111, "mid": mid, "text": text}}
+
+
+def m_delivery(psid: str, mid: str) -> dict[str, Any]:
+    return _event(psid, delivery={"mids": [mid], "watermark": _now()})
+
+
+def m_read(psid: str) -> dict[str, Any]:
+    return _event(psid, read={"watermark": _now()})
+
+
+# --- WhatsApp -------------------------------------------------------------------------------------
+
+
+def whatsapp(messages: list[dict[str, Any]] | None = None, statuses: list[dict[str, Any]] | None = None,
+             names: dict[str, str] | None = None, number: str = PHONE_NUMBER_ID) -> dict[str, Any]:
+    value: dict[str, Any] = {"messaging_product": "whatsapp",
+                             "metadata": {"display_phone_number": DISPLAY_NUMBER, "phone_number_id": number}}
+    if messages is not None:
+        senders = dict.fromkeys(str(message["from"]) for message in messages)
+        value["contacts"] = [{"profile": {"name": (names or {}).get(wa_id, "Giulia Rossi")}, "wa_id": wa_id}
+                             for wa_id in senders]
+        value["messages"] = messages
+    if statuses is not None:
+        value["statuses"] = statuses
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": WABA_ID, "changes": [{"field": "messages", "value": value}]}]}
+
+
+def _message(wa_id: str, wamid: str, kind: str, **fields: Any) -> dict[str, Any]:
+    return {"from": wa_id, "id": wamid, "timestamp": str(int(time.time())), "type": kind, **fields}
+
+
+def w_text(wa_id: str, wamid: str, text: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "text", text={"body": text})
+
+
+def w_button_reply(wa_id: str, wamid: str, reply_id: str, title: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "interactive", context={"from": DISPLAY_NUMBER, "id": "wamid.prompt"},
+                    interactive={"type": "button_reply", "button_reply": {"id": reply_id, "title": title}})
+
+
+def w_list_reply(wa_id: str, wamid: str, reply_id: str, title: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "interactive", context={"from": DISPLAY_NUMBER, "id": "wamid.prompt"},
+                    interactive={"type": "list_reply",
+                                 "list_reply": {"id": reply_id, "title": title, "description": "129.90 EUR"}})
+
+
+def w_location(wa_id: str, wamid: str, lat: float, lon: float) -> dict[str, Any]:
+    return _message(wa_id, wamid, "location", location={"latitude": lat, "longitude": lon, "name": "Duomo",
+                                                        "address": "Piazza del Duomo, Milano"})
+
+
+def w_image(wa_id: str, wamid: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "image", image={"caption": "this one", "mime_type": "image/jpeg",
+                                                  "sha256": "c2hhMjU2", "id": "1479537139650973"})
+
+
+def w_order(wa_id: str, wamid: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "order", order={"catalog_id": "1337", "text": "", "product_items": [
+        {"product_retailer_id": "SH-001", "quantity": 1, "item_price": 130.9, "currency": "EUR"}]})
+
+
+def w_ad_text(wa_id: str, wamid: str, text: str) -> dict[str, Any]:
+    return _message(wa_id, wamid, "text", text={"body": text}, referral={
+        "source_url": "https://fb.me/2Zx3Bc", "source_id": "120207744", "source_type": "ad",
+        "headline": "Spring sale", "body": "Up to 40% off", "media_type": "image", "ctwa_clid": "ARAkLkA8r"})
+
+
+def w_status(wa_id: str, wamid: str, status: str) -> dict[str, Any]:
+    return {"id": wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": wa_id,
+            "conversation": {"id": "c0ffee", "origin": {"type": "service"}},
+            "pricing": {"billable": True, "pricing_model": "CBP", "category": "service"}}
