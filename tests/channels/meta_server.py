@@ -10,7 +10,7 @@ META_GRAPH_URL, which the tests point at this same server's stub:
          recipient 4290000000001 gets 429 twice for each call, then 200; 5000000000001 always 500
     GET  /test/graph      every call the stub took: {"path", "authorization", "body"}
     GET  /test/said       every message the channels passed on: {"channel", "sender", "text", "message_id", "metadata"}
-    POST /test/reset      forget both
+    POST /test/reset      wait for the turns under way, then forget both
 
 Instead of Rasa's dialogue, the bot (`FakeAgent`) answers with the actions' own neutral messages:
 "cards <n>" → actions.responses.product_cards of n products and the "show more" hint; "buttons <n>"
@@ -134,6 +134,10 @@ def build() -> Sanic:
 
     @app.post("/test/reset")
     async def reset(_: Request) -> HTTPResponse:
+        # A test's turns may still be running (a slow bot, a retry's pause): they end before the
+        # next test starts, or their calls would land in its capture.
+        for channel in (messenger, whatsapp):
+            await channel.queues.drain()
         graph.clear()
         agent.said.clear()
         attempts.clear()
