@@ -5,7 +5,8 @@ of a parse here). The answers are few and the sentence vector already says what 
 so a logistic regression over the MiniLM vector (components/sentence_encoder.py) and the words
 picks the answer in well under a millisecond and trains in seconds. The result has the shape of
 the ResponseSelector's — one selector per retrieval intent under `response_selector` — so Rasa's
-`utter_faq` / `utter_chitchat` actions answer from it unchanged.
+`utter_faq` / `utter_chitchat` actions answer from it unchanged. Only a message read as a retrieval
+intent gets one (the intent classifier runs first): nothing else would read it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -84,8 +91,10 @@ class RetrievalAnswerSelector(TrainedStateComponent, IntentClassifier):
         })
 
     def process(self, messages: list[Message]) -> list[Message]:
-        readable = [m for m in messages if m.get(TEXT)]
-        if self.state is None or not readable:
+        if self.state is None:
+            return messages
+        readable = [m for m in messages if m.get(TEXT) and self._may_be_asked(m)]
+        if not readable:
             return messages
         classifier = self.state["classifier"]
         probabilities = classifier.predict_proba(self._features(readable))
@@ -109,6 +118,13 @@ class RetrievalAnswerSelector(TrainedStateComponent, IntentClassifier):
                 }
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)
         return messages
+
+    def _may_be_asked(self, message: Message) -> bool:
+        """Whether the bot could give one of the answers: the message reads as a retrieval intent
+        (faq, chitchat), or no classifier has read it yet. Rasa's answer actions run only for those."""
+        assert self.state is not None
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        return intent is None or intent in self.state["by_intent"]
 
     def _features(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
         assert self.state is not None

@@ -66,6 +66,14 @@ def test_the_retrieval_selector_answers_in_the_response_selectors_shape(tmp_path
     assert answer[INTENT_RESPONSE_KEY] == "faq/warranty" and answer["utter_action"] == "utter_faq/warranty"
     assert answer["responses"] == [{"text": "Two years."}]
 
+    # A message read as another intent gets no answer: no action would say it.
+    read_as_faq, read_as_greet = _message("how long is the guarantee", 0.95), _message("hi there", 0.95)
+    read_as_faq.set(INTENT, {"name": "faq", "confidence": 0.9})
+    read_as_greet.set(INTENT, {"name": "greet", "confidence": 0.9})
+    loaded.process([read_as_faq, read_as_greet])
+    assert read_as_faq.get("response_selector")["faq"]["response"]["utter_action"] == "utter_faq/warranty"
+    assert read_as_greet.get("response_selector") is None
+
 
 def test_a_loaded_regression_reads_a_message_without_copying_its_coefficients(tmp_path: Path) -> None:
     storage, resource = LocalModelStorage(tmp_path), Resource("intents")
