@@ -339,17 +339,18 @@ async def _search_with_retries(
     return query, page
 
 
-# Products looked at for the nearest prices: the shop ranks by relevance, not price, so the cheapest
-# of one large page stands for the cheapest match.
-_PRICE_POOL = 50
+# Products looked at for the nearest prices: the best matches by the shop's relevance, the page the
+# shopper would have seen. Further down the shop's ranking come products matched only through their
+# category ("Headphones & Speakers"), and the cheapest of those is a speaker, not headphones.
+_PRICE_POOL = 5
 _NEAREST_SHOWN = 3
 
 
 async def _nearest_in_price(
     client: ShopClient, query: ProductQuery
 ) -> tuple[ProductQuery, list[ProductSummary]] | None:
-    """Nothing in the price range: the same search without it, and its matches nearest the range
-    (the cheapest when all cost more), or None when there is no price range or it matches nothing."""
+    """Nothing in the price range: the same search without it, and its best matches nearest the
+    range (the cheapest when all cost more), or None when there is no price range or no match."""
     if query.min_price is None and query.max_price is None:
         return None
     unbounded = replace(query, min_price=None, max_price=None, offset=0)
