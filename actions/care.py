@@ -194,8 +194,11 @@ class ActionUnsubscribe(Action):
 
 # The complaint ticket this conversation opened: more complaining adds to it instead of repeating.
 COMPLAINT_TICKET = "complaint_ticket"
-# Topics of a complaint about an order that went astray ("my parcel never came").
+# A complaint about an order that went astray ("my parcel never came"): its topic, or its words.
 _ORDER_TOPICS = ("orders", "delivery")
+_ABOUT_A_DELIVERY = re.compile(
+    r"\b(parcels?|packages?|pkg|deliver(y|ies|ed)?|orders?|couriers?|drivers?|arriv(e|ed|al)|came|"
+    r"turned up|shipp(ed|ing)|tracking|stuff)\b", re.IGNORECASE)
 # Orders such a complaint can be about: bought, and not cancelled or sent back.
 _UNDER_WAY = ("paid", "shipped", "delivered")
 
@@ -224,7 +227,7 @@ class ActionOpenComplaint(Action):
                 messages.complaint_noted(still_open).send(dispatcher)
                 return []
             order = None
-            if named is None and _topic(tracker) in _ORDER_TOPICS:
+            if named is None and _about_a_delivery(tracker):
                 recent = await client.alist_orders(who, RECENT_ORDERS)
                 order = next((o for o in recent if o.status in _UNDER_WAY), None)
             subject, body = ticket_subject(tracker, "Complaint in chat")
@@ -250,9 +253,11 @@ async def _open_ticket(client: ShopClient, who: str, ticket_id: Any) -> Ticket |
     return ticket if ticket.status == "open" else None
 
 
-def _topic(tracker: Tracker) -> str | None:
+def _about_a_delivery(tracker: Tracker) -> bool:
     topic = tracker.latest_message.get("topic")
-    return topic.get("name") if isinstance(topic, Mapping) else None
+    if isinstance(topic, Mapping) and topic.get("name") in _ORDER_TOPICS:
+        return True
+    return bool(_ABOUT_A_DELIVERY.search(str(tracker.latest_message.get("text") or "")))
 
 
 class ActionPaymentHelp(Action):

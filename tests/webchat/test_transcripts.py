@@ -166,6 +166,20 @@ def test_what_the_bot_cannot_read_gets_a_way_on(stack: Stack) -> None:
     assert "I'm Bottega's shop assistant" in texts(outside) and "Find a product" in buttons(outside)
 
 
+def test_a_yes_or_no_that_answers_nothing_gets_a_way_on(stack: Stack) -> None:
+    sender = chat(stack)
+    say(stack, sender, "hi")
+    for answer in ("ok", "no thanks", "yes"):
+        replies = say(stack, sender, answer)
+        no_trouble(replies)
+        said = texts(replies)
+        assert re.search(r"[Nn]othing('s| is)? (waiting|awaiting)", said), (answer, said)
+        assert buttons(replies) == ["Browse departments", "My orders", "What can you do?"], (answer, said)
+    # A real question still takes its yes or no.
+    assert buttons(say(stack, sender, "delete my data")) == ["Yes, delete my data", "No, keep it"]
+    assert "haven't deleted anything" in texts(say(stack, sender, "no thanks"))
+
+
 def no_trouble_except_not_understood(replies: list[dict[str, Any]]) -> None:
     said = texts(replies)
     assert "not sure I understood" in said or "didn't quite get that" in said, said
