@@ -23,10 +23,13 @@ from actions.forms import address_problem, pick_delivery, stop_form, wants_to_st
 from actions.identity import customer_id
 from actions.message import entity_value, latest_intent, order_id_in_message
 from actions.order_choice import RECENT_ORDERS, choose_order
+from actions.responses import BotMessage
 from actions.shop_errors import tell_shop_error
 from actions.slots import CONFIRMING, ORDER_ID, answered
 
 logger = logging.getLogger(__name__)
+
+IS_EXTERNAL = "is_external"  # Rasa's mark on the intent trigger_intent adds (rasa.shared.core.constants)
 
 NEW_SHIPPING_ADDRESS = "new_shipping_address"
 ADDRESS_CHANGE_READY = "address_change_ready"
@@ -372,11 +375,12 @@ class ActionPaymentUpdate(Action):
         if order is None:
             return []
         if order.payment_status == "paid" or order.status in ("paid", "shipped", "delivered"):
-            messages.payment_received(order).send(dispatcher)
+            said = messages.payment_received(order)
         elif order.status == "pending_payment":
-            messages.payment_not_received(order).send(dispatcher)
+            said = messages.payment_not_received(order)
         else:
-            responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.").send(dispatcher)
+            said = responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.")
+        _as_notice_if_the_shop_sent_it(said, tracker).send(dispatcher)
         return [SlotSet(ORDER_ID, order.order_id)]
 
 
@@ -391,13 +395,22 @@ class ActionPaymentFailed(Action):
         if order is None:
             return []
         if order.status == "pending_payment":
-            messages.payment_declined(order).send(dispatcher)
+            said = messages.payment_declined(order)
         elif order.payment_status == "paid" or order.status in ("paid", "shipped", "delivered"):
             # A later attempt went through before this notice was read.
-            messages.payment_received(order).send(dispatcher)
+            said = messages.payment_received(order)
         else:
-            responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.").send(dispatcher)
+            said = responses.text(f"Order {order.order_id} is {responses.status_words(order.status)}.")
+        _as_notice_if_the_shop_sent_it(said, tracker).send(dispatcher)
         return [SlotSet(ORDER_ID, order.order_id)]
+
+
+def _as_notice_if_the_shop_sent_it(said: BotMessage, tracker: Tracker) -> BotMessage:
+    """The shop's payment notice (Rasa's trigger_intent, marked external) is answered with an order
+    update, which Messenger and WhatsApp deliver even after their 24-hour window (channels/window.py);
+    the shopper's own "I've paid" gets an ordinary answer."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return said.as_order_update() if metadata.get(IS_EXTERNAL) is True else said
 
 
 async def _order_for_payment(dispatcher: CollectingDispatcher, tracker: Tracker, action: str) -> Order | None:

@@ -31,6 +31,9 @@ Button = dict[str, str]
 
 PRODUCT_CARDS = "product_cards"
 MAX_BUTTONS = 10
+# A message's `purpose` when it is a payment or order notice the shop triggered, not an answer:
+# Messenger and WhatsApp may send those after their 24-hour window (channels/window.py).
+ORDER_UPDATE = "order_update"
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,16 @@ class BotMessage:
     text: str | None = None
     buttons: list[Button] = field(default_factory=list)
     custom: dict[str, Any] | None = None
+    purpose: str | None = None  # ORDER_UPDATE, or None for an answer
 
     def send(self, dispatcher: CollectingDispatcher) -> None:
-        dispatcher.utter_message(text=self.text, buttons=list(self.buttons) or None, json_message=self.custom)
+        # Extra keys reach the output channel: Rasa keeps them as the bot message's metadata.
+        extra: dict[str, Any] = {"purpose": self.purpose} if self.purpose else {}
+        dispatcher.utter_message(text=self.text, buttons=list(self.buttons) or None, json_message=self.custom,
+                                 **extra)
+
+    def as_order_update(self) -> BotMessage:
+        return replace(self, purpose=ORDER_UPDATE)
 
 
 # --- building blocks ----------------------------------------------------------------

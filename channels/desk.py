@@ -14,7 +14,9 @@ and the shoppers' own channels. Every route needs the desk token (`Authorization
 id (`socketio:<id>`, `rest:<id>`), percent-encoded (a REST sender may be any text). A reply reaches
 the shopper through the channel they last wrote on, which must be able to send on its own (the web
 chat, Messenger, WhatsApp); the REST channel only ever answers a request, so the desk refuses to
-reply there (409) rather than lose the text.
+reply there (409) rather than lose the text. On Messenger and WhatsApp a reply goes out within
+Meta's window (channels/window.py: HUMAN_AGENT for 7 days on Messenger, the agent-reply template
+on WhatsApp when one is configured); past it the desk answers 409 `outside_window` and sends nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +48,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.graph import GraphError
+from channels.meta import MetaOutput
+from channels.neutral import TEAM_NAME
 from channels.text import clean_text
+from channels.window import OutsideWindow
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +69,7 @@ HANDOFF_TICKET = "handoff_ticket"
 TICKET_ID = re.compile(r"^TK-[A-Z0-9]{8}$")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 TAKEOVER_NOTICE = "A member of the Bottega team has joined the chat and will reply here."
-DESK_NAME = "Bottega team"
+DESK_NAME = TEAM_NAME
 
 
 class DeskError(Exception):
@@ -248,9 +254,17 @@ class DeskInput(InputChannel):
             ticket = takeover_ticket(_json_body(request))
             async with _lock_store(request).lock(conversation_id):
                 tracker = await _existing(request, conversation_id)
+                notified = None
                 if not tracker.is_paused():
                     output = _shopper_channel(request, tracker)
-                    await _say(output, tracker, BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
+                    try:
+                        await _say(output, tracker, BotUttered(TAKEOVER_NOTICE, metadata={"agent": DESK_NAME}))
+                        notified = True
+                    except DeskError as refused:
+                        # Outside Meta's window, or Meta refused it: the person still takes over (their
+                        # reply may go where the notice could not: Messenger's HUMAN_AGENT, a template).
+                        notified = False
+                        logger.info("An agent took over a conversation; the shopper was not told (%s)", refused.code)
                     tracker.update(ConversationPaused())
                     logger.info("An agent took over a conversation")
                 stop_the_form(tracker)
@@ -259,7 +273,10 @@ class DeskInput(InputChannel):
                     tracker.update(SlotSet(HANDOFF_TICKET, ticket))
                 await _person_is_here(tracker)
                 await _store(request).save(tracker)
-            return response.json(_state(tracker))
+            state = _state(tracker)
+            if notified is not None:
+                state["notified"] = notified  # False: the shopper was not told a person joined
+            return response.json(state)
 
         @desk.route("/conversations/<conversation_id>/messages", methods=["POST"], unquote=True)
         async def reply(request: Request, conversation_id: str) -> HTTPResponse:
@@ -317,8 +334,19 @@ class DeskInput(InputChannel):
 async def _say(output: OutputChannel, tracker: DialogueStateTracker, said: BotUttered) -> None:
     """Sends a person's message and records it, as Rasa sends and records the bot's: the channel gets
     the recorded event's `message()`, timestamp included (the web chat's pages keep it to ask for
-    what they missed, channels/webchat.py)."""
-    await output.send_response(tracker.sender_id, said.message())
+    what they missed, channels/webchat.py). On Messenger and WhatsApp a message the platform would
+    not take is refused, not recorded: 409 `outside_window` (Meta's 24-hour window, channels/window.py)
+    or 502 `not_delivered` (Meta refused it)."""
+    if isinstance(output, MetaOutput):
+        try:
+            await output.send_or_refuse(tracker.sender_id, said.message())
+        except OutsideWindow as refused:
+            raise DeskError(409, OutsideWindow.code, refused.detail) from None
+        except GraphError as failed:
+            raise DeskError(502, "not_delivered", f"The platform refused the message ({failed}); it was not "
+                                                  "delivered. Try again later.") from None
+    else:
+        await output.send_response(tracker.sender_id, said.message())
     tracker.update(said)
 
 

@@ -16,7 +16,10 @@ text in pieces of ≤ 2,000 characters; product cards as generic-template carous
 payload buttons as ≤ 13 quick replies on the last message, or, when there are more, as postback
 buttons in button templates, 3 at a time. Titles are shortened after a whole word with "…"
 (≤ 20 characters, card titles ≤ 80). Nothing is dropped: what does not fit goes in another message.
-Before each turn the shopper sees the message marked seen and the typing indicator.
+Before each turn the shopper sees the message marked seen and the typing indicator. A person's
+message (the care desk) starts with their name; outside the 24-hour window only payment notices
+(tag POST_PURCHASE_UPDATE) and, for 7 days, a person's messages (HUMAN_AGENT) go out
+(channels/window.py).
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from dataclasses import replace
 from typing import Any
 
 from channels.graph import GraphError
-from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id
+from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id, timestamp
 from channels.neutral import Card, Choice, cards_and_intro, message_choices, public_image
 from channels.text import clean_text, shorten, split_text
+from channels.window import inside, messenger_sending
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,11 @@ def messenger_events(body: Any) -> list[Inbound]:
 
 
 def _event(item: dict[str, Any]) -> Inbound | None:
+    inbound = _inbound(item)
+    return replace(inbound, sent_at=timestamp(item.get("timestamp"), 1000)) if inbound is not None else None
+
+
+def _inbound(item: dict[str, Any]) -> Inbound | None:
     if not any(key in item for key in ("message", "postback", "referral")):
         return None  # delivery, read, optin, reaction, account linking …
     sender = shopper_id(expect(item.get("sender"), dict, "sender").get("id"))
@@ -205,11 +216,18 @@ class MessengerOutput(MetaOutput):
     def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         return render_messenger(message)
 
-    async def deliver(self, recipient_id: str, rendered: dict[str, Any]) -> None:
-        await self.client.post("me/messages", {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE",
-                                               "message": rendered}, recipient_id)
+    def outgoing(self, message: dict[str, Any], purpose: str, last_wrote: float | None,
+                 now: float) -> list[dict[str, Any]]:
+        messaging_type, tag = messenger_sending(purpose, last_wrote, now)
+        sending: dict[str, Any] = {"messaging_type": messaging_type} | ({"tag": tag} if tag else {})
+        return [{**sending, "message": rendered} for rendered in self.render(message)]
+
+    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
+        await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body}, recipient_id)
 
     async def before_turn(self, recipient_id: str) -> None:
+        if not inside(await self.seen.last_wrote(f"{self.name()}:{recipient_id}"), time.time()):
+            return  # a message Meta delivered a day late: no typing for an answer that may not go out
         for action in ("mark_seen", "typing_on"):
             try:
                 await self.client.post("me/messages", {"recipient": {"id": recipient_id}, "sender_action": action},
@@ -243,4 +261,4 @@ class MessengerInput(MetaInput):
         return messenger_events(body)
 
     def get_output_channel(self) -> MessengerOutput:
-        return MessengerOutput(self.client)
+        return MessengerOutput(self.client, self._seen())

@@ -20,6 +20,9 @@ Here, for both channels:
   store is Redis, so several Rasa processes agree; else an SQLite file, so a restart remembers), and
   it becomes Rasa's message id: the checkout's idempotency key, tied to the confirming message,
   holds when Meta redelivers a "yes".
+- The same store keeps when each shopper last wrote (the message's own time): every send checks
+  Meta's 24-hour window against it (channels/window.py), and refuses, logs and does not send what
+  the platform would not take; the care desk is told (`send_or_refuse`).
 - Conversations are keyed by the platform's id (PSID, wa_id), as the REST channel keys them by its
   sender: the shop's customer id is `<channel>:<id>` (actions/identity.py), so `messenger:<psid>` and
   `whatsapp:<wa_id>`.
@@ -48,13 +51,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.graph import GraphClient, GraphError, redact
+from channels.neutral import with_agent_name
 from channels.rest import SENDER
+from channels.window import OutsideWindow, purpose_of
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # Meta batches up to 1,000 events; real deliveries are a few KB
 MAX_PENDING = 1_000  # events waiting for the bot, all shoppers together
 SEEN_TTL_SECONDS = 7 * 24 * 3600  # Meta redelivers for days (WhatsApp up to 7)
+WROTE_TTL_SECONDS = 8 * 24 * 3600  # past the longest window that needs it (HUMAN_AGENT, 7 days)
 MIN_SECRET_LENGTH = 8
 DEFAULT_SEEN_PATH = "var/meta/seen.sqlite3"
 
@@ -71,13 +77,15 @@ class BadPayload(Exception):
 class Inbound:
     """One event for the bot: the shopper's platform id, the platform's message id, and the text
     (a button's payload for a tap) with metadata. `text` None: something the bot cannot read (a
-    picture, a file), which never reaches it; the channel answers with `reply` itself."""
+    picture, a file), which never reaches it; the channel answers with `reply` itself. `sent_at` opens
+    the 24-hour window (channels/window.py)."""
 
     sender: str
     message_id: str
     text: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
     reply: str = ATTACHMENT_REPLY
+    sent_at: float | None = None  # when the shopper sent it (epoch seconds), as the platform says
 
 
 # --- pure checks ----------------------------------------------------------------------------------
@@ -100,6 +108,16 @@ def signature_valid(body: bytes, header: str | None, app_secret: str) -> bool:
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
     given = header.removeprefix("sha256=").strip().lower()
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
+
+
+def timestamp(value: Any, scale: float = 1.0) -> float | None:
+    """A platform's timestamp (seconds or, with scale 1000, milliseconds; a number or its digits) in
+    epoch seconds; None when it is no such thing: a missing time is not a bad body."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
+        value = int(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1e16:
+        return None
+    return float(value) / scale
 
 
 def _first(value: Any) -> str | None:
@@ -126,8 +144,16 @@ def expect(value: Any, kind: type, what: str) -> Any:
 
 
 class SeenStore(Protocol):
+    """Which messages were handled, and when each shopper last wrote (the 24-hour window, channels/window.py)."""
+
     async def first_time(self, key: str) -> bool:
         """True the first time `key` is offered (within the store's memory), False after."""
+
+    async def wrote(self, shopper: str, at: float) -> None:
+        """The shopper (`<channel>:<id>`) wrote at `at` (epoch seconds); an earlier time never replaces a later."""
+
+    async def last_wrote(self, shopper: str) -> float | None:
+        """When the shopper last wrote, as far as the store remembers (WROTE_TTL_SECONDS); None if unknown."""
 
 
 class MemorySeen:
@@ -135,6 +161,15 @@ class MemorySeen:
 
     def __init__(self, size: int = 100_000) -> None:
         self.size, self._keys = size, OrderedDict[str, None]()
+        self._wrote = OrderedDict[str, float]()
+
+    async def wrote(self, shopper: str, at: float) -> None:
+        self._wrote[shopper] = max(at, self._wrote.pop(shopper, at))
+        if len(self._wrote) > self.size:
+            self._wrote.popitem(last=False)
+
+    async def last_wrote(self, shopper: str) -> float | None:
+        return self._wrote.get(shopper)
 
     async def first_time(self, key: str) -> bool:
         if key in self._keys:
@@ -156,6 +191,7 @@ class SQLiteSeen:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS wrote (shopper TEXT PRIMARY KEY, at REAL NOT NULL)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
@@ -176,12 +212,43 @@ class SQLiteSeen:
     async def first_time(self, key: str) -> bool:
         return await asyncio.to_thread(self._insert, key)
 
+    def _wrote(self, shopper: str, at: float) -> None:
+        db = self._connect()
+        try:
+            with db:
+                db.execute("INSERT INTO wrote (shopper, at) VALUES (?, ?) ON CONFLICT (shopper) "
+                           "DO UPDATE SET at = max(at, excluded.at)", (shopper, at))
+                self._writes += 1
+                if self._writes % 1000 == 0:
+                    db.execute("DELETE FROM wrote WHERE at < ?", (time.time() - WROTE_TTL_SECONDS,))
+        finally:
+            db.close()
+
+    def _last_wrote(self, shopper: str) -> float | None:
+        db = self._connect()
+        try:
+            row = db.execute("SELECT at FROM wrote WHERE shopper = ?", (shopper,)).fetchone()
+        finally:
+            db.close()
+        return float(row[0]) if row else None
+
+    async def wrote(self, shopper: str, at: float) -> None:
+        await asyncio.to_thread(self._wrote, shopper, at)
+
+    async def last_wrote(self, shopper: str) -> float | None:
+        return await asyncio.to_thread(self._last_wrote, shopper)
+
 
 class RedisSeen:
     """Keys in Redis (SET NX with an expiry): shared by every Rasa process that uses the same Redis.
     `client` is a redis-py client, such as the one of Rasa's RedisLockStore; calls run in a thread."""
 
     PREFIX = "bottega:meta:seen:"
+    WROTE_PREFIX = "bottega:meta:wrote:"
+    # Keeps the later of the stored and the given time, in one step: two workers never go back in time.
+    _KEEP_LATER = ("local old = tonumber(redis.call('GET', KEYS[1]) or '0') "
+                   "if tonumber(ARGV[1]) > old then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
+                   "return 1")
 
     def __init__(self, client: Any, ttl: float = SEEN_TTL_SECONDS) -> None:
         self.client, self.ttl = client, int(ttl)
@@ -189,6 +256,14 @@ class RedisSeen:
     async def first_time(self, key: str) -> bool:
         stored = await asyncio.to_thread(self.client.set, self.PREFIX + key, b"1", nx=True, ex=self.ttl)
         return bool(stored)
+
+    async def wrote(self, shopper: str, at: float) -> None:
+        await asyncio.to_thread(self.client.eval, self._KEEP_LATER, 1, self.WROTE_PREFIX + shopper, repr(at),
+                                int(WROTE_TTL_SECONDS))
+
+    async def last_wrote(self, shopper: str) -> float | None:
+        stored = await asyncio.to_thread(self.client.get, self.WROTE_PREFIX + shopper)
+        return float(stored) if stored else None
 
 
 def seen_store(setting: str | None, lock_store: Any = None) -> SeenStore:
@@ -282,27 +357,45 @@ class MetaSettings:
 
 
 class MetaOutput(OutputChannel):
-    """Sends the bot's channel-neutral messages, each rendered for the platform (`render`)."""
+    """Sends the bot's channel-neutral messages, each rendered for the platform (`render`), within
+    Meta's 24-hour window (channels/window.py): `seen` is the store the inbound side records in
+    when each shopper last wrote."""
 
-    def __init__(self, client: GraphClient) -> None:
-        self.client = client
+    def __init__(self, client: GraphClient, seen: SeenStore) -> None:
+        self.client, self.seen = client, seen
 
     @abstractmethod
     def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """The platform's message bodies for one neutral message, in the order they are sent."""
 
     @abstractmethod
-    async def deliver(self, recipient_id: str, rendered: dict[str, Any]) -> None:
-        """Sends one rendered body to the shopper; GraphError when Meta refuses it."""
+    def outgoing(self, message: dict[str, Any], purpose: str, last_wrote: float | None,
+                 now: float) -> list[dict[str, Any]]:
+        """The API bodies that carry `message` now (rendered, tagged, or a template); OutsideWindow
+        when the platform would not take it."""
+
+    @abstractmethod
+    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
+        """Sends one body of `outgoing` to the shopper; GraphError when Meta refuses it."""
+
+    async def send_or_refuse(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Sends one neutral message, or raises: OutsideWindow (nothing was sent), GraphError (Meta refused
+        a part; the rest, which would make no sense without it, was not sent). For the care desk,
+        which must tell a person their reply did not go out."""
+        purpose = purpose_of(message)
+        last_wrote = await self.seen.last_wrote(f"{self.name()}:{recipient_id}")
+        for body in self.outgoing(with_agent_name(message), purpose, last_wrote, time.time()):
+            await self.deliver(recipient_id, body)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        for rendered in self.render(message):
-            try:
-                await self.deliver(recipient_id, rendered)
-            except GraphError:
-                # Logged by the client (redacted). The rest of this message would make no sense
-                # without its start; the turn goes on, and the tracker keeps what the bot said.
-                return
+        try:
+            await self.send_or_refuse(recipient_id, message)
+        except OutsideWindow as refused:
+            logger.warning("%s: a message (%s) for %s was not sent, outside the 24-hour window: %s", self.name(),
+                           purpose_of(message), redact(recipient_id), refused.detail)
+        except GraphError:
+            # Logged by the client (redacted). The turn goes on, and the tracker keeps what the bot said.
+            return
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -349,12 +442,17 @@ class MetaInput(InputChannel):
     def get_output_channel(self) -> MetaOutput: ...
 
     def _seen(self) -> SeenStore:
+        """The store of handled messages and of when each shopper last wrote, opened on first use
+        (after the server started: a Redis lock store's client is known then)."""
         if self.seen is None:
             self.seen = seen_store(self.settings.seen, self._lock_store)
         return self.seen
 
     async def handle(self, event: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """One event, in the background: once per message id, to the bot or answered here."""
+        # The shopper wrote: the 24-hour window runs from the message's own time (a delivery Meta
+        # retried for a day opens no window now), never from the future.
+        await self._seen().wrote(f"{self.name()}:{event.sender}", min(event.sent_at or time.time(), time.time()))
         if not await self._seen().first_time(f"{self.name()}:{event.message_id}"):
             logger.info("%s: message of %s delivered again; handled once already", self.name(), redact(event.sender))
             return

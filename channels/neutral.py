@@ -82,3 +82,17 @@ def public_image(url: Any) -> str | None:
     if parsed.scheme != "https" or not parsed.netloc or parsed.path.lower().endswith(".svg"):
         return None
     return url
+
+
+TEAM_NAME = "Bottega team"  # how the web chat labels a person's message: "<agent> · Bottega team"
+
+
+def with_agent_name(message: dict[str, Any]) -> dict[str, Any]:
+    """A person's message (the care desk's, with `agent`) with their name before the text, as the web
+    chat labels the bubble; channels without labels show it so. The desk's own notices, signed by
+    the team, already say who writes."""
+    agent = " ".join(str(message.get("agent") or "").split())
+    text = str(message.get("text") or "").strip()
+    if not agent or agent == TEAM_NAME or not text:
+        return message
+    return {**message, "text": f"{agent} · {TEAM_NAME}:\n{text}"}

@@ -18,17 +18,33 @@ text in pieces of ≤ 4,096 characters; ≤ 3 payload buttons with titles ≤ 20
 one list after another when there are more; each link button as a `cta_url` message. An interactive
 body holds ≤ 1,024 characters: a longer text goes first as text messages. Product cards become rows
 opening the product's details (whose single card then offers its own buttons); nothing is dropped.
+A person's message (the care desk) starts with their name. Outside the 24-hour window only approved
+templates go out: a payment notice as the order-update template, a person's reply as the
+agent-reply template, when configured; anything else is refused (channels/window.py).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from typing import Any
 
 from channels.graph import GraphClient
-from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id
-from channels.neutral import Choice, cards_and_intro, message_choices, public_image
+from channels.meta import (
+    BadPayload,
+    Inbound,
+    MetaInput,
+    MetaOutput,
+    MetaSettings,
+    SeenStore,
+    expect,
+    shopper_id,
+    timestamp,
+)
+from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image
 from channels.text import clean_text, shorten, split_text
+from channels.window import PERSON, Templates, whatsapp_template
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +59,10 @@ MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
 MAX_INBOUND_TEXT = 2000
 MAX_METADATA_VALUE = 250
+MAX_TEMPLATE_PARAMETER = 900  # a template's body holds 1,024 characters with its own words
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+NO_TEMPLATES = Templates()
 LIST_BUTTON = "Choose"
 PRODUCTS_BUTTON = "See products"
 CHOOSE_PROMPT = "Choose one:"
@@ -96,6 +116,11 @@ def _message(message: dict[str, Any], names: dict[str, str]) -> Inbound | None:
         return None  # reaction, system, unsupported, ephemeral …
     sender = shopper_id(message.get("from"))
     wamid = expect(message.get("id"), str, "message.id")
+    inbound = _inbound(message, kind, sender, wamid, names)
+    return replace(inbound, sent_at=timestamp(message.get("timestamp"))) if inbound is not None else None
+
+
+def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names: dict[str, str]) -> Inbound | None:
     metadata: dict[str, Any] = {}
     if sender in names:
         metadata["profile_name"] = names[sender]
@@ -226,12 +251,28 @@ def _link(body: str, link: Choice) -> dict[str, Any]:
                                                       "url": link.url}}}}
 
 
+def render_template(name: str, language: str, purpose: str, message: dict[str, Any]) -> dict[str, Any]:
+    """An approved template carrying `message` outside the window: the order-update template's one
+    body parameter is the notice's text; the agent-reply template's two are the person's name and
+    their text (docs/channels.md shows the bodies to register). A parameter holds one line of at
+    most MAX_TEMPLATE_PARAMETER characters, as WhatsApp requires."""
+    words = " ".join(str(message.get("text") or "").split())
+    parameters = [shorten(words, MAX_TEMPLATE_PARAMETER) or "-"]
+    if purpose == PERSON:
+        agent = " ".join(str(message.get("agent") or "").split()) or TEAM_NAME
+        parameters.insert(0, shorten(agent, MAX_TEMPLATE_PARAMETER))
+    return {"type": "template", "template": {
+        "name": name, "language": {"code": language},
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]}}
+
+
 class WhatsAppOutput(MetaOutput):
     """Sends to a wa_id from our business number (POST /<phone_number_id>/messages)."""
 
-    def __init__(self, client: GraphClient, phone_number_id: str) -> None:
-        super().__init__(client)
-        self.phone_number_id = phone_number_id
+    def __init__(self, client: GraphClient, seen: SeenStore, phone_number_id: str,
+                 templates: Templates = NO_TEMPLATES) -> None:
+        super().__init__(client, seen)
+        self.phone_number_id, self.templates = phone_number_id, templates
 
     @classmethod
     def name(cls) -> str:
@@ -240,9 +281,16 @@ class WhatsAppOutput(MetaOutput):
     def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         return render_whatsapp(message)
 
-    async def deliver(self, recipient_id: str, rendered: dict[str, Any]) -> None:
+    def outgoing(self, message: dict[str, Any], purpose: str, last_wrote: float | None,
+                 now: float) -> list[dict[str, Any]]:
+        template = whatsapp_template(purpose, last_wrote, now, self.templates)
+        if template is None:
+            return self.render(message)
+        return [render_template(template, self.templates.language, purpose, message)]
+
+    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
         await self.client.post(f"{self.phone_number_id}/messages", {
-            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **rendered},
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **body},
             recipient_id)
 
 
@@ -256,11 +304,14 @@ class WhatsAppInput(MetaInput):
           phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID}
           graph_url: ${META_GRAPH_URL}
           graph_version: ${META_GRAPH_VERSION}
+          order_update_template: ${WHATSAPP_ORDER_UPDATE_TEMPLATE}   # optional (channels/window.py)
+          agent_reply_template: ${WHATSAPP_AGENT_REPLY_TEMPLATE}     # optional
+          template_language: ${WHATSAPP_TEMPLATE_LANGUAGE}           # optional, default "en"
     """
 
-    def __init__(self, settings: MetaSettings, phone_number_id: str) -> None:
+    def __init__(self, settings: MetaSettings, phone_number_id: str, templates: Templates = NO_TEMPLATES) -> None:
         super().__init__(settings)
-        self.phone_number_id = phone_number_id
+        self.phone_number_id, self.templates = phone_number_id, templates
 
     @classmethod
     def name(cls) -> str:
@@ -273,10 +324,26 @@ class WhatsAppInput(MetaInput):
         if not number.isdigit():
             raise ValueError("channels.whatsapp.WhatsAppInput needs `phone_number_id` (digits) in credentials.yml, "
                              "from WHATSAPP_PHONE_NUMBER_ID (docs/configuration.md).")
-        return cls(settings, number)
+        return cls(settings, number, templates_of(credentials or {}))
 
     def inbound(self, body: Any) -> list[Inbound]:
         return whatsapp_events(body, self.phone_number_id)
 
     def get_output_channel(self) -> WhatsAppOutput:
-        return WhatsAppOutput(self.client, self.phone_number_id)
+        return WhatsAppOutput(self.client, self._seen(), self.phone_number_id, self.templates)
+
+
+def templates_of(credentials: dict[str, Any]) -> Templates:
+    """The templates named in credentials.yml; a name is what WhatsApp Manager shows (lower case,
+    digits, underscores), a language code like en or en_US."""
+    names: dict[str, str | None] = {}
+    for key in ("order_update_template", "agent_reply_template"):
+        name = str(credentials.get(key) or "").strip()
+        if name and not TEMPLATE_NAME.match(name):
+            raise ValueError(f"channels.whatsapp.WhatsAppInput: `{key}` must be a template's name as WhatsApp "
+                             "Manager shows it (lower case letters, digits and underscores).")
+        names[key] = name or None
+    language = str(credentials.get("template_language") or "").strip() or "en"
+    if not TEMPLATE_LANGUAGE.match(language):
+        raise ValueError("channels.whatsapp.WhatsAppInput: `template_language` must be a code like en or en_US.")
+    return Templates(names["order_update_template"], names["agent_reply_template"], language)

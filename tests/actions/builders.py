@@ -41,7 +41,7 @@ def build_tracker(
     if message_id is not None:
         latest["message_id"] = user["message_id"] = message_id
     if metadata is not None:
-        user["metadata"] = metadata
+        user["metadata"] = latest["metadata"] = metadata  # Rasa's latest_message is the event's parse_data
     events = [{"event": "action", "name": "action_listen"}, user]
     return Tracker(sender_id, dict(slots or {}), latest, events, paused, None, {}, "action_listen")
 

@@ -56,6 +56,7 @@ pytestmark = [pytest.mark.shop, pytest.mark.asyncio]
 
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
 CHECKOUT_SLOTS = {"shipping_address": ADDRESS, "delivery_option": "standard", "payment_method": "card"}
+EXTERNAL = {"is_external": True}  # how Rasa marks the intent the shop's trigger_intent adds
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -339,11 +340,16 @@ async def test_payment_notice_and_i_have_paid_are_answered_honestly(
     assert f"haven't received the payment for {created.order_id}" in texts(messages)
     assert messages[0]["buttons"][0]["url"] == created.payment_url
 
+    assert "purpose" not in messages[0]  # an answer to the shopper, not a notice
+
     _pay(created.payment_url)
-    notice = tracker(sender, "EXTERNAL: payment_received", "payment_received", [entity("order_id", created.order_id)])
+    notice = tracker(sender, "EXTERNAL: payment_received", "payment_received", [entity("order_id", created.order_id)],
+                     metadata=EXTERNAL)
     messages, events = await run_action(ActionPaymentUpdate(), notice, domain)
     assert texts(messages) == f"Payment received for {created.order_id} — we'll let you know when it ships."
     assert slots_set(events) == {"order_id": created.order_id}
+    # The shop's notice is an order update: Messenger and WhatsApp may carry it past their 24-hour window.
+    assert [message.get("purpose") for message in messages] == ["order_update"]
 
 
 async def test_a_declined_payment_offers_the_link_again_and_help(
@@ -352,10 +358,12 @@ async def test_a_declined_payment_offers_the_link_again_and_help(
     created = _order(shop, f"rest:{sender}")
     _pay(created.payment_url, "decline")
 
-    notice = tracker(sender, "EXTERNAL: payment_failed", "payment_failed", [entity("order_id", created.order_id)])
+    notice = tracker(sender, "EXTERNAL: payment_failed", "payment_failed", [entity("order_id", created.order_id)],
+                     metadata=EXTERNAL)
     messages, _ = await run_action(ActionPaymentFailed(), notice, domain)
 
     assert "declined" in texts(messages)
+    assert [message.get("purpose") for message in messages] == ["order_update"]
     buttons = messages[0]["buttons"]
     assert buttons[0]["url"] == created.payment_url
     assert buttons[1]["payload"] == f'/payment_issue{{"order_id":"{created.order_id}"}}'

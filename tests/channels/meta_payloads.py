@@ -151,3 +151,16 @@ def w_status(wa_id: str, wamid: str, status: str) -> dict[str, Any]:
     return {"id": wamid, "status": status, "timestamp": str(int(time.time())), "recipient_id": wa_id,
             "conversation": {"id": "c0ffee", "origin": {"type": "service"}},
             "pricing": {"billable": True, "pricing_model": "CBP", "category": "service"}}
+
+
+def sent_hours_ago(body: dict[str, Any], hours: float) -> dict[str, Any]:
+    """`body` with each event's or message's own time `hours` back: a delivery Meta retried late, or
+    the last thing a shopper wrote before going quiet (Messenger times in ms, WhatsApp's in s, as text)."""
+    at = time.time() - hours * 3600
+    for entry in body["entry"]:
+        for event in entry.get("messaging", []):
+            event["timestamp"] = int(at * 1000)
+        for change in entry.get("changes", []):
+            for message in change["value"].get("messages", []):
+                message["timestamp"] = str(int(at))
+    return body

@@ -2,20 +2,27 @@
 tests/channels/test_meta_webhooks.py.
 
 `python -m tests.channels.meta_server <port>` with MESSENGER_* and WHATSAPP_* set (the channels'
-credentials, as credentials.yml reads them) and META_SEEN_STORE (an SQLite path, `memory` or a
-Redis URL). The channels are registered as `rasa run` registers them, and send to the Graph API at
-META_GRAPH_URL, which the tests point at this same server's stub:
+credentials, as credentials.yml reads them; WHATSAPP_ORDER_UPDATE_TEMPLATE and
+WHATSAPP_AGENT_REPLY_TEMPLATE optional) and META_SEEN_STORE (an SQLite path, `memory` or a Redis
+URL); with DESK_API_TOKEN the care desk (channels/desk.py) is served too. The channels are
+registered as `rasa run` registers them, and send to the Graph API at META_GRAPH_URL, which the
+tests point at this same server's stub:
 
     POST /graph/<version>/me/messages, /graph/<version>/<number>/messages   captured, answered like Meta;
          recipient 4290000000001 gets 429 twice for each call, then 200; 5000000000001 always 500
     GET  /test/graph      every call the stub took: {"path", "authorization", "body"}
     GET  /test/said       every message the channels passed on: {"channel", "sender", "text", "message_id", "metadata"}
     POST /test/reset      wait for the turns under way, then forget both
+    POST /test/trigger/<conversation>  {"name", "entities"}: what Rasa's trigger_intent with
+         output_channel=latest does (a payment notice, the hand-off time-out's hand-back)
 
 Instead of Rasa's dialogue, the bot (`FakeAgent`) answers with the actions' own neutral messages:
 "cards <n>" → actions.responses.product_cards of n products and the "show more" hint; "buttons <n>"
 → a text with n buttons; "pay" → a text with a pay link; "wait <seconds> <text>" → waits, then
-echoes; anything else → "echo: <text>".
+echoes; anything else → "echo: <text>". Each turn is recorded in an in-memory tracker store, as Rasa
+records it (the desk reads and updates it); a paused conversation is recorded, not answered. A
+triggered `payment_received` is answered with the payment notice the action sends for the shop's
+notice (an order update); `handback` with the bot's hand-back line.
 """
 
 from __future__ import annotations
@@ -27,7 +34,13 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage, register
+from rasa.core.actions.action import create_bot_utterance
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
 from sanic import Sanic, response
 from sanic.request import Request
@@ -35,8 +48,11 @@ from sanic.response import HTTPResponse
 
 from actions.clients.shop import ProductSummary
 from actions.responses import BotMessage, button, more_results_hint, product_cards, text, url_button
+from channels.desk import DeskInput
 from channels.messenger import MessengerInput
 from channels.whatsapp import WhatsAppInput
+
+DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received", "handback"], "actions": []})
 
 RATE_LIMITED = "4290000000001"
 FAILING = "5000000000001"
@@ -65,12 +81,47 @@ def answer(said: str) -> list[BotMessage]:
     return [text(f"echo: {said}")]
 
 
+async def utter(output: OutputChannel, tracker: DialogueStateTracker, messages: list[BotMessage]) -> None:
+    """Sends the actions' messages as Rasa does: each through the output channel as its BotUttered's
+    `message()` (what an action adds to `utter_message` becomes the event's metadata), recorded."""
+    dispatcher = CollectingDispatcher()
+    for bot_message in messages:
+        bot_message.send(dispatcher)
+    for sent in dispatcher.messages:
+        uttered = create_bot_utterance({key: value for key, value in sent.items() if value})
+        await output.send_response(tracker.sender_id, uttered.message())
+        tracker.update(uttered)
+
+
+class FakeProcessor:
+    """What Rasa's trigger_intent and the desk's hand-back use of the MessageProcessor, without a model."""
+
+    async def trigger_external_user_uttered(self, intent_name: str, entities: Any, tracker: DialogueStateTracker,
+                                            output_channel: OutputChannel) -> None:
+        values = dict(entities or {})
+        # Rasa's processor turns trigger_intent's {"entity": value} into its entity list so.
+        entity_list = [{"entity": name, "value": value} for name, value in values.items()]
+        tracker.update(UserUttered.create_external(intent_name, entity_list, input_channel=output_channel.name()))
+        if tracker.is_paused():
+            return
+        if intent_name == "payment_received":
+            order_id = values.get("order_id", "BT-7K3MZQ2P")
+            # actions/orders.py answers the shop's notice so (order_messages.payment_received, an order update)
+            notice = text(f"Payment received for {order_id} — we'll let you know when it ships.")
+            await utter(output_channel, tracker, [notice.as_order_update()])
+        elif intent_name == "handback":
+            await utter(output_channel, tracker, [text("I'm back: the bot answers again.")])
+
+
 class FakeAgent:
-    """What `register`'s handler calls on Rasa's agent: handle_message, answering as Rasa does
-    (each bot message's dict through the output channel's send_response)."""
+    """What `register`'s handler and the desk call on Rasa's agent: handle_message, answering as Rasa
+    does (each bot message's dict through the output channel's send_response), and the stores."""
 
     def __init__(self) -> None:
         self.said: list[dict[str, Any]] = []
+        self.tracker_store = InMemoryTrackerStore(DOMAIN)
+        self.lock_store = InMemoryLockStore()
+        self.processor = FakeProcessor()
 
     async def handle_message(self, message: UserMessage) -> None:
         self.said.append({"channel": message.input_channel, "sender": message.sender_id, "text": message.text,
@@ -79,14 +130,14 @@ class FakeAgent:
         if said.startswith("wait "):
             _, seconds, said = said.split(" ", 2)
             await asyncio.sleep(float(seconds))
-        dispatcher = CollectingDispatcher()
-        for bot_message in answer(said):
-            bot_message.send(dispatcher)
-        for sent in dispatcher.messages:
-            # BotUttered.message(): what Rasa hands an output channel
-            bot = {key: sent.get(key) for key in ("text", "buttons", "quick_replies", "image", "attachment",
-                                                   "elements", "custom")}
-            await message.output_channel.send_response(str(message.sender_id), bot)
+        async with self.lock_store.lock(str(message.sender_id)):
+            tracker = await self.tracker_store.get_or_create_tracker(str(message.sender_id))
+            tracker.update(ActionExecuted("action_listen"))
+            tracker.update(UserUttered(message.text, {"name": "greet"}, input_channel=message.input_channel,
+                                       message_id=message.message_id, metadata=message.metadata))
+            if not tracker.is_paused():
+                await utter(message.output_channel, tracker, answer(said))
+            await self.tracker_store.save(tracker)
 
 
 def build() -> Sanic:
@@ -98,6 +149,8 @@ def build() -> Sanic:
     attempts: dict[str, int] = {}
     common = {"graph_url": os.environ["META_GRAPH_URL"], "graph_version": os.environ["META_GRAPH_VERSION"],
               "seen_store": os.environ["META_SEEN_STORE"]}
+    templates = {"order_update_template": os.environ.get("WHATSAPP_ORDER_UPDATE_TEMPLATE"),
+                 "agent_reply_template": os.environ.get("WHATSAPP_AGENT_REPLY_TEMPLATE")}
     messenger = MessengerInput.from_credentials({
         **common, "app_secret": os.environ["MESSENGER_APP_SECRET"],
         "verify_token": os.environ["MESSENGER_VERIFY_TOKEN"],
@@ -105,10 +158,14 @@ def build() -> Sanic:
     whatsapp = WhatsAppInput.from_credentials({
         **common, "app_secret": os.environ["WHATSAPP_APP_SECRET"], "verify_token": os.environ["WHATSAPP_VERIFY_TOKEN"],
         "access_token": os.environ["WHATSAPP_ACCESS_TOKEN"],
-        "phone_number_id": os.environ["WHATSAPP_PHONE_NUMBER_ID"]})
+        "phone_number_id": os.environ["WHATSAPP_PHONE_NUMBER_ID"], **templates})
     for channel in (messenger, whatsapp):
         channel.client.backoff = 0.05  # the retry test need not wait Meta's pauses
-    register([messenger, whatsapp], app, "/webhooks/")
+    channels: list[InputChannel] = [messenger, whatsapp]
+    if os.environ.get("DESK_API_TOKEN"):
+        channels.append(DeskInput.from_credentials({"token": os.environ["DESK_API_TOKEN"]}))
+    register(channels, app, "/webhooks/")
+    app.ctx.input_channels = channels  # as `rasa run` keeps them: the desk finds the shopper's channel there
 
     @app.post("/graph/<version>/<path:path>")
     async def graph_api(request: Request, version: str, path: str) -> HTTPResponse:
@@ -141,7 +198,19 @@ def build() -> Sanic:
         graph.clear()
         agent.said.clear()
         attempts.clear()
+        agent.tracker_store.store.clear()
         return response.json({"reset": True})
+
+    @app.post("/test/trigger/<conversation_id>")
+    async def trigger(request: Request, conversation_id: str) -> HTTPResponse:
+        async with agent.lock_store.lock(conversation_id):
+            tracker = await agent.tracker_store.get_or_create_tracker(conversation_id)
+            latest = tracker.get_latest_input_channel()
+            output = next(channel.get_output_channel() for channel in channels if channel.name() == latest)
+            await agent.processor.trigger_external_user_uttered(request.json["name"], request.json.get("entities"),
+                                                                tracker, output)
+            await agent.tracker_store.save(tracker)
+        return response.json({"triggered": True})
 
     return app
 

@@ -30,7 +30,19 @@ from channels.meta import (
     seen_store,
     signature_valid,
 )
-from channels.whatsapp import WhatsAppInput, whatsapp_events
+from channels.neutral import with_agent_name
+from channels.whatsapp import WhatsAppInput, render_template, whatsapp_events
+from channels.window import (
+    ORDER_UPDATE,
+    PERSON,
+    REPLY,
+    OutsideWindow,
+    Templates,
+    messenger_sending,
+    purpose_of,
+    whatsapp_template,
+)
+from tests.channels import meta_payloads as meta
 from tests.channels.junk import fuzz, json_values
 from tests.channels.meta_payloads import sign
 from tests.processes import free_port
@@ -156,6 +168,127 @@ def test_without_a_setting_the_store_is_rasas_redis_lock_store_or_a_file(redis_u
     assert (tmp_path / "var" / "meta" / "seen.sqlite3").exists()
     assert isinstance(seen_store("memory"), MemorySeen)
     assert isinstance(seen_store(str(tmp_path / "x.sqlite3")), SQLiteSeen)
+
+
+# --- when each shopper last wrote (the 24-hour window) ---------------------------------------------
+
+
+def _times(store: Any) -> list[float | None]:
+    async def run() -> list[float | None]:
+        found = [await store.last_wrote("messenger:1234")]
+        await store.wrote("messenger:1234", 1_000.0)
+        await store.wrote("messenger:1234", 900.0)  # an older message Meta delivered late
+        found.append(await store.last_wrote("messenger:1234"))
+        await store.wrote("messenger:1234", 2_000.5)
+        found += [await store.last_wrote("messenger:1234"), await store.last_wrote("whatsapp:1234")]
+        return found
+
+    return asyncio.run(run())
+
+
+def test_each_store_keeps_the_latest_time_a_shopper_wrote(tmp_path: Path) -> None:
+    for store in (MemorySeen(), SQLiteSeen(tmp_path / "seen.sqlite3")):
+        assert _times(store) == [None, 1_000.0, 2_000.5, None], store
+    # Another worker, or Rasa after a restart, reads the same file.
+    assert asyncio.run(SQLiteSeen(tmp_path / "seen.sqlite3").last_wrote("messenger:1234")) == 2_000.5
+
+
+def test_the_redis_store_keeps_the_latest_time_for_every_worker(redis_url: str) -> None:
+    assert _times(seen_store(redis_url)) == [None, 1_000.0, 2_000.5, None]
+    assert asyncio.run(seen_store(redis_url).last_wrote("messenger:1234")) == 2_000.5
+    import redis
+
+    assert redis.Redis.from_url(redis_url).ttl(RedisSeen.WROTE_PREFIX + "messenger:1234") > 7 * 24 * 3600
+
+
+def test_the_platforms_own_time_of_a_message_is_read() -> None:
+    body = meta.sent_hours_ago(meta.messenger(meta.m_text("1234", "m_1", "hi"), meta.m_referral("1234", "sale")), 30)
+    expected = time.time() - 30 * 3600
+    assert all(abs((event.sent_at or 0) - expected) < 2 for event in messenger_events(body))
+    body = meta.sent_hours_ago(meta.whatsapp([meta.w_text("391234", "wamid.1", "hi")]), 30)
+    [event] = whatsapp_events(body, meta.PHONE_NUMBER_ID)
+    assert abs((event.sent_at or 0) - expected) < 2
+    # A missing or odd time is no reason to refuse a message: the time it arrived stands in.
+    for odd in (None, "soon", -5, True, 1e20):
+        item = meta.m_text("1234", "m_2", "hi") | {"timestamp": odd}
+        assert messenger_events(meta.messenger(item))[0].sent_at is None
+
+
+HOUR = 3600.0
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(("purpose", "hours_ago", "sending"), [
+    (REPLY, 1, ("RESPONSE", None)), (ORDER_UPDATE, 1, ("UPDATE", None)), (PERSON, 23.9, ("RESPONSE", None)),
+    (ORDER_UPDATE, 30, ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")), (ORDER_UPDATE, None, ("MESSAGE_TAG",
+                                                                                     "POST_PURCHASE_UPDATE")),
+    (PERSON, 24, ("MESSAGE_TAG", "HUMAN_AGENT")), (PERSON, 7 * 24 - 0.1, ("MESSAGE_TAG", "HUMAN_AGENT")),
+    (PERSON, 7 * 24, None), (PERSON, None, None), (REPLY, 24, None), (REPLY, None, None),
+])
+def test_messenger_tags_what_may_go_after_24_hours_and_refuses_the_rest(
+        purpose: str, hours_ago: float | None, sending: tuple[str, str | None] | None) -> None:
+    last = None if hours_ago is None else NOW - hours_ago * HOUR
+    if sending is None:
+        with pytest.raises(OutsideWindow):
+            messenger_sending(purpose, last, NOW)
+    else:
+        assert messenger_sending(purpose, last, NOW) == sending
+
+
+@pytest.mark.parametrize(("purpose", "hours_ago", "configured", "template"), [
+    (REPLY, 1, True, None), (ORDER_UPDATE, 1, True, None), (PERSON, 1, True, None),
+    (ORDER_UPDATE, 30, True, "bottega_order_update"), (PERSON, 30, True, "bottega_agent_reply"),
+    (PERSON, 24 * 30, True, "bottega_agent_reply"), (ORDER_UPDATE, None, True, "bottega_order_update"),
+    (REPLY, 30, True, OutsideWindow), (ORDER_UPDATE, 30, False, OutsideWindow), (PERSON, 30, False, OutsideWindow),
+])
+def test_whatsapp_sends_only_a_configured_template_after_24_hours(
+        purpose: str, hours_ago: float | None, configured: bool, template: Any) -> None:
+    templates = Templates("bottega_order_update", "bottega_agent_reply") if configured else Templates()
+    last = None if hours_ago is None else NOW - hours_ago * HOUR
+    if template is OutsideWindow:
+        with pytest.raises(OutsideWindow) as refused:
+            whatsapp_template(purpose, last, NOW, templates)
+        assert refused.value.code == "outside_window" and "30 hours" in refused.value.detail
+    else:
+        assert whatsapp_template(purpose, last, NOW, templates) == template
+
+
+def test_what_a_message_is_comes_from_its_own_keys() -> None:
+    assert purpose_of({"text": "hi"}) == REPLY
+    assert purpose_of({"text": "Payment received", "purpose": "order_update"}) == ORDER_UPDATE
+    assert purpose_of({"text": "Hello, Giulia here", "agent": "Giulia"}) == PERSON
+    assert purpose_of({"text": "x", "purpose": "anything else"}) == REPLY
+
+
+def test_a_persons_message_carries_their_name_the_teams_notice_does_not() -> None:
+    named = with_agent_name({"text": "On it.", "agent": " Giulia  Rossi "})
+    assert named["text"] == "Giulia Rossi · Bottega team:\nOn it."
+    notice = {"text": "A member of the Bottega team has joined the chat.", "agent": "Bottega team"}
+    assert with_agent_name(notice) == notice
+    assert with_agent_name({"text": "From the bot"}) == {"text": "From the bot"}
+
+
+def test_a_whatsapp_template_carries_the_text_on_one_line_and_the_persons_name() -> None:
+    said = {"text": "Payment received for BT-1.\n\nWe'll    let you know.", "purpose": "order_update"}
+    notice = render_template("bottega_order_update", "it", ORDER_UPDATE, said)
+    assert notice == {"type": "template", "template": {"name": "bottega_order_update", "language": {"code": "it"},
+                      "components": [{"type": "body", "parameters": [
+                          {"type": "text", "text": "Payment received for BT-1. We'll let you know."}]}]}}
+    reply = render_template("bottega_agent_reply", "en", PERSON, {"text": "word " * 400, "agent": "Giulia"})
+    name, text = reply["template"]["components"][0]["parameters"]
+    assert name["text"] == "Giulia" and len(text["text"]) <= 900 and "\n" not in text["text"]
+
+
+def test_template_names_and_language_are_checked_at_start() -> None:
+    whatsapp = {"app_secret": "app-secret-0123", "verify_token": "verify-0123", "access_token": "EAAG0123456789",
+                "phone_number_id": "106540352242922"}
+    assert WhatsAppInput.from_credentials(whatsapp).templates == Templates()
+    assert WhatsAppInput.from_credentials({**whatsapp, "order_update_template": "bottega_order_update",
+                                           "agent_reply_template": "", "template_language": "it"}).templates == \
+        Templates("bottega_order_update", None, "it")
+    for wrong in ({"order_update_template": "Order Update"}, {"template_language": "italiano"}):
+        with pytest.raises(ValueError, match="template"):
+            WhatsAppInput.from_credentials({**whatsapp, **wrong})
 
 
 # --- each shopper's queue -------------------------------------------------------------------------
@@ -293,7 +426,10 @@ def test_credentials_yml_reads_the_channels_from_the_environment() -> None:
     assert credentials["channels.whatsapp.WhatsAppInput"] == {
         "app_secret": "${WHATSAPP_APP_SECRET}", "verify_token": "${WHATSAPP_VERIFY_TOKEN}",
         "access_token": "${WHATSAPP_ACCESS_TOKEN}", "phone_number_id": "${WHATSAPP_PHONE_NUMBER_ID}",
-        "graph_url": "${META_GRAPH_URL}", "graph_version": "${META_GRAPH_VERSION}"}
+        "graph_url": "${META_GRAPH_URL}", "graph_version": "${META_GRAPH_VERSION}",
+        "order_update_template": "${WHATSAPP_ORDER_UPDATE_TEMPLATE}",
+        "agent_reply_template": "${WHATSAPP_AGENT_REPLY_TEMPLATE}",
+        "template_language": "${WHATSAPP_TEMPLATE_LANGUAGE}"}
     assert "facebook" not in credentials  # Rasa's built-in channel: see channels/meta.py
 
 

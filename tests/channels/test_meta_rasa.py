@@ -41,7 +41,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     stub, rasa = f"http://127.0.0.1:{stub_port}", f"http://127.0.0.1:{rasa_port}"
     env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
            "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
-           "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+           "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
+           "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "", "WHATSAPP_TEMPLATE_LANGUAGE": ""}
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     meta_channels = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
                      if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}

@@ -94,10 +94,12 @@ def test_messenger_and_whatsapp_are_served_only_when_configured(
         on: list[str]) -> None:
     from rasa.shared.utils.io import read_config_file
 
-    env = {key: value for key, value in env.items() if not key.startswith(("MESSENGER_", "WHATSAPP_"))}
+    # The channels' own variables unset; the optional ones (WhatsApp's templates) keep load_env's defaults.
+    env = {key: value for key, value in env.items() if key not in {*MESSENGER, *WHATSAPP}}
     env.update(configured)
     assert run_stack.channels_on(env) == on
     assert env["META_GRAPH_URL"] and env["META_GRAPH_VERSION"]  # defaults Rasa's ${VAR} cannot give
+    assert env["WHATSAPP_TEMPLATE_LANGUAGE"] == "en" and env["WHATSAPP_ORDER_UPDATE_TEMPLATE"] == ""
     # Rasa reads the file it is given with its own ${VAR} substitution, in the environment it is given.
     for key in [key for key in os.environ if key.startswith(("MESSENGER_", "WHATSAPP_"))]:
         monkeypatch.delenv(key)
