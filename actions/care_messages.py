@@ -24,14 +24,19 @@ HANDOFF_BUTTON = button("Talk to a person", "human_handoff")
 # --- promotions ---------------------------------------------------------------------
 
 
-def _promotion_line(promo: Promotion) -> str:
+def _promotion_details(promo: Promotion) -> str:
+    """ "on fashion, min. order 30.00 EUR, until 2027-01-01" """
     applies = f"on {promo.department}" if promo.department else "on everything"
     details = [applies]
     if promo.min_order is not None:
         details.append(f"min. order {format_price(promo.min_order, SHOP_CURRENCY)}")
     if promo.ends_at:
         details.append(f"until {promo.ends_at[:10]}")
-    return f"- {promo.title} — code {promo.code} ({', '.join(details)})"
+    return ", ".join(details)
+
+
+def _promotion_line(promo: Promotion) -> str:
+    return f"- {promo.title} — code {promo.code} ({_promotion_details(promo)})"
 
 
 def promotions(items: Sequence[Promotion]) -> BotMessage:
@@ -43,6 +48,18 @@ def promotions(items: Sequence[Promotion]) -> BotMessage:
     lines = ["Here's what's on right now:"] + [_promotion_line(p) for p in items]
     lines.append("Enter the code at checkout.")
     return text("\n".join(lines), [button("Browse departments", "browse_catalog")])
+
+
+def campaign(promo: Promotion) -> BotMessage:
+    """The promotion a shopper came for (an m.me link, a QR code, an ad): what it is, the code, how
+    long, and where to use it."""
+    lines = [f"You came for our offer: {promo.title}."]
+    if promo.description:
+        lines.append(promo.description)
+    lines.append(f"Use code {promo.code} at checkout ({_promotion_details(promo)}).")
+    shop = (button(f"Shop {promo.department}", "search_product", department=promo.department) if promo.department
+            else button("Browse departments", "browse_catalog"))
+    return text("\n".join(lines), [shop, button("All offers", "promotions")])
 
 
 # --- stores -------------------------------------------------------------------------
