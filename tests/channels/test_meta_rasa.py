@@ -1,10 +1,12 @@
 """Messenger and WhatsApp in the real Rasa server with the trained model: signed deliveries in, the
 stub Graph API's captured calls out, and the tracker read back through Rasa's HTTP API.
 
-Rasa runs as `make run` runs it (`python -m server run`) with only the two Meta channels in its
-credentials, sending to the stub Graph API of tests/channels/meta_server.py. No action server: the
-turns asserted here are answered by responses (the greeting), or only recorded (a button's intent).
-Skipped when models/bottega.tar.gz has not been trained (`make train`).
+Rasa runs as `make run` runs it (`python -m server run`) with the two Meta channels and the care
+desk in its credentials, sending to the stub Graph API of tests/channels/meta_server.py; the action
+server runs as `make run` runs it too, against the real shop tests/conftest.py starts. The care
+desk's routes, Rasa's own trigger_intent (what the shop's payment notices call) and the hand-back
+go through the same Rasa, inside and outside Meta's 24-hour window (a message sent "30 hours ago"
+is one Meta delivered late). Skipped when models/bottega.tar.gz has not been trained (`make train`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 import requests
 import yaml
 
+from actions.clients.shop import ProductQuery, get_shop_client
 from tests.channels import meta_payloads as meta
 from tests.channels.test_meta_webhooks import ACK_LIMIT, SECRETS, VERSION, eventually
 from tests.processes import free_port, running
@@ -30,27 +33,38 @@ MODEL = ROOT / "models" / "bottega.tar.gz"
 API_TOKEN = "test-rasa-api-token-0123456789abcdef"
 GREETING_PAYLOADS = ["/browse_catalog", "/view_cart"]  # utter_greet's buttons, domain.yml
 
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)")
+DESK_TOKEN = "test-desk-token-0123456789abcdef"
+ACTION_TOKEN = "test-action-token-0123456789abcdef"
+ORDER_TEMPLATE = "bottega_order_update"
+ADDRESS = "Via Roma 1, 20121 Milano, Italy"
+
+pytestmark = [pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)"), pytest.mark.shop]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(Rasa's URL, the stub Graph API server's URL)."""
     folder = tmp_path_factory.mktemp("meta_rasa")
-    stub_port, rasa_port = free_port(), free_port()
+    stub_port, rasa_port, action_port = free_port(), free_port(), free_port()
     stub, rasa = f"http://127.0.0.1:{stub_port}", f"http://127.0.0.1:{rasa_port}"
     env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
            "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
            "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-           "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "", "WHATSAPP_TEMPLATE_LANGUAGE": ""}
+           "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
+           "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+           "HANDOFF_TIMEOUT_MINUTES": "0"}
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    meta_channels = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
-                     if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
-    (folder / "credentials.yml").write_text(yaml.safe_dump(meta_channels))
-    # An action server nobody runs: the turns here need none.
-    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{free_port()}/webhook"}}))
+    served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
+              if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
+    served["channels.desk.DeskInput"] = credentials["channels.desk.DeskInput"]
+    (folder / "credentials.yml").write_text(yaml.safe_dump(served))
+    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {
+        "url": f"http://127.0.0.1:{action_port}/webhook", "headers": {"Authorization": f"Bearer {ACTION_TOKEN}"}}}))
     with running("the stub Graph API", [sys.executable, "-m", "tests.channels.meta_server", str(stub_port)], cwd=ROOT,
                  env=env, log_path=folder / "stub.log", ready_url=f"{stub}/test/said"), \
+         running("the action server", [sys.executable, "-m", "server.action_server", "--actions", "actions",
+                                       "--port", str(action_port)], cwd=ROOT, env=env, log_path=folder / "actions.log",
+                 ready_url=f"http://127.0.0.1:{action_port}/health", start_timeout=120), \
          running("Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
                           str(rasa_port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
                           "--endpoints", str(folder / "endpoints.yml")],
@@ -125,3 +139,109 @@ def test_a_whatsapp_greeting_and_a_button_reply_reach_rasa(stack: tuple[str, str
     assert [(e["message_id"], e["input_channel"]) for e in heard] == [(first, "whatsapp"), (second, "whatsapp")]
     assert heard[0]["metadata"]["profile_name"] == "Giulia Rossi"
     assert heard[1]["parse_data"]["intent"]["name"] == "view_cart"  # the payload, not the title, reached Rasa
+
+
+# --- people and the shop, through Rasa: the desk, trigger_intent, the window -----------------------
+
+
+def desk(rasa: str, method: str, conversation: str, action: str = "", body: Any = None) -> requests.Response:
+    path = f"{rasa}/webhooks/desk/conversations/{conversation}" + (f"/{action}" if action else "")
+    return requests.request(method, path, json=body, timeout=30, headers={"Authorization": f"Bearer {DESK_TOKEN}"})
+
+
+def messages_to(stub: str, who: str) -> list[dict[str, Any]]:
+    """What the shopper was sent (Messenger's sender actions left out)."""
+    return [body for body in sent_to(stub, who) if "message" in body or "to" in body]
+
+
+def text_sent(body: dict[str, Any]) -> str:
+    if "message" in body:
+        message = body["message"]
+        return str(message.get("text") or message.get("attachment", {}).get("payload", {}).get("text") or "")
+    if body["type"] == "text":
+        return str(body["text"]["body"])
+    return str(body.get("interactive", {}).get("body", {}).get("text") or "")
+
+
+def wrote(rasa: str, channel: str, who: str, text: str, hours_ago: float = 0.0) -> None:
+    """The shopper's message, sent `hours_ago`; returns once Rasa has recorded it."""
+    heard = len(user_events(rasa, who))
+    message_id = f"m_{uuid.uuid4().hex}" if channel == "messenger" else f"wamid.{uuid.uuid4().hex}"
+    body = (meta.messenger(meta.m_text(who, message_id, text)) if channel == "messenger"
+            else meta.whatsapp([meta.w_text(who, message_id, text)]))
+    deliver(rasa, channel, meta.sent_hours_ago(body, hours_ago))
+    assert eventually(lambda: len(user_events(rasa, who)) > heard, 60)
+
+
+def paid_order(who: str) -> str:
+    """An order of the customer `who` (`<channel>:<id>`), placed and paid in the real shop."""
+    shop = get_shop_client()
+    product = next(item for item in shop.search_products(ProductQuery(in_stock=True, limit=20)).items
+                   if item.in_stock)
+    variant = next(v for v in shop.get_product(product.sku).variants if v.stock > 0)
+    shop.add_to_cart(who, product.sku, 1, variant.size, variant.color)
+    order = shop.place_order(who, f"setup-{uuid.uuid4().hex}", ADDRESS, "standard", "card")
+    assert requests.post(order.payment_url, data={"action": "pay"}, timeout=10).status_code == 200
+    return str(order.order_id)
+
+
+def payment_notice(rasa: str, conversation: str, order_id: str) -> None:
+    """What the shop sends when a payment arrives (shop/app/notify.py)."""
+    answer = requests.post(f"{rasa}/conversations/{conversation}/trigger_intent?output_channel=latest",
+                           json={"name": "payment_received", "entities": {"order_id": order_id}},
+                           headers=auth(), timeout=60)
+    assert answer.status_code == 200, answer.text
+
+
+def test_on_messenger_a_person_replies_by_name_and_hands_back_through_rasas_desk(stack: tuple[str, str]) -> None:
+    rasa, stub = stack
+    psid = "2" + str(uuid.uuid4().int)[:15]
+    wrote(rasa, "messenger", psid, "hi")
+    assert eventually(lambda: messages_to(stub, psid), 60)  # the greeting
+
+    taken = desk(rasa, "POST", psid, "takeover")
+    assert taken.status_code == 200 and taken.json()["notified"] is True
+    replied = desk(rasa, "POST", psid, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
+    assert replied.status_code == 200 and replied.json() == {"delivered": True, "channel": "messenger"}
+    assert desk(rasa, "POST", psid, "handback").status_code == 200
+
+    sent = eventually(lambda: len(messages_to(stub, psid)) >= 4 and messages_to(stub, psid), 60)
+    assert sent, messages_to(stub, psid)
+    joined, reply, back = sent[1:4]
+    assert "has joined the chat" in text_sent(joined)
+    assert text_sent(reply) == "Giulia · Bottega team:\nYour parcel left today."
+    assert "back" in text_sent(back).lower()  # action_handback: the bot says it is back
+    assert [body["messaging_type"] for body in (joined, reply, back)] == ["RESPONSE"] * 3
+
+
+def test_a_payment_notice_after_the_window_goes_tagged_on_messenger_and_as_the_template_on_whatsapp(
+        stack: tuple[str, str]) -> None:
+    rasa, stub = stack
+    psid, wa_id = "2" + str(uuid.uuid4().int)[:15], "39347" + str(uuid.uuid4().int)[:7]
+    wrote(rasa, "messenger", psid, "hi", hours_ago=30)
+    wrote(rasa, "whatsapp", wa_id, "hello", hours_ago=30)
+    time.sleep(2.0)  # room for the greetings, were they sent
+    assert messages_to(stub, psid) == [] and messages_to(stub, wa_id) == []  # a day late: not answered
+
+    for channel, who in (("messenger", psid), ("whatsapp", wa_id)):
+        payment_notice(rasa, who, paid_order(f"{channel}:{who}"))
+    [tagged] = eventually(lambda: messages_to(stub, psid), 60)
+    [template] = eventually(lambda: messages_to(stub, wa_id), 60)
+
+    assert (tagged["messaging_type"], tagged["tag"]) == ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")
+    assert text_sent(tagged).startswith("Payment received for BT-")
+    assert template["type"] == "template" and template["template"]["name"] == ORDER_TEMPLATE
+    [parameter] = template["template"]["components"][0]["parameters"]
+    assert parameter["text"].startswith("Payment received for BT-")
+
+
+def test_on_whatsapp_after_the_window_the_desk_refuses_a_reply_with_a_code(stack: tuple[str, str]) -> None:
+    rasa, stub = stack
+    wa_id = "39347" + str(uuid.uuid4().int)[:7]
+    wrote(rasa, "whatsapp", wa_id, "hello", hours_ago=30)
+
+    taken = desk(rasa, "POST", wa_id, "takeover")
+    assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is False
+    refused = desk(rasa, "POST", wa_id, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
+    assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
+    assert messages_to(stub, wa_id) == []
