@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # conversations leaves the machine (its training logged failed attempts to reach them).
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test shop chat agent setup lint validate train nlu-catalogue lint-nlu eval-nlu test-shop test-assistant test-dialogue test-webchat browser bench lock clean
+.PHONY: help run test shop chat agent messenger-profile setup lint validate train nlu-catalogue lint-nlu eval-nlu test-shop test-assistant test-dialogue test-webchat browser bench lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ chat: $(SHOP)/.installed .env ## talk to the running assistant in this terminal 
 
 agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a person (ARGS="list|show|reply|takeover|handback ...")
 	@$(SHOP)/bin/python scripts/agent.py $(ARGS)
+
+messenger-profile: $(SHOP)/.installed .env ## the Facebook page's Get Started, menu and ice breakers (ARGS="--dry-run" prints the calls; docs/channels.md)
+	@$(SHOP)/bin/python scripts/messenger_profile.py $(ARGS)
 
 setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env $(MINILM) ## install both environments and the web chat's socket.io client from their locks, and convert the sentence encoder
 

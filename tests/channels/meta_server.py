@@ -10,6 +10,8 @@ tests point at this same server's stub:
 
     POST /graph/<version>/me/messages, /graph/<version>/<number>/messages   captured, answered like Meta;
          recipient 4290000000001 gets 429 twice for each call, then 200; 5000000000001 always 500
+    POST, DELETE /graph/<version>/me/messenger_profile   captured with the method; {"result": "success"},
+         or 400 code 190 for the EXPIRED_TOKEN
     GET  /test/graph      every call the stub took: {"path", "authorization", "body"}
     GET  /test/said       every message the channels passed on: {"channel", "sender", "text", "message_id", "metadata"}
     POST /test/reset      wait for the turns under way, then forget both
@@ -55,6 +57,7 @@ from channels.whatsapp import WhatsAppInput
 DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received", "handback"], "actions": []})
 
 RATE_LIMITED = "4290000000001"
+EXPIRED_TOKEN = "EAAGexpiredPageToken0123456789"  # the stub refuses it as Meta refuses an expired token
 FAILING = "5000000000001"
 
 
@@ -167,9 +170,16 @@ def build() -> Sanic:
     register(channels, app, "/webhooks/")
     app.ctx.input_channels = channels  # as `rasa run` keeps them: the desk finds the shopper's channel there
 
-    @app.post("/graph/<version>/<path:path>")
+    @app.route("/graph/<version>/<path:path>", methods=["POST", "DELETE"])
     async def graph_api(request: Request, version: str, path: str) -> HTTPResponse:
         body = request.json
+        if path == "me/messenger_profile":  # the page's profile (scripts/messenger_profile.py)
+            graph.append({"path": f"{version}/{path}", "method": request.method,
+                          "authorization": request.headers.get("Authorization"), "body": body})
+            if request.headers.get("Authorization") == f"Bearer {EXPIRED_TOKEN}":
+                return response.json({"error": {"message": "Error validating access token: Session has expired",
+                                                "type": "OAuthException", "code": 190, "fbtrace_id": "stub"}}, 400)
+            return response.json({"result": "success"})
         recipient = str((body.get("recipient") or {}).get("id") or body.get("to") or "")
         call = json.dumps(body, sort_keys=True)  # the same call again is an attempt of it
         attempts[call] = attempts.get(call, 0) + 1
