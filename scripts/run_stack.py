@@ -213,8 +213,8 @@ def main() -> int:
             f"    Rasa            http://127.0.0.1:{env['RASA_PORT']}  "
             "(REST channel: /webhooks/rest/webhook, bearer token REST_CHANNEL_TOKEN in .env)\n"
             f"  Chat in your browser: http://127.0.0.1:{env['WEBCHAT_PORT']}\n"
-            f"  Messenger and WhatsApp: {', '.join(channels_on(env)) or 'off'} (docs/configuration.md says how to "
-            "turn them on)\n"
+            f"  Messenger and WhatsApp: {', '.join(channels_on(env)) or 'off'} (docs/channels.md says how to "
+            "connect them)\n"
             "  Or in another terminal:  make chat\n"
             "  Stop everything: Ctrl-C\n",
             flush=True,

@@ -76,8 +76,10 @@ def _upstream(children: list[Any]) -> str | None:
 
 
 CHAT_PUBLIC = ["/", "/index.html", "/app.js", "/style.css", "/config.js", "/vendor/socket.io.min.js",
-               "/socket.io/?EIO=4&transport=websocket"]
-CHAT_PRIVATE = ["/webhooks/rest/webhook", "/webhooks/desk/conversations/abc",
+               "/socket.io/?EIO=4&transport=websocket", "/webhooks/messenger/webhook", "/webhooks/whatsapp/webhook"]
+META_WEBHOOKS = ["/webhooks/messenger/webhook", "/webhooks/whatsapp/webhook"]
+CHAT_PRIVATE = ["/webhooks/rest/webhook", "/webhooks/desk/conversations/abc", "/webhooks/messenger/",
+                "/webhooks/whatsapp/", "/webhooks/messenger/webhook/../../desk/conversations/abc",
                 "/webhooks/desk/conversations/abc/takeover",
                 "/conversations/abc/trigger_intent", "/conversations/abc/tracker", "/model", "/status", "/version",
                 "/webhooks/socketio/", "/webhook", "/actions", "/node_modules/socket.io-client/package.json",
@@ -110,10 +112,20 @@ def test_the_shop_host_hides_the_api_and_admin(servers: dict[str, list[Any]], pa
     assert not _public(_route(servers["shop.example.com"], path))
 
 
-def test_only_the_socket_reaches_rasa_and_nothing_reaches_the_action_server(servers: dict[str, list[Any]]) -> None:
+def test_only_the_socket_and_metas_webhooks_reach_rasa_and_nothing_the_action_server(
+        servers: dict[str, list[Any]]) -> None:
     proxied = {key: _upstream(children) for server in servers.values()
                for key, children in _locations(server).items() if _upstream(children)}
     assert proxied["/socket.io/"] == "http://rasa"
     assert set(proxied.values()) == {"http://rasa", "http://shop"}
-    assert [key for key, upstream in proxied.items() if upstream == "http://rasa"] == ["/socket.io/"]
+    assert [key for key, upstream in proxied.items() if upstream == "http://rasa"] == [
+        "/socket.io/", *(f"= {path}" for path in META_WEBHOOKS)]
+
+
+@pytest.mark.parametrize("path", META_WEBHOOKS)
+def test_metas_webhooks_take_get_and_post_of_at_most_a_megabyte(servers: dict[str, list[Any]], path: str) -> None:
+    children = _route(servers["chat.example.com"], path)
+    assert _upstream(children) == "http://rasa"
+    assert ("limit_except", ["GET", "POST"]) in [(name, args) for name, args, _ in children]
+    assert ("client_max_body_size", ["1m"]) in [(name, args) for name, args, _ in children]
     assert "5055" not in CONFIG.read_text()
