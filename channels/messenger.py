@@ -33,7 +33,7 @@ from typing import Any
 
 from channels.graph import GraphError
 from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id, timestamp
-from channels.neutral import Card, Choice, cards_and_intro, message_choices, public_image
+from channels.neutral import Card, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.text import clean_text, shorten, split_text
 from channels.window import inside, messenger_sending
 
@@ -220,7 +220,7 @@ class MessengerOutput(MetaOutput):
                  now: float) -> list[dict[str, Any]]:
         messaging_type, tag = messenger_sending(purpose, last_wrote, now)
         sending: dict[str, Any] = {"messaging_type": messaging_type} | ({"tag": tag} if tag else {})
-        return [{**sending, "message": rendered} for rendered in self.render(message)]
+        return [{**sending, "message": rendered} for rendered in self.render(with_agent_name(message))]
 
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
         await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body}, recipient_id)

@@ -51,7 +51,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.graph import GraphClient, GraphError, redact
-from channels.neutral import with_agent_name
 from channels.rest import SENDER
 from channels.window import OutsideWindow, purpose_of
 
@@ -372,7 +371,8 @@ class MetaOutput(OutputChannel):
     def outgoing(self, message: dict[str, Any], purpose: str, last_wrote: float | None,
                  now: float) -> list[dict[str, Any]]:
         """The API bodies that carry `message` now (rendered, tagged, or a template); OutsideWindow
-        when the platform would not take it."""
+        when the platform would not take it. A person's message is rendered with their name before
+        the text (`with_agent_name`); a template carries the name in a parameter of its own."""
 
     @abstractmethod
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
@@ -384,7 +384,7 @@ class MetaOutput(OutputChannel):
         which must tell a person their reply did not go out."""
         purpose = purpose_of(message)
         last_wrote = await self.seen.last_wrote(f"{self.name()}:{recipient_id}")
-        for body in self.outgoing(with_agent_name(message), purpose, last_wrote, time.time()):
+        for body in self.outgoing(message, purpose, last_wrote, time.time()):
             await self.deliver(recipient_id, body)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ from channels.meta import (
     shopper_id,
     timestamp,
 )
-from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image
+from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.text import clean_text, shorten, split_text
 from channels.window import PERSON, Templates, whatsapp_template
 
@@ -285,7 +285,7 @@ class WhatsAppOutput(MetaOutput):
                  now: float) -> list[dict[str, Any]]:
         template = whatsapp_template(purpose, last_wrote, now, self.templates)
         if template is None:
-            return self.render(message)
+            return self.render(with_agent_name(message))
         return [render_template(template, self.templates.language, purpose, message)]
 
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channels.graph import GraphClient, GraphError, redact
-from channels.messenger import MessengerInput, messenger_events
+from channels.messenger import MessengerInput, MessengerOutput, messenger_events
 from channels.meta import (
     BadPayload,
     MemorySeen,
@@ -31,7 +31,7 @@ from channels.meta import (
     signature_valid,
 )
 from channels.neutral import with_agent_name
-from channels.whatsapp import WhatsAppInput, render_template, whatsapp_events
+from channels.whatsapp import WhatsAppInput, WhatsAppOutput, render_template, whatsapp_events
 from channels.window import (
     ORDER_UPDATE,
     PERSON,
@@ -277,6 +277,20 @@ def test_a_whatsapp_template_carries_the_text_on_one_line_and_the_persons_name()
     reply = render_template("bottega_agent_reply", "en", PERSON, {"text": "word " * 400, "agent": "Giulia"})
     name, text = reply["template"]["components"][0]["parameters"]
     assert name["text"] == "Giulia" and len(text["text"]) <= 900 and "\n" not in text["text"]
+
+
+def test_a_persons_reply_names_them_once_in_a_message_or_a_template() -> None:
+    client = GraphClient("http://127.0.0.1:9", "v25.0", "token-0123456789")  # never called: outgoing only builds
+    said = {"text": "Your parcel left today.", "agent": "Giulia", "timestamp": NOW}
+    whatsapp = WhatsAppOutput(client, MemorySeen(), "106540352242922", Templates(None, "bottega_agent_reply"))
+    [template] = whatsapp.outgoing(said, PERSON, NOW - 30 * HOUR, NOW)
+    parameters = template["template"]["components"][0]["parameters"]
+    assert [parameter["text"] for parameter in parameters] == ["Giulia", "Your parcel left today."]
+    [inside] = whatsapp.outgoing(said, PERSON, NOW - HOUR, NOW)
+    assert inside["text"]["body"] == "Giulia · Bottega team:\nYour parcel left today."
+    [tagged] = MessengerOutput(client, MemorySeen()).outgoing(said, PERSON, NOW - 30 * HOUR, NOW)
+    assert tagged == {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT",
+                      "message": {"text": "Giulia · Bottega team:\nYour parcel left today."}}
 
 
 def test_template_names_and_language_are_checked_at_start() -> None:
