@@ -37,6 +37,7 @@ DESK_TOKEN = "test-desk-token-0123456789abcdef"
 ACTION_TOKEN = "test-action-token-0123456789abcdef"
 ORDER_TEMPLATE = "bottega_order_update"
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
+TIMEOUT_SECONDS = 6.0  # the hand-off time-out (HANDOFF_TIMEOUT_MINUTES) of this stack
 
 pytestmark = [pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)"), pytest.mark.shop]
 
@@ -52,7 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
            "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
            "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
            "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-           "HANDOFF_TIMEOUT_MINUTES": "0"}
+           "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60)}
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
               if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
@@ -245,3 +246,22 @@ def test_on_whatsapp_after_the_window_the_desk_refuses_a_reply_with_a_code(stack
     refused = desk(rasa, "POST", wa_id, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
     assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
     assert messages_to(stub, wa_id) == []
+
+
+def test_on_messenger_the_hand_off_time_out_brings_the_bot_back_by_itself(stack: tuple[str, str]) -> None:
+    rasa, stub = stack
+    psid = "2" + str(uuid.uuid4().int)[:15]
+    asked = meta.messenger(meta.m_quick_reply(psid, f"m_{uuid.uuid4().hex}", "Talk to a person", "/human_handoff"))
+    deliver(rasa, "messenger", asked)
+    [handed] = eventually(lambda: messages_to(stub, psid), 60)
+    assert "reference TK-" in text_sent(handed)
+    started = time.monotonic()
+
+    # Nobody takes over: the shop's ticket stays open and the bot comes back on its own.
+    sent = eventually(lambda: len(messages_to(stub, psid)) >= 2 and messages_to(stub, psid), TIMEOUT_SECONDS + 60)
+    assert sent, "the time-out never reached the shopper"
+    back = sent[1]
+    assert time.monotonic() - started >= TIMEOUT_SECONDS / 2  # not at once: when the time-out fired
+    assert "nobody from our team has been able to answer yet" in text_sent(back)
+    assert back["messaging_type"] == "RESPONSE"
+    assert [q["payload"] for q in back["message"]["quick_replies"]] == ["/human_handoff"]
