@@ -5,6 +5,7 @@ because a channel's routes run inside the Rasa server, next to the tracker store
 and the shoppers' own channels. Every route needs the desk token (`Authorization: Bearer <token>`).
 
     GET    /webhooks/desk/conversations/<id>           the conversation: paused or not, its channel, the transcript
+                                                       (Messenger, WhatsApp: and how a reply would go, `window`)
     POST   /webhooks/desk/conversations/<id>/takeover  an agent joins (optionally {"ticket"}): the bot pauses
     POST   /webhooks/desk/conversations/<id>/messages  {"text", "agent"}: the agent's reply, on the shopper's channel
     POST   /webhooks/desk/conversations/<id>/handback  the bot resumes (it says so and carries on where it was)
@@ -247,7 +248,12 @@ class DeskInput(InputChannel):
         @desk.route("/conversations/<conversation_id>", methods=["GET"], unquote=True)
         async def show(request: Request, conversation_id: str) -> HTTPResponse:
             tracker = await _existing(request, conversation_id)
-            return response.json(_state(tracker))
+            state = _state(tracker)
+            output = push_channel(_input_channels(request), tracker.get_latest_input_channel())
+            if isinstance(output, MetaOutput):
+                # Before a person writes: whether Meta's window lets the reply go, and how.
+                state["window"] = await output.window(tracker.sender_id)
+            return response.json(state)
 
         @desk.route("/conversations/<conversation_id>/takeover", methods=["POST"], unquote=True)
         async def takeover(request: Request, conversation_id: str) -> HTTPResponse:

@@ -35,7 +35,7 @@ from channels.graph import GraphError
 from channels.meta import BadPayload, Inbound, MetaInput, MetaOutput, MetaSettings, expect, shopper_id, timestamp
 from channels.neutral import Card, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.text import clean_text, shorten, split_text
-from channels.window import inside, messenger_sending
+from channels.window import PERSON, OutsideWindow, inside, messenger_sending
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +224,13 @@ class MessengerOutput(MetaOutput):
 
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
         await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body}, recipient_id)
+
+    def person_reply(self, last_wrote: float | None, now: float) -> str:
+        try:
+            _, tag = messenger_sending(PERSON, last_wrote, now)
+        except OutsideWindow:
+            return "refused"
+        return f"tag {tag}" if tag else "message"
 
     async def before_turn(self, recipient_id: str) -> None:
         if not inside(await self.seen.last_wrote(f"{self.name()}:{recipient_id}"), time.time()):

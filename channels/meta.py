@@ -41,6 +41,7 @@ from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -377,6 +378,17 @@ class MetaOutput(OutputChannel):
     @abstractmethod
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
         """Sends one body of `outgoing` to the shopper; GraphError when Meta refuses it."""
+
+    @abstractmethod
+    def person_reply(self, last_wrote: float | None, now: float) -> str:
+        """How a person's reply would go now: "message", the tag or template it would need, or "refused"."""
+
+    async def window(self, recipient_id: str) -> dict[str, Any]:
+        """What the care desk shows of Meta's window: when the shopper last wrote (ISO time, None when
+        unknown) and how a person's reply would go now (`person_reply`)."""
+        last_wrote = await self.seen.last_wrote(f"{self.name()}:{recipient_id}")
+        when = datetime.fromtimestamp(last_wrote, timezone.utc).isoformat() if last_wrote is not None else None
+        return {"last_wrote": when, "person_reply": self.person_reply(last_wrote, time.time())}
 
     async def send_or_refuse(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Sends one neutral message, or raises: OutsideWindow (nothing was sent), GraphError (Meta refused

@@ -44,7 +44,7 @@ from channels.meta import (
 )
 from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.text import clean_text, shorten, split_text
-from channels.window import PERSON, Templates, whatsapp_template
+from channels.window import PERSON, OutsideWindow, Templates, whatsapp_template
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +287,13 @@ class WhatsAppOutput(MetaOutput):
         if template is None:
             return self.render(with_agent_name(message))
         return [render_template(template, self.templates.language, purpose, message)]
+
+    def person_reply(self, last_wrote: float | None, now: float) -> str:
+        try:
+            template = whatsapp_template(PERSON, last_wrote, now, self.templates)
+        except OutsideWindow:
+            return "refused"
+        return f"template {template}" if template else "message"
 
     async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
         await self.client.post(f"{self.phone_number_id}/messages", {

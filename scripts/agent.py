@@ -115,6 +115,16 @@ def print_queue(tickets: list[dict[str, Any]]) -> None:
               f"       {ticket['subject']}")
 
 
+def window_text(state: dict[str, Any]) -> str | None:
+    """On Messenger and WhatsApp, when the shopper last wrote and how a reply would go (Meta's window)."""
+    window = state.get("window")
+    if not isinstance(window, dict):
+        return None
+    how = window.get("person_reply")
+    said = "a reply cannot go out until the shopper writes again" if how == "refused" else f"a reply goes as {how}"
+    return f"Last wrote {window.get('last_wrote') or 'not in the last 8 days'}: {said}."
+
+
 def line_text(line: dict[str, Any]) -> str:
     who = {"shopper": "shopper", "bot": "bot", "agent": f"agent {line.get('agent', '')}".strip()}.get(
         line["from"], "·")
@@ -140,6 +150,9 @@ def chat(desk: Desk, conversation: str, agent: str, ticket: str | None = None) -
     seen = {_key(line) for line in state["messages"]}
     for line in state["messages"]:
         print(line_text(line))
+    window = window_text(desk.show(conversation))
+    if window:
+        print(window)
     print("Type a reply and Enter. /back hands back to the bot, /leave keeps it paused, /quit exits.")
     stop = threading.Event()
 
@@ -229,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'paused, with a person' if state['paused'] else 'the bot answers'}")
             for line in state["messages"]:
                 print(line_text(line))
+            if window_text(state):
+                print(window_text(state))
     except DeskFailure as failure:
         print(f"agent: {failure}", file=sys.stderr)
         return 1

@@ -10,9 +10,12 @@ trigger_intent act, and the stub Graph API's captured calls say what the platfor
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +82,15 @@ def desk(server: str, method: str, conversation: str, action: str = "", body: An
     return requests.request(method, path, json=body, timeout=10, headers={"Authorization": f"Bearer {DESK_TOKEN}"})
 
 
+def agent(server: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make agent ARGS="..."` against this server's desk."""
+    env = {"PATH": os.environ.get("PATH", ""), "RASA_URL": server, "DESK_API_TOKEN": DESK_TOKEN,
+           "SHOP_ADMIN_TOKEN": "not-used-by-show-0123456789", "SHOP_URL": "http://127.0.0.1:9"}
+    return subprocess.run([str(ROOT / ".venv" / "shop" / "bin" / "python"), str(ROOT / "scripts" / "agent.py"),
+                           *args], cwd=ROOT / "scripts", env=env, text=True, capture_output=True, timeout=60,
+                          check=False)
+
+
 def trigger(server: str, conversation: str, intent: str, **entities: str) -> None:
     answer = requests.post(f"{server}/test/trigger/{conversation}", json={"name": intent, "entities": entities},
                            timeout=10)
@@ -110,6 +122,7 @@ def test_a_person_takes_over_replies_with_their_name_and_hands_back(server: str,
     writes(server, channel, who, "hello there")
     settled(server, channel, who, 1)  # the bot's echo
 
+    assert desk(server, "GET", who).json()["window"]["person_reply"] == "message"
     taken = desk(server, "POST", who, "takeover")
     assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is True
     replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
@@ -145,6 +158,12 @@ def test_a_payment_notice_inside_the_window_is_sent_as_it_is(server: str, channe
 def test_outside_the_window_messenger_tags_notices_and_a_persons_replies_and_drops_the_bots(server: str) -> None:
     who = shopper()
     writes(server, "messenger", who, "hello there", hours_ago=30)  # delivered a day late: its echo may not go
+    # The desk, and `make agent`, say how a reply would go before anyone writes one.
+    window = desk(server, "GET", who).json()["window"]
+    assert window["person_reply"] == "tag HUMAN_AGENT"
+    assert abs(datetime.fromisoformat(window["last_wrote"]).timestamp() - (time.time() - 30 * 3600)) < 5
+    shown = agent(server, "show", who)
+    assert shown.returncode == 0 and "a reply goes as tag HUMAN_AGENT" in shown.stdout, shown.stdout + shown.stderr
     trigger(server, who, "payment_received", order_id="BT-7K3MZQ2P")
     taken = desk(server, "POST", who, "takeover")
     replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
@@ -164,6 +183,7 @@ def test_outside_the_window_messenger_tags_notices_and_a_persons_replies_and_dro
 def test_after_seven_days_a_persons_reply_on_messenger_is_refused_with_a_code(server: str) -> None:
     who = shopper()
     writes(server, "messenger", who, "hello there", hours_ago=7.5 * 24)
+    assert desk(server, "GET", who).json()["window"]["person_reply"] == "refused"
     taken = desk(server, "POST", who, "takeover")
     assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is False
 
@@ -186,6 +206,7 @@ def test_outside_the_window_whatsapp_sends_only_the_configured_template_until_th
                                    "text": "Payment received for BT-7K3MZQ2P — we'll let you know when it ships."}]
 
     # No agent-reply template configured: the person's reply is refused, not sent, and the desk says why.
+    assert desk(server, "GET", who).json()["window"]["person_reply"] == "refused"
     assert desk(server, "POST", who, "takeover").json()["notified"] is False
     refused = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
     assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
@@ -194,6 +215,7 @@ def test_outside_the_window_whatsapp_sends_only_the_configured_template_until_th
 
     # The shopper writes again: the window is open, the reply goes as a message of its own.
     writes(server, "whatsapp", who, "any news?")
+    assert desk(server, "GET", who).json()["window"]["person_reply"] == "message"
     replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
     assert replied.status_code == 200
     reply = settled(server, "whatsapp", who, 2)[1]
