@@ -37,12 +37,12 @@ from channels.meta import (
     MetaInput,
     MetaOutput,
     MetaSettings,
-    SeenStore,
     expect,
     shopper_id,
     timestamp,
 )
 from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image, with_agent_name
+from channels.seen import SeenStore
 from channels.text import clean_text, shorten, split_text
 from channels.window import PERSON, OutsideWindow, Templates, whatsapp_template
 

@@ -20,17 +20,9 @@ from hypothesis import strategies as st
 
 from channels.graph import GraphClient, GraphError, redact
 from channels.messenger import MessengerInput, MessengerOutput, messenger_events
-from channels.meta import (
-    BadPayload,
-    MemorySeen,
-    RedisSeen,
-    SenderQueues,
-    SQLiteSeen,
-    challenge_answer,
-    seen_store,
-    signature_valid,
-)
+from channels.meta import BadPayload, SenderQueues, challenge_answer, signature_valid
 from channels.neutral import with_agent_name
+from channels.seen import MemorySeen, RedisSeen, SQLiteSeen, seen_store
 from channels.whatsapp import WhatsAppInput, WhatsAppOutput, render_template, whatsapp_events
 from channels.window import (
     ORDER_UPDATE,
