@@ -192,7 +192,8 @@ class ActionUnsubscribe(Action):
         return []
 
 
-# The complaint ticket this conversation opened: more complaining adds to it instead of repeating.
+# The complaint ticket this conversation opened: while it is open, more complaining is acknowledged
+# as part of it (the desk shows the whole conversation) rather than opening another.
 COMPLAINT_TICKET = "complaint_ticket"
 # A complaint about an order that went astray ("my parcel never came"): its topic, or its words.
 _ORDER_TOPICS = ("orders", "delivery")
