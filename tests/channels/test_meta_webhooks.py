@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +42,29 @@ ACK_LIMIT = 0.2  # seconds; Meta wants a quick 200, the issue asks under 200 ms
 ack_latencies: list[float] = []
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def meta_server(folder: Path, what: str, extra_env: dict[str, str] | None = None,
+                unset: tuple[str, ...] = ()) -> Iterator[str]:
+    """The channels' test server (tests/channels/meta_server.py) on a free port, with the test secrets,
+    its stub Graph API at its own /graph and its handled-id store in `folder` (server.log beside it)."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("meta")
-    log_path = folder / "server.log"
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{url}/graph", "META_GRAPH_VERSION": VERSION,
-           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": str(folder / "seen.sqlite3")}
-    with running("the Meta channels' server", [sys.executable, "-m", "tests.channels.meta_server", str(port)],
-                 cwd=ROOT, env=env, log_path=log_path, ready_url=f"{url}/test/said"):
+           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": str(folder / "seen.sqlite3"),
+           **(extra_env or {})}
+    for name in unset:
+        env.pop(name, None)
+    with running(what, [sys.executable, "-m", "tests.channels.meta_server", str(port)],
+                 cwd=ROOT, env=env, log_path=folder / "server.log", ready_url=f"{url}/test/said"):
         yield url
-        log = log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("meta")
+    with meta_server(folder, "the Meta channels' server") as url:
+        yield url
+        log = (folder / "server.log").read_text()
         for secret in SECRETS.values():
             assert secret not in log, "a secret was logged"
         for personal in ("Giulia", "3934712", "1000200030004", "echo:", "hello there"):

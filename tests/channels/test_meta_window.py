@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,8 +23,7 @@ import requests
 
 from channels.window import HUMAN_AGENT, POST_PURCHASE_UPDATE
 from tests.channels import meta_payloads as meta
-from tests.channels.test_meta_webhooks import SECRETS, VERSION, deliver, eventually, graph, sent_messages, text_of
-from tests.processes import free_port, running
+from tests.channels.test_meta_webhooks import deliver, eventually, graph, meta_server, sent_messages, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DESK_TOKEN = "desk-token-for-the-window-tests-0123"
@@ -37,19 +35,12 @@ shoppers: list[str] = []
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     folder = tmp_path_factory.mktemp("meta_window")
-    log_path = folder / "server.log"
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{url}/graph", "META_GRAPH_VERSION": VERSION,
-           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": str(folder / "seen.sqlite3"),
-           "DESK_API_TOKEN": DESK_TOKEN, "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE}
-    env.pop("WHATSAPP_AGENT_REPLY_TEMPLATE", None)
-    with running("the Meta channels' server with the desk", [sys.executable, "-m", "tests.channels.meta_server",
-                                                              str(port)],
-                 cwd=ROOT, env=env, log_path=log_path, ready_url=f"{url}/test/said"):
+    with meta_server(folder, "the Meta channels' server with the desk",
+                     {"DESK_API_TOKEN": DESK_TOKEN, "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE},
+                     unset=("WHATSAPP_AGENT_REPLY_TEMPLATE",)) as url:
         yield url
-        log = log_path.read_text()
+        log = (folder / "server.log").read_text()
         assert "outside the 24-hour window" in log  # the refusals were logged …
         for personal in (*shoppers, "Giulia", REPLY, "Payment received"):
             assert personal not in log, f"personal data ({personal}) was logged"  # … without the shopper
