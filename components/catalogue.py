@@ -171,8 +171,9 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             message.set(CATALOGUE_DEPARTMENTS, _departments_of(found), add_to_output=False)
             text = str(message.get(TEXT))
             tagged = message.get(ENTITIES, []) or []
-            if any(_an_age(e, text) for e in tagged):
-                message.set(ENTITIES, [e for e in tagged if not _an_age(e, text)], add_to_output=True)
+            not_ages = [e for e in tagged if not _an_age(e, text)]
+            if len(not_ages) < len(tagged):
+                message.set(ENTITIES, not_ages, add_to_output=True)
             if not found:
                 continue
             ours = self.add_extractor_name(found)
