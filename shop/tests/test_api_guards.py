@@ -16,7 +16,8 @@ from tests.utils.api import Api
 from tests.utils.server import ShopProcess
 
 # The routes anyone may reach; every other route of the app needs the token.
-PUBLIC = {("GET", "/health"), ("GET", "/images/{sku}.svg"), ("GET", "/pay/{token}"), ("POST", "/pay/{token}"),
+PUBLIC = {("GET", "/health"), ("GET", "/images/{sku}.svg"), ("GET", "/images/{sku}.png"),
+          ("GET", "/pay/{token}"), ("POST", "/pay/{token}"),
           ("GET", "/invoices/{token}"), ("GET", "/openapi.json"), ("GET", "/docs"),
           ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
 # A value for each path parameter that passes its validation, so that only the token is missing.
@@ -76,7 +77,7 @@ def test_every_422_sends_a_list_of_errors(shop: ShopProcess, path: str, params: 
 
 
 def test_head_answers_like_get_without_a_body(shop: ShopProcess) -> None:
-    for path, headers in (("/health", {}), ("/images/EL-0001.svg", {}),
+    for path, headers in (("/health", {}), ("/images/EL-0001.svg", {}), ("/images/EL-0001.png", {}),
                           ("/departments", {"Authorization": f"Bearer {shop.token}"})):
         got = requests.get(shop.url + path, headers=headers, timeout=30)
         head = requests.head(shop.url + path, headers=headers, timeout=30)
@@ -103,7 +104,12 @@ def test_public_pages_need_no_token(shop: ShopProcess) -> None:
     assert requests.get(f"{shop.url}/health", timeout=30).json() == {"status": "ok"}
     image = requests.get(f"{shop.url}/images/EL-0001.svg", timeout=30)
     assert image.status_code == 200 and image.headers["content-type"].startswith("image/svg+xml")
-    assert requests.get(f"{shop.url}/images/NOPE.svg", timeout=30).status_code == 404
+    png = requests.get(f"{shop.url}/images/EL-0001.png", timeout=30)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    for unknown in ("/images/NOPE.svg", "/images/NOPE.png", "/images/EL-0001.gif", "/images/EL-0001"):
+        missing = requests.get(shop.url + unknown, timeout=30)
+        assert missing.status_code == 404 and missing.json()["detail"], unknown
     spec = requests.get(f"{shop.url}/openapi.json", timeout=30).json()
     assert {"/products", "/orders", "/customers/{customer_id}/cart/items"} <= set(spec["paths"])
 

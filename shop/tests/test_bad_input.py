@@ -84,7 +84,7 @@ def test_naive_since_is_read_as_utc(api: Api, customer: str) -> None:
 # --- NUL and control characters ------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [
-    "/products/EL-0001%00", "/images/EL%00.svg", "/tickets/TK-%00?customer_id=rest:a",
+    "/products/EL-0001%00", "/images/EL%00.svg", "/images/EL%00.png", "/tickets/TK-%00?customer_id=rest:a",
     "/products?q=mug%00", "/products?brand=%00", "/stores?city=Mil%00ano",
     "/admin/tickets/TK-%00AAAA/close",
 ])

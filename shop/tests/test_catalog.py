@@ -33,7 +33,7 @@ def test_search_contract_shape(api: Api) -> None:
     for item in body["items"]:
         assert item.keys() >= SUMMARY_KEYS
         assert isinstance(item["price"], str) and Decimal(item["price"]) > 0 and item["currency"] == "EUR"
-        assert item["image_url"].endswith(f"/images/{item['sku']}.svg")
+        assert item["image_url"].endswith(f"/images/{item['sku']}.png")
 
 
 def test_product_details_with_variants(api: Api) -> None:

@@ -130,9 +130,9 @@ def test_notices_to_a_down_assistant_do_not_stall_other_requests(client: Api, en
 
 def test_public_routes_are_rate_limited_per_client(limited_shop: ShopProcess) -> None:
     headers = _client_address()
-    paths = ["/health", "/images/EL-0001.svg", f"/invoices/{'x' * 32}"]
+    paths = ["/health", "/images/EL-0001.svg", "/images/EL-0001.png", f"/invoices/{'x' * 32}"]
     served = 0
-    while (refused := requests.get(limited_shop.url + paths[served % 3], headers=headers,
+    while (refused := requests.get(limited_shop.url + paths[served % len(paths)], headers=headers,
                                    timeout=30)).status_code != 429:
         served += 1
         assert served <= 2 * PUBLIC_REQUESTS_PER_MINUTE, "never limited"

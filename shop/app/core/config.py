@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHOP_DIR = Path(__file__).resolve().parents[2]
@@ -37,8 +39,11 @@ class Settings(BaseSettings):
     shop_database_url: str = f"sqlite:///{SHOP_DIR / 'var' / 'shop.sqlite3'}"
     shop_host: str = "127.0.0.1"
     shop_port: int = Field(default=8100, ge=1, le=65535)
-    # Where shoppers' browsers reach the shop: payment links and product images are built on it.
-    shop_public_url: AnyHttpUrl | None = None
+    # Where shoppers (and Meta's servers) reach the shop's public pages: every product image, pay link
+    # and invoice link is built on it. Messenger and WhatsApp need it public and https (docs/channels.md).
+    # SHOP_PUBLIC_URL, its former name, is still read.
+    public_base_url: str | None = Field(default=None,
+                                        validation_alias=AliasChoices("public_base_url", "shop_public_url"))
     shop_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     shop_return_window_days: int = Field(default=30, ge=0, le=365)
     # Standard delivery is free from this order value (after discounts), in the shop's currency.
@@ -73,6 +78,11 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else checked_base_url(value)
+
     @model_validator(mode="after")
     def _tokens_differ(self) -> Settings:
         api = {t.get_secret_value() for t in (self.shop_api_token, self.shop_api_token_previous) if t}
@@ -95,9 +105,43 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
-        if self.shop_public_url is not None:
-            return str(self.shop_public_url).rstrip("/")
+        """PUBLIC_BASE_URL without its trailing slash; the shop's own address when it is unset."""
+        if self.public_base_url is not None:
+            return self.public_base_url
         return f"http://{self.shop_host}:{self.shop_port}"
+
+
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST = re.compile(rf"^(\[[0-9A-Fa-f:.]+\]|{_LABEL}(\.{_LABEL})*)$")
+_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)*/?$")
+
+
+def checked_base_url(value: str) -> str:
+    """PUBLIC_BASE_URL as links are built on it (no trailing slash), or a ValueError saying what is wrong.
+
+    Only a scheme, a host, an optional port and an optional path prefix: a query, a fragment, a
+    password or stray characters would end up inside every pay link the shop sends.
+    """
+    problem = "must be an http:// or https:// address like https://shop.example.com"
+    if value != value.strip() or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"PUBLIC_BASE_URL {problem}, without spaces")
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"PUBLIC_BASE_URL {problem}; got {value!r}")
+    if parsed.query or parsed.fragment or "?" in value or "#" in value:
+        raise ValueError(f"PUBLIC_BASE_URL {problem}, without a query or a fragment; got {value!r}")
+    if "@" in parsed.netloc:
+        raise ValueError(f"PUBLIC_BASE_URL {problem}, without a user name or password")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    host = parsed.hostname or ""
+    if port == -1 or port == 0 or not _HOST.match(host if ":" not in host else f"[{host}]"):
+        raise ValueError(f"PUBLIC_BASE_URL {problem}: {parsed.netloc!r} is not a host[:port]")
+    if not _PATH.match(parsed.path):
+        raise ValueError(f"PUBLIC_BASE_URL {problem}: the path {parsed.path!r} has characters a link cannot carry")
+    return value.rstrip("/")
 
 
 @lru_cache

@@ -19,7 +19,7 @@ from app.api.openapi import RATE_LIMITED, errors, html_errors
 from app.api.ratelimit import ClientLimit, PayLinkLimit
 from app.crud import catalog, orders, payments
 from app.errors import ShopError
-from app.images import placeholder_svg
+from app.images import etag, placeholder_png, placeholder_svg
 from app.models import Order, OrderStatus, PaymentStatus, utcnow
 from app.notify import Notifier
 
@@ -54,13 +54,33 @@ def health(db: ReadDB) -> dict[str, str]:
     return {"status": "ok"}
 
 
+# Pictures change only when a product is renamed or moved, which gives them a new ETag.
+IMAGE_HEADERS = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+ImageSku = Annotated[str, Path(max_length=40)]
+
+
 @router.get("/images/{sku}.svg", response_class=Response, responses={
     200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "The product's picture"},
     **errors(404)})
-def product_image(sku: Annotated[str, Path(max_length=40)], db: ReadDB) -> Response:
+def product_image(sku: ImageSku, db: ReadDB) -> Response:
     product = catalog.get_product(db, sku)
     svg = placeholder_svg(product.name, product.department.slug, product.sku)
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+    return Response(svg, media_type="image/svg+xml", headers=IMAGE_HEADERS)
+
+
+@router.get("/images/{sku}.png", response_class=Response, responses={
+    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "The product's picture as PNG, for channels that show no SVG (Messenger, WhatsApp)"},
+    304: {"description": "The picture the client holds (If-None-Match) is still current"},
+    **errors(404)})
+def product_image_png(sku: ImageSku, db: ReadDB, request: Request) -> Response:
+    product = catalog.get_product(db, sku)
+    png = placeholder_png(product.name, product.department.slug, product.sku)
+    tag = etag(png)
+    headers = {**IMAGE_HEADERS, "ETag": tag}
+    if tag in (part.strip() for part in request.headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(png, media_type="image/png", headers=headers)
 
 
 def _order_rows(order: Order) -> str:
