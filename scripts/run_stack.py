@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -117,6 +118,20 @@ def load_env() -> dict[str, str]:
     return env
 
 
+def public_links(env: dict[str, str]) -> str:
+    """Where shoppers' pictures, pay and invoice links point, and a warning when Messenger or WhatsApp
+    is on but that address is not a public https one: Meta's apps would show no pictures, and the
+    links would not open on the shopper's phone (docs/channels.md)."""
+    base = (env.get("PUBLIC_BASE_URL") or env.get("SHOP_PUBLIC_URL") or "").strip().rstrip("/")
+    where = base or f"http://{env['SHOP_HOST']}:{env['SHOP_PORT']}"
+    line = f"  Pictures, pay and invoice links: {where}" + ("" if base else " (PUBLIC_BASE_URL unset)")
+    host = urllib.parse.urlsplit(where).hostname or ""
+    if channels_on(env) and (not where.startswith("https://") or host in ("localhost", "127.0.0.1", "::1")):
+        line += ("\n    WARNING: Messenger and WhatsApp need PUBLIC_BASE_URL to be a public https address: "
+                 "without it they show no product pictures and the pay links do not open on phones")
+    return line
+
+
 def endpoints_file(env: dict[str, str]) -> str:
     """endpoints.yml, pointed at ACTION_PORT when that is not the default 5055.
 
@@ -215,6 +230,7 @@ def main() -> int:
             f"  Chat in your browser: http://127.0.0.1:{env['WEBCHAT_PORT']}\n"
             f"  Messenger and WhatsApp: {', '.join(channels_on(env)) or 'off'} (docs/channels.md says how to "
             "connect them)\n"
+            f"{public_links(env)}\n"
             "  Or in another terminal:  make chat\n"
             "  Stop everything: Ctrl-C\n",
             flush=True,

@@ -85,10 +85,10 @@ CHAT_PRIVATE = ["/webhooks/rest/webhook", "/webhooks/desk/conversations/abc", "/
                 "/webhooks/socketio/", "/webhook", "/actions", "/node_modules/socket.io-client/package.json",
                 "/socket.io.evil", "/.env"]
 SHOP_PUBLIC = ["/pay/AbC_123-xyzAbC_123-xyzAbC_123-x", "/invoices/BT-7K3MZQ2P.1767225600.abc_DEF-123",
-               "/images/EL-0001.svg"]
+               "/images/EL-0001.svg", "/images/EL-0001.png"]
 SHOP_PRIVATE = ["/admin/tickets", "/admin/orders/BT-7K3MZQ2P/status", "/customers/rest:a/cart", "/orders",
                 "/products", "/tickets", "/feedback", "/docs", "/openapi.json", "/health", "/pay/x/../../admin/tickets",
-                "/images/../admin/tickets", "/pay/"]
+                "/images/../admin/tickets", "/pay/", "/images/EL-0001.gif", "/images/EL-0001.png.svg.x"]
 
 
 @pytest.mark.parametrize("path", CHAT_PUBLIC)

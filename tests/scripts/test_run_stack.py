@@ -116,3 +116,20 @@ def test_messenger_and_whatsapp_are_served_only_when_configured(
     secrets = set(configured) - {"WHATSAPP_PHONE_NUMBER_ID"}
     assert secrets <= set(run_stack.service_env(env, "rasa"))
     assert not secrets & (set(run_stack.service_env(env, "actions")) | set(run_stack.service_env(env, "shop")))
+
+
+@pytest.mark.parametrize(("extra", "shown", "warned"), [
+    ({}, "http://127.0.0.1:8100 (PUBLIC_BASE_URL unset)", False),
+    (MESSENGER, "http://127.0.0.1:8100 (PUBLIC_BASE_URL unset)", True),
+    ({**WHATSAPP, "PUBLIC_BASE_URL": "http://shop.example.com"}, "http://shop.example.com", True),
+    ({**WHATSAPP, "PUBLIC_BASE_URL": "https://localhost:8443"}, "https://localhost:8443", True),
+    ({**MESSENGER, "PUBLIC_BASE_URL": "https://shop.example.com/"}, "https://shop.example.com", False),
+    ({"SHOP_PUBLIC_URL": "https://old.example.com"}, "https://old.example.com", False),
+])
+def test_make_run_says_where_links_point_and_warns_when_meta_cannot_reach_them(
+        run_stack: ModuleType, env: dict[str, str], extra: dict[str, str], shown: str, warned: bool) -> None:
+    env = {key: value for key, value in env.items()
+           if key not in {*MESSENGER, *WHATSAPP, "PUBLIC_BASE_URL", "SHOP_PUBLIC_URL"}}
+    said = run_stack.public_links({**env, **extra})
+    assert said.splitlines()[0] == f"  Pictures, pay and invoice links: {shown}"
+    assert ("need PUBLIC_BASE_URL to be a public https address" in said) is warned

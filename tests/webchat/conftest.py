@@ -89,7 +89,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         **os.environ,
         "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
-        "SHOP_PUBLIC_URL": f"http://127.0.0.1:{shop_port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{shop_port}",
         "ACTION_PORT": str(action_port), "RASA_PORT": str(rasa_port), "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "WEBCHAT_PORT": str(webchat_port), "RASA_MODEL": str(model),
         "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
