@@ -164,6 +164,22 @@ def test_messenger_product_details_keep_the_text_and_svg_images_are_left_out() -
     assert [b["title"] for b in element["buttons"]] == ["Details", "Add to cart"]
 
 
+@pytest.mark.parametrize(("image", "shown"), [
+    ("https://shop.example.com/images/SH-001.png", True),  # the shop's PNG under a public PUBLIC_BASE_URL
+    ("https://shop.example.com/bottega/images/SH-001.png", True),
+    ("http://127.0.0.1:8100/images/SH-001.png", False),  # PUBLIC_BASE_URL unset: Meta cannot fetch it
+    ("https://shop.example.com/images/SH-001.svg", False),  # Meta shows no SVG
+])
+def test_the_shops_picture_is_on_the_card_only_where_meta_can_fetch_and_show_it(image: str, shown: bool) -> None:
+    details = ProductDetails(**summary(1, image).__dict__, description="Waterproof leather.", variants=[])
+    cards = render_messenger(neutral(product_cards([summary(1, image), summary(2, image)], "Found:")))
+    [carousel] = [m["attachment"]["payload"] for m in cards if "attachment" in m]
+    assert [e.get("image_url") for e in carousel["elements"]] == ([image, image] if shown else [None, None])
+    [card] = [m["interactive"] for m in render_whatsapp(neutral(product_details(details)))]
+    assert card.get("header") == ({"type": "image", "image": {"link": image}} if shown else None)
+    assert [b["reply"]["title"] for b in card["action"]["buttons"]] == ["Details", "Add to cart"]
+
+
 def test_messenger_links_go_in_button_templates_and_a_long_text_before_them() -> None:
     links = [url_button(f"Invoice {n}", f"https://shop.example.com/invoice/{n}") for n in range(4)]
     rendered = render_messenger(neutral(BotMessage("Your invoices:", links)))
