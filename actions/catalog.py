@@ -63,7 +63,7 @@ CATALOGUE_EXTRACTOR = "CatalogueEntityExtractor"
 
 
 def _product_entity(tracker: Tracker) -> dict[str, Any] | None:
-    """The product the message names: the catalogue's reading first, else DIET's."""
+    """The product the message names: the catalogue's reading first, else the tagger's."""
     products: list[dict[str, Any]] = [e for e in tracker.latest_message.get("entities") or []
                                       if e.get("entity") == "product" and e.get("value")]
     ours = [e for e in products if e.get("extractor") == CATALOGUE_EXTRACTOR]

@@ -1,9 +1,9 @@
 """Products, brands, colours and departments found by the shop's own catalogue, trained or not.
 
-DIET only knows the words its examples hold; this extractor knows every word the shop sells by
+The entity tagger only knows the words its examples hold; this extractor knows every word the shop sells by
 (components/catalogue_lexicon.py, compiled at training time from the catalogue export and data/),
 so "a winter jacket", "kettles" or "sneekers" are products although no example names them. It
-runs after DIET: where both found something, the catalogue's reading wins (DIET's other entities,
+runs after the tagger: where both found something, the catalogue's reading wins (the tagger's other entities,
 and products the shop doesn't carry, stay).
 
 Words with two meanings are settled by their context — the other words of the message, the other
@@ -71,7 +71,7 @@ NAMES_GOODS = "names_goods"
 _AGE_AFTER = re.compile(r"\s*-?\s*(yo|y/o|yrs?|years?|months?|mths?)\b", re.IGNORECASE)
 OUT_OF_SCOPE = "out_of_scope"
 # Intents that talk about products: there a common word that is also a product ("top", "light")
-# counts; elsewhere only with DIET's agreement.
+# counts; elsewhere only with the entity tagger's agreement.
 PRODUCT_INTENTS = frozenset(
     {"search_product", "refine_search", "product_details", "add_to_cart", "remove_from_cart", "browse_catalog"}
 )
@@ -280,7 +280,7 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             return False  # "gift", "storage": words of products' descriptions, not what they are
         if common and not confirmed and intent not in PRODUCT_INTENTS and not _determined(words, match.first):
             return False
-        # A typo-matched word counts only where products are talked about, or where DIET agrees.
+        # A typo-matched word counts only where products are talked about, or where the tagger agrees.
         return not (match.fuzzy and intent is not None and intent not in PRODUCT_INTENTS and not confirmed)
 
     def _resolve(self, match: Match, matches: list[Match], words: list[str],

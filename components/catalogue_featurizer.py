@@ -1,13 +1,15 @@
-"""Marks every word of the catalogue in a message, so DIET learns "a product is named here".
+"""Marks every word of the catalogue in a message, so the entity tagger learns "a product is named here".
 
-DIET learns intents from the words its examples hold: "I need a powerbank for travelling" has no
-word a product example has, so it reads as out of scope. This featurizer gives each token a few
-sparse features from the catalogue lexicon (components/catalogue_lexicon.py, the same the entity
-extractor uses): it is (part of) a product, a brand, a colour or a department; the product word is
-also a common English word ("case", "light"); it was matched through a typo or synonym. The
-examples teach DIET what these features mean ("do you have [product]" is a search), and the
-features carry that to every product the shop sells — trained or not. A message-level feature
-says whether any product or brand is named at all.
+A tagger learns entities from the words its examples hold: "I need a powerbank for travelling"
+has no word a product example has. This featurizer gives each token a few flags from the catalogue
+lexicon (components/catalogue_lexicon.py, the same the entity extractor uses): it is (part of) a
+product, a brand, a colour or a department; the product word is also a common English word
+("case", "light"); it was matched through a typo or synonym. The flags are token patterns, beside
+the RegexFeaturizer's, which Rasa's CRFEntityExtractor reads; they are sparse features too, for any
+featurizer-reading classifier. The examples teach the tagger what the flags mean, and the flags
+carry that to every product the shop sells, trained or not. For the intent classifier it also
+records which kinds of catalogue word the message names and the message's words with every product
+or brand masked.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ PRODUCT_PLACEHOLDER = "__product__"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class CatalogueFeaturizer(SparseFeaturizer, GraphComponent):
-    """Per-token catalogue features for DIET (see the module docstring)."""
+    """Per-token catalogue flags for the entity tagger (see the module docstring)."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -114,6 +116,7 @@ class CatalogueFeaturizer(SparseFeaturizer, GraphComponent):
                 named = {row for row, col in zip(sequence.row, sequence.col, strict=True)
                          if col in (_COLUMN[PRODUCT], _COLUMN[BRAND])}
                 message.set(MASKED_TEXT, _masked_text([t.text for t in tokens], named))
+                _add_token_patterns(tokens, sequence)
             elif message.get(TEXT):
                 message.set(CATALOGUE_KINDS, [0.0] * 4)
                 message.set(MASKED_TEXT, str(message.get(TEXT)).lower())
@@ -144,6 +147,15 @@ class CatalogueFeaturizer(SparseFeaturizer, GraphComponent):
         matrix.sum_duplicates()
         matrix.data = np.minimum(matrix.data, 1.0)
         return matrix
+
+
+def _add_token_patterns(tokens: list[Any], sequence: scipy.sparse.coo_matrix) -> None:
+    """The flags also as token patterns (beside the RegexFeaturizer's), which a CRF tagger reads."""
+    flags: dict[int, dict[str, bool]] = {}
+    for row, col in zip(sequence.row, sequence.col, strict=True):
+        flags.setdefault(int(row), {})[f"catalogue_{FEATURES[col]}"] = True
+    for index, token in enumerate(tokens):
+        token.set("pattern", {**(token.get("pattern") or {}), **flags.get(index, {})})
 
 
 def _masked_text(words: list[str], named: set[int]) -> str:

@@ -2,12 +2,12 @@
 
 Sparse word and character counts know only the words the examples hold; a sentence encoder trained
 on a billion sentence pairs puts "has my parcel shipped yet" beside "where is my order" although
-they share no word. This featurizer gives DIET and the response selectors one 384-float sentence
-vector per message (mean-pooled MiniLM, components/minilm.py), read from the shopper's words as the
+they share no word. This featurizer gives the intent, retrieval and topic classifiers one 384-float
+sentence vector per message (mean-pooled MiniLM, components/minilm.py), read from the shopper's words as the
 tokenizer spelled them out ("wer is my pkg" → "where is my package").
 
-Only sentence features: DIET's sequence features (and so its entity tagging) stay those of the
-sparse featurizers, and a message costs one encoder pass rather than one per word piece.
+Only sentence features: the entity tagger reads the words and their patterns, and a message costs
+one encoder pass rather than one per word piece.
 """
 
 from __future__ import annotations

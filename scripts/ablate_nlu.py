@@ -8,7 +8,7 @@ table of every variant's figures side by side. The variants:
 
 - full: config.yml as it is;
 - no_lexicon: the tokenizer leaves slang, typos and emoji as they are (`normalise: false`);
-- no_catalogue: no catalogue features and no catalogue entity extractor (DIET's entities only);
+- no_catalogue: no catalogue features and no catalogue entity extractor (the CRF tagger's entities only);
 - no_dense: no MiniLM sentence vectors (the regressions read the words alone);
 - no_topic: no topic classifier (the topic figure has nothing to measure);
 - no_out_of_scope_data: trained without data/nlu/out_of_scope.yml (the out-of-scope negatives).

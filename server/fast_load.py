@@ -1,4 +1,4 @@
-"""Loads Rasa's TensorFlow models (DIET, TED) without tracing a training graph.
+"""Loads Rasa's TensorFlow models (TED; DIET where a pipeline has one) without tracing a training graph.
 
 Stock Rasa 3.6 builds a loaded model's weights by running `fit` on one example, which makes
 TensorFlow trace and compile the whole training step of every model before the server answers:

@@ -13,7 +13,7 @@ Entity = dict[str, Any]
 
 
 def entity(name: str, value: str, role: str | None = None) -> Entity:
-    found: Entity = {"entity": name, "value": value, "extractor": "DIETClassifier"}
+    found: Entity = {"entity": name, "value": value, "extractor": "CRFEntityExtractor"}
     if role:
         found["role"] = role
     return found

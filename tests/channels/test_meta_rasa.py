@@ -39,12 +39,14 @@ ORDER_TEMPLATE = "bottega_order_update"
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
 TIMEOUT_SECONDS = 6.0  # the hand-off time-out (HANDOFF_TIMEOUT_MINUTES) of this stack
 
-pytestmark = [pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)"), pytest.mark.shop]
+pytestmark = [pytest.mark.shop]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(Rasa's URL, the stub Graph API server's URL)."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
     folder = tmp_path_factory.mktemp("meta_rasa")
     stub_port, rasa_port, action_port = free_port(), free_port(), free_port()
     stub, rasa = f"http://127.0.0.1:{stub_port}", f"http://127.0.0.1:{rasa_port}"

@@ -10,6 +10,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 
 from components.catalogue import CatalogueEntityExtractor
+from components.catalogue_featurizer import CatalogueFeaturizer
 from components.catalogue_lexicon import Lexicon
 from components.register import RegisterDetector
 from components.sentiment import SentimentAnalyzer
@@ -132,7 +133,7 @@ def entities_after(extractor: CatalogueEntityExtractor, tokenizer: ShopTokenizer
     (type, words) entities — what the actions receive."""
     message = tokenized(tokenizer, text, intent)
     message.set(ENTITIES, [{"entity": kind, "start": text.index(words), "end": text.index(words) + len(words),
-                            "value": words, "extractor": "DIETClassifier"} for kind, words in tagged])
+                            "value": words, "extractor": "CRFEntityExtractor"} for kind, words in tagged])
     extractor.process([message])
     return [(e["entity"], text[e["start"]:e["end"]]) for e in message.get(ENTITIES) or []]
 
@@ -264,3 +265,19 @@ def test_an_age_is_no_size_or_quantity(extractor: CatalogueEntityExtractor, toke
                                        tagged: tuple[tuple[str, str], ...], left: list[tuple[str, str]]) -> None:
     kinds = {kind for kind, _ in tagged}
     assert [e for e in entities_after(extractor, tokenizer, text, tagged) if e[0] in kinds] == left
+
+
+def test_catalogue_flags_are_token_patterns_for_the_entity_tagger(lexicon: Lexicon, tokenizer: ShopTokenizer) -> None:
+    featurizer = CatalogueFeaturizer({**CatalogueFeaturizer.get_default_config()}, MagicMock(), MagicMock(),
+                                     MagicMock(node_name="catalogue"), lexicon)
+    message = tokenized(tokenizer, "got any red nike trainers")
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    tokens[0].set("pattern", {"order_id": False})  # what the RegexFeaturizer put there stays
+    featurizer.process([message])
+    patterns = {t.text: t.get("pattern") for t in tokens}
+    assert patterns["got"] == {"order_id": False}
+    assert patterns["any"] == {}
+    assert patterns["red"].get("catalogue_color") is True
+    assert patterns["nike"].get("catalogue_brand") is True
+    assert patterns["trainers"].get("catalogue_product") is True
+    assert "catalogue_product" not in patterns["red"]
