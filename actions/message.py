@@ -55,11 +55,13 @@ _AMOUNT = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _NUM = r"[$€£]?\s?(\d+(?:[.,]\d{1,2})?)"
 _SIZE_IN_TEXT = re.compile(r"\bsize\s+(\d{1,2}(?:\.5)?|xxs|xs|s|m|l|xl|xxl)\b", re.I)
 _BETWEEN_IN_TEXT = re.compile(rf"\bbetween\s+{_NUM}\s*(?:[a-z€$£]+\s+)?(?:and|to|-)\s+{_NUM}", re.I)
-_MAX_IN_TEXT = re.compile(
-    rf"\b(?:under|below|less than|cheaper than|at most|up to|no more than|max)\s+{_NUM}",
-    re.I,
-)
+_MAX_IN_TEXT = re.compile(rf"\b(?:under|below|less than|cheaper than|at most|up to|upto|max)\s+{_NUM}", re.I)
 _MIN_IN_TEXT = re.compile(rf"\b(?:over|above|more than|at least|min)\s+{_NUM}", re.I)
+# A negated bound is the other bound: "nothing over 90", "no more than 25" (a maximum), "not under 50"
+# (a minimum). These are read first and taken out of the text, so "over 90" is not read again.
+_NEGATION = r"\b(?:no|not|nothing|none|never)\s+"
+_NEGATED_MAX_IN_TEXT = re.compile(rf"{_NEGATION}(?:over|above|more than|higher than|exceeding)\s+{_NUM}", re.I)
+_NEGATED_MIN_IN_TEXT = re.compile(rf"{_NEGATION}(?:under|below|less than|cheaper than)\s+{_NUM}", re.I)
 _QUANTITY_IN_TEXT = re.compile(r"\b(\d{1,3})\s*(?:x\b|×|of\b|pieces\b|pcs\b)", re.I)
 
 
@@ -169,7 +171,10 @@ def numbers_in_text(text: str) -> NumbersInText:
     if between:
         low, high = parse_amount(between.group(1)), parse_amount(between.group(2))
     else:
-        low_match, high_match = _MIN_IN_TEXT.search(text), _MAX_IN_TEXT.search(text)
+        negated_high, negated_low = _NEGATED_MAX_IN_TEXT.search(text), _NEGATED_MIN_IN_TEXT.search(text)
+        rest = _NEGATED_MIN_IN_TEXT.sub(" ", _NEGATED_MAX_IN_TEXT.sub(" ", text))
+        low_match = negated_low or _MIN_IN_TEXT.search(rest)
+        high_match = negated_high or _MAX_IN_TEXT.search(rest)
         low = parse_amount(low_match.group(1)) if low_match else None
         high = parse_amount(high_match.group(1)) if high_match else None
     quantity = _QUANTITY_IN_TEXT.search(text)
@@ -255,7 +260,7 @@ _NOT_CONTENT = frozenset({
     "xmas", "nephew", "niece", "son", "daughter", "kid", "kids", "child", "children", "boy", "girl", "boys",
     "girls", "husband", "wife", "boyfriend", "girlfriend", "partner", "mum", "mom", "dad", "mother", "father",
     "brother", "sister", "friend", "friends", "grandma", "grandpa", "granddad", "year", "years", "old", "aged",
-    "age",
+    "age", "yrs", "month", "months", "quid", "pound", "pounds", "buck", "bucks", "dollar", "dollars", "gbp", "usd",
 })
 _CONTENT_WORD = re.compile(r"[^\W\d_][\w'-]*")
 

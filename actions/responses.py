@@ -87,7 +87,9 @@ def describe_variant(size: str | None, color: str | None) -> str:
 
 def describe_query(query: ProductQuery) -> str:
     """Say what was searched for, e.g. "red running shoes in size 42 under 100"."""
-    words = " ".join(w for w in (query.color, query.brand, query.q) if w) or "products"
+    # The brand once: "LEGO set", not "LEGO lego set" when the searched words already hold it.
+    brand = query.brand if query.brand and query.brand.lower() not in (query.q or "").lower().split() else None
+    words = " ".join(w for w in (query.color, brand, query.q) if w) or "products"
     if query.department:
         words += f" in {query.department}"
     if query.size:

@@ -94,8 +94,12 @@ _SWAPS = frozenset({"swap", "exchange", "replace", "change", "switch"})
 # Words that measure a product rather than name one: "a bottle of chianti", "pieces in the set".
 _MEASURES = frozenset({"bottle", "pack", "packet", "box", "bag", "jar", "tin", "can", "net", "bunch", "pair",
                        "piece", "set", "carton", "roll", "tube", "sachet", "punnet", "loaf", "slice"})
-# After a verb at the start of a message: "chuck a nutella in", "bin the beanie".
-_VERB_OBJECTS = frozenset({"a", "an", "the", "it", "them", "this", "that", "these", "those", "my", "some", "me"})
+# After a verb at the start of a message: "chuck a nutella in", "bin the beanie", "chuck 2 of those in".
+_VERB_OBJECTS = frozenset({"a", "an", "the", "it", "them", "this", "that", "these", "those", "my", "some", "me",
+                           "one", "two", "three", "another", "both", "all", "more"})
+# Words a message may open with before its verb: "ok chuck 2 of those in", "yes bin the beanie".
+_OPENERS = frozenset({"ok", "okay", "k", "kk", "yes", "yeah", "yep", "yup", "right", "cool", "great", "so", "and",
+                      "then", "now", "please", "pls", "just", "oh", "alright", "sure", "well", "hmm", "um"})
 
 
 @dataclass
@@ -271,8 +275,10 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         if " ".join(words[match.first:match.last + 1]) in self.lexicon.sizes and not confirmed:
             return False  # "in XXL?", "got any in medium": a size, not a product
         common = match.first == match.last and words[match.first] in self.lexicon.common_words
-        if common and match.first == 0 and words[1:2] and words[1] in _VERB_OBJECTS:
-            return False  # an order, not a product: "chuck a nutella in", "bin the beanie"
+        opening = next((i for i, word in enumerate(words) if word not in _OPENERS), len(words))
+        after = words[match.first + 1:match.first + 2]
+        if common and match.first == opening and after and (after[0] in _VERB_OBJECTS or after[0].isdigit()):
+            return False  # an order, not a product: "chuck a nutella in", "bin the beanie", "ok chuck 2 in"
         after_product = any(m.last + 1 == match.first and any(t.entity == PRODUCT for t in m.readings)
                             for m in matches)
         named = after_product or (_determined(words, match.first) and intent in PRODUCT_INTENTS)

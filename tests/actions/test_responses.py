@@ -73,6 +73,9 @@ def test_describe_query() -> None:
     query = ProductQuery(q="running shoes", color="red", size="42", max_price=Decimal(100))
     assert responses.describe_query(query) == "red running shoes in size 42 under 100"
     assert responses.describe_query(ProductQuery()) == "products"
+    # The brand once, when the searched words already hold it.
+    assert responses.describe_query(ProductQuery(q="lego set", brand="LEGO", max_price=Decimal(15))) == "lego set under 15"
+    assert responses.describe_query(ProductQuery(q="trainers", brand="Nike")) == "Nike trainers"
 
 
 def test_variant_question_offers_in_stock_variants_as_buttons() -> None:

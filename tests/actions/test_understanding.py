@@ -68,6 +68,19 @@ def test_wording_of_numbers() -> None:
     assert numbers_in_text("a t-shirt in size m").size == "M"
 
 
+def test_a_negated_bound_is_the_other_bound() -> None:
+    def bounds(text: str) -> tuple[Decimal | None, Decimal | None]:
+        numbers = numbers_in_text(text)
+        return numbers.min_price, numbers.max_price
+
+    assert bounds("running shoes in size 10, nothing over 90 quid") == (None, Decimal(90))
+    assert bounds("no more than 25 pounds please") == (None, Decimal(25))
+    assert bounds("not more than €40") == (None, Decimal(40))
+    assert bounds("a watch, nothing under 100") == (Decimal(100), None)
+    assert bounds("at least 20 but no more than 60") == (Decimal(20), Decimal(60))
+    assert bounds("over 30 and under 80") == (Decimal(30), Decimal(80))
+
+
 def test_filters_prefer_clear_wording_over_confused_entities() -> None:
     # What the trained model really returned for this message: 42 as a price.
     tracker = build_tracker(
@@ -194,6 +207,8 @@ def test_cart_lines_are_found_by_the_words_of_their_name() -> None:
     ("/search_product", ""),
     ("anything under 50 euros?", ""),
     ("need a present for my nephew, he is 7 and loves dinosaurs", "dinosaurs"),
+    ("a lego set for my 6 yo under 15 quid", "lego set"),
+    ("trainers for 40 bucks", "trainers"),
 ])
 def test_the_content_words_of_a_search(said: str, words: str) -> None:
     assert content_words(said) == words
