@@ -45,8 +45,6 @@ WEBCHAT_SECRET = "test-webchat-secret-" + secrets.token_hex(16)
 SERVED = ("channels.rest.AuthenticatedRestInput", "channels.webchat.WebChatInput", "channels.desk.DeskInput",
           "channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")
 
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)")
-
 
 @dataclass
 class Stack:
@@ -58,6 +56,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     folder = tmp_path_factory.mktemp("identity_rasa")
     stub_port, rasa_port, action_port, shop_port = free_port(), free_port(), free_port(), free_port()
     stub, rasa, shop = (f"http://127.0.0.1:{port}" for port in (stub_port, rasa_port, shop_port))
