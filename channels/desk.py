@@ -11,13 +11,17 @@ and the shoppers' own channels. Every route needs the desk token (`Authorization
     POST   /webhooks/desk/conversations/<id>/handback  the bot resumes (it says so and carries on where it was)
     DELETE /webhooks/desk/conversations/<id>           erase the conversation's history (the shopper asked)
 
-`<id>` is Rasa's conversation id, the sender id: the part after the channel in the shop's customer
-id (`socketio:<id>`, `rest:<id>`), percent-encoded (a REST sender may be any text). A reply reaches
-the shopper through the channel they last wrote on, which must be able to send on its own (the web
-chat, Messenger, WhatsApp); the REST channel only ever answers a request, so the desk refuses to
-reply there (409) rather than lose the text. On Messenger and WhatsApp a reply goes out within
-Meta's window (channels/window.py: HUMAN_AGENT for 7 days on Messenger, the agent-reply template
-on WhatsApp when one is configured); past it the desk answers 409 `outside_window` and sends nothing.
+`<id>` is Rasa's conversation id, which is the shop's customer id: `socketio:<session>`,
+`messenger:<psid>`, `whatsapp:<wa_id>`, `rest:<sender>` (actions/identity.py), percent-encoded or
+not (a colon may stand as it is). A reply reaches the shopper on the channel the conversation id
+names, which must be able to send on its own (the web chat, Messenger, WhatsApp); the REST channel
+only ever answers a request, so the desk refuses to reply there (409 `channel_cannot_push`) rather
+than lose the text. A conversation stored under an id that names no channel (from before ids were
+prefixed, in a persistent tracker store) can be read and erased, not written to (409
+`old_conversation`): the shopper's next message opens `<channel>:<id>`, which the desk reaches. On
+Messenger and WhatsApp a reply goes out within Meta's window (channels/window.py: HUMAN_AGENT for 7
+days on Messenger, the agent-reply template on WhatsApp when one is configured); past it the desk
+answers 409 `outside_window` and sends nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.identity import ForeignConversation, channel_of
 from channels.graph import GraphError
 from channels.meta import MetaOutput
 from channels.neutral import TEAM_NAME
@@ -249,7 +254,7 @@ class DeskInput(InputChannel):
         async def show(request: Request, conversation_id: str) -> HTTPResponse:
             tracker = await _existing(request, conversation_id)
             state = _state(tracker)
-            output = push_channel(_input_channels(request), tracker.get_latest_input_channel())
+            output = push_channel(_input_channels(request), channel_of(tracker.sender_id))
             if isinstance(output, MetaOutput):
                 # Before a person writes: whether Meta's window lets the reply go, and how.
                 state["window"] = await output.window(tracker.sender_id)
@@ -298,7 +303,7 @@ class DeskInput(InputChannel):
                 await _say(output, tracker, BotUttered(text, metadata={"agent": agent}))
                 await _person_is_here(tracker)
                 await _store(request).save(tracker)
-            return response.json({"delivered": True, "channel": tracker.get_latest_input_channel()})
+            return response.json({"delivered": True, "channel": _channel(tracker)})
 
         @desk.route("/conversations/<conversation_id>/handback", methods=["POST"], unquote=True)
         async def handback(request: Request, conversation_id: str) -> HTTPResponse:
@@ -308,7 +313,7 @@ class DeskInput(InputChannel):
                 if not tracker.is_paused():
                     raise DeskError(409, "not_handed_off", "The bot is already answering this conversation.")
                 output: OutputChannel = (
-                    push_channel(_input_channels(request), tracker.get_latest_input_channel())
+                    push_channel(_input_channels(request), channel_of(tracker.sender_id))
                     or CollectingOutputChannel()
                 )
                 await _person_is_here(tracker)
@@ -346,6 +351,8 @@ async def _say(output: OutputChannel, tracker: DialogueStateTracker, said: BotUt
     if isinstance(output, MetaOutput):
         try:
             await output.send_or_refuse(tracker.sender_id, said.message())
+        except ForeignConversation:  # _shopper_channel picks the conversation's own channel: never here
+            raise DeskError(409, "channel_cannot_push", "The conversation is not on this channel.") from None
         except OutsideWindow as refused:
             raise DeskError(409, OutsideWindow.code, refused.detail) from None
         except GraphError as failed:
@@ -412,8 +419,18 @@ async def _existing(request: Request, conversation_id: str) -> DialogueStateTrac
     return tracker
 
 
+def _channel(tracker: DialogueStateTracker) -> str | None:
+    """The conversation's channel: the one its id names (an old unprefixed id: where the shopper last wrote)."""
+    return channel_of(tracker.sender_id) or tracker.get_latest_input_channel()
+
+
 def _shopper_channel(request: Request, tracker: DialogueStateTracker) -> OutputChannel:
-    name = tracker.get_latest_input_channel()
+    name = channel_of(tracker.sender_id)
+    if name is None:
+        raise DeskError(409, "old_conversation",
+                        "This conversation's id names no channel (it is from before ids were `<channel>:<id>`): "
+                        "it can be read and erased, not written to. The shopper's next message opens "
+                        f"`{_channel(tracker) or '<channel>'}:{tracker.sender_id}`.")
     output = push_channel(_input_channels(request), name)
     if output is None:
         raise DeskError(409, "channel_cannot_push",
@@ -425,7 +442,7 @@ def _shopper_channel(request: Request, tracker: DialogueStateTracker) -> OutputC
 def _state(tracker: DialogueStateTracker) -> dict[str, Any]:
     return {
         "conversation_id": tracker.sender_id,
-        "channel": tracker.get_latest_input_channel(),
+        "channel": _channel(tracker),
         "paused": tracker.is_paused(),
         "messages": transcript(tracker),
     }

@@ -222,8 +222,8 @@ class MessengerOutput(MetaOutput):
         sending: dict[str, Any] = {"messaging_type": messaging_type} | ({"tag": tag} if tag else {})
         return [{**sending, "message": rendered} for rendered in self.render(with_agent_name(message))]
 
-    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
-        await self.client.post("me/messages", {"recipient": {"id": recipient_id}, **body}, recipient_id)
+    async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
+        await self.client.post("me/messages", {"recipient": {"id": shopper}, **body}, shopper)
 
     def person_reply(self, last_wrote: float | None, now: float) -> str:
         try:
@@ -233,12 +233,12 @@ class MessengerOutput(MetaOutput):
         return f"tag {tag}" if tag else "message"
 
     async def before_turn(self, recipient_id: str) -> None:
-        if not inside(await self.seen.last_wrote(f"{self.name()}:{recipient_id}"), time.time()):
+        if not inside(await self.seen.last_wrote(recipient_id), time.time()):
             return  # a message Meta delivered a day late: no typing for an answer that may not go out
+        shopper = self.shopper(recipient_id)
         for action in ("mark_seen", "typing_on"):
             try:
-                await self.client.post("me/messages", {"recipient": {"id": recipient_id}, "sender_action": action},
-                                       recipient_id)
+                await self.client.post("me/messages", {"recipient": {"id": shopper}, "sender_action": action}, shopper)
             except GraphError:
                 return  # only a courtesy: the answer still goes out
 

@@ -23,9 +23,10 @@ Here, for both channels:
 - The same store keeps when each shopper last wrote (the message's own time): every send checks
   Meta's 24-hour window against it (channels/window.py), and refuses, logs and does not send what
   the platform would not take; the care desk is told (`send_or_refuse`).
-- Conversations are keyed by the platform's id (PSID, wa_id), as the REST channel keys them by its
-  sender: the shop's customer id is `<channel>:<id>` (actions/identity.py), so `messenger:<psid>` and
-  `whatsapp:<wa_id>`.
+- A conversation's id is the shop's customer id, `messenger:<psid>` or `whatsapp:<wa_id>`
+  (actions/identity.py): Rasa's tracker, the actions, the care desk and the shop's payment notices
+  all name it so. Sends take the conversation id and address Meta with the bare PSID or wa_id; a
+  conversation id of another channel (or one naming none) is refused, logged and not sent.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.identity import ForeignConversation, conversation_id, platform_id
 from channels.graph import GraphClient, GraphError, redact
 from channels.rest import SENDER
 from channels.seen import SeenStore, seen_store
@@ -210,7 +212,10 @@ class MetaSettings:
 class MetaOutput(OutputChannel):
     """Sends the bot's channel-neutral messages, each rendered for the platform (`render`), within
     Meta's 24-hour window (channels/window.py): `seen` is the store the inbound side records in
-    when each shopper last wrote."""
+    when each shopper last wrote, by conversation id.
+
+    The `recipient_id` Rasa and the care desk hand over is the conversation id (`messenger:<psid>`);
+    `deliver` gets the platform's id (`shopper`)."""
 
     def __init__(self, client: GraphClient, seen: SeenStore) -> None:
         self.client, self.seen = client, seen
@@ -227,32 +232,41 @@ class MetaOutput(OutputChannel):
         the text (`with_agent_name`); a template carries the name in a parameter of its own."""
 
     @abstractmethod
-    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
-        """Sends one body of `outgoing` to the shopper; GraphError when Meta refuses it."""
+    async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
+        """Sends one body of `outgoing` to the shopper (the PSID or wa_id); GraphError when Meta refuses it."""
 
     @abstractmethod
     def person_reply(self, last_wrote: float | None, now: float) -> str:
         """How a person's reply would go now: "message", the tag or template it would need, or "refused"."""
 
+    def shopper(self, recipient_id: str) -> str:
+        """The PSID or wa_id of a conversation id of this channel; ForeignConversation for any other."""
+        return platform_id(recipient_id, self.name())
+
     async def window(self, recipient_id: str) -> dict[str, Any]:
         """What the care desk shows of Meta's window: when the shopper last wrote (ISO time, None when
         unknown) and how a person's reply would go now (`person_reply`)."""
-        last_wrote = await self.seen.last_wrote(f"{self.name()}:{recipient_id}")
+        last_wrote = await self.seen.last_wrote(recipient_id)
         when = datetime.fromtimestamp(last_wrote, timezone.utc).isoformat() if last_wrote is not None else None
         return {"last_wrote": when, "person_reply": self.person_reply(last_wrote, time.time())}
 
     async def send_or_refuse(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Sends one neutral message, or raises: OutsideWindow (nothing was sent), GraphError (Meta refused
-        a part; the rest, which would make no sense without it, was not sent). For the care desk,
-        which must tell a person their reply did not go out."""
+        """Sends one neutral message, or raises: ForeignConversation (not this channel's conversation)
+        or OutsideWindow (nothing was sent), GraphError (Meta refused a part; the rest, which would
+        make no sense without it, was not sent). For the care desk, which must tell a person their
+        reply did not go out."""
+        shopper = self.shopper(recipient_id)
         purpose = purpose_of(message)
-        last_wrote = await self.seen.last_wrote(f"{self.name()}:{recipient_id}")
+        last_wrote = await self.seen.last_wrote(recipient_id)
         for body in self.outgoing(message, purpose, last_wrote, time.time()):
-            await self.deliver(recipient_id, body)
+            await self.deliver(shopper, body)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         try:
             await self.send_or_refuse(recipient_id, message)
+        except ForeignConversation:
+            logger.warning("%s: a message (%s) for a conversation of another channel was not sent", self.name(),
+                           purpose_of(message))
         except OutsideWindow as refused:
             logger.warning("%s: a message (%s) for %s was not sent, outside the 24-hour window: %s", self.name(),
                            purpose_of(message), redact(recipient_id), refused.detail)
@@ -284,7 +298,8 @@ class MetaOutput(OutputChannel):
         await self.send_response(recipient_id, {"elements": elements})
 
     async def before_turn(self, recipient_id: str) -> None:
-        """What the platform shows while the bot thinks (Messenger: seen, typing); nothing by default."""
+        """What the platform shows the shopper of conversation `recipient_id` while the bot thinks
+        (Messenger: seen, typing); nothing by default."""
 
 
 class MetaInput(InputChannel):
@@ -313,18 +328,19 @@ class MetaInput(InputChannel):
 
     async def handle(self, event: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """One event, in the background: once per message id, to the bot or answered here."""
+        conversation = conversation_id(self.name(), event.sender)
         # The shopper wrote: the 24-hour window runs from the message's own time (a delivery Meta
         # retried for a day opens no window now), never from the future.
-        await self._seen().wrote(f"{self.name()}:{event.sender}", min(event.sent_at or time.time(), time.time()))
+        await self._seen().wrote(conversation, min(event.sent_at or time.time(), time.time()))
         if not await self._seen().first_time(f"{self.name()}:{event.message_id}"):
             logger.info("%s: message of %s delivered again; handled once already", self.name(), redact(event.sender))
             return
         output = self.get_output_channel()
         if event.text is None:
-            await output.send_response(event.sender, {"text": event.reply})
+            await output.send_response(conversation, {"text": event.reply})
             return
-        await output.before_turn(event.sender)
-        await on_new_message(UserMessage(event.text, output, event.sender, input_channel=self.name(),
+        await output.before_turn(conversation)
+        await on_new_message(UserMessage(event.text, output, conversation, input_channel=self.name(),
                                          message_id=event.message_id, metadata=event.metadata or None))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

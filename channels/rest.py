@@ -12,6 +12,13 @@ rotation (docs/deployment.md).
 Without the token, or with a wrong one, 401; a body it cannot use, 400 with a code; never a 500.
 The channel is always "rest": a body's `input_channel` (which the built-in channel believes, so a
 caller could speak as `socketio:<id>`) is refused unless it says "rest".
+
+The conversation of `{"sender": "alice"}` is `rest:alice` (actions/identity.py), the shop's customer
+id: a REST caller only ever reaches REST conversations, never a web chat's or a Messenger shopper's,
+whatever sender it names. A sender with a colon (`socketio:abc`, an attempt to name another channel's
+conversation) is refused with 400 `bad_sender` rather than turned into `rest:socketio:abc`: no
+customer id may hold two colons (shop/app/schemas.py), and a refusal tells the caller plainly. The
+answers name the recipient as the caller named the sender (`"recipient_id": "alice"`).
 """
 
 from __future__ import annotations
@@ -19,17 +26,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-from asyncio import CancelledError
+from asyncio import CancelledError, Queue
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from actions.identity import conversation_id, platform_id
 from server.api_auth import bearer_matches
 
 logger = logging.getLogger(__name__)
@@ -66,7 +74,8 @@ def user_message(body: Any) -> tuple[str, str, dict[str, Any] | None]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER.match(sender):
         raise RestRefusal("bad_sender", '"sender" must be 1 to 128 letters, digits or _.@+=- (not starting with a '
-                                        "dot): the conversation's id, `rest:<sender>` in the shop.")
+                                        "dot; no colon): the conversation is `rest:<sender>`, the shop's customer "
+                                        "id.")
     text = body.get("message")
     if not isinstance(text, str) or not text.strip():
         raise RestRefusal("missing_message", '"message" must be a non-empty string.')
@@ -79,6 +88,27 @@ def user_message(body: Any) -> tuple[str, str, dict[str, Any] | None]:
         raise RestRefusal("bad_input_channel", f'Messages here are always on the "{RestInput.name()}" channel; '
                                                'leave "input_channel" out.')
     return sender, text, metadata
+
+
+class RestOutput(CollectingOutputChannel):
+    """Collects the bot's answers for the HTTP response, each addressed to the sender the caller named."""
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        await super()._persist_message(_addressed_to_caller(message))
+
+
+class RestQueueOutput(QueueOutputChannel):
+    """Streams the bot's answers (`?stream=true`), each addressed to the sender the caller named."""
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        await super()._persist_message(_addressed_to_caller(message))
+
+
+def _addressed_to_caller(message: dict[str, Any]) -> dict[str, Any]:
+    recipient = message.get("recipient_id")
+    if isinstance(recipient, str):
+        message = {**message, "recipient_id": platform_id(recipient, RestInput.name())}
+    return message
 
 
 class AuthenticatedRestInput(RestInput):
@@ -103,6 +133,15 @@ class AuthenticatedRestInput(RestInput):
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
 
+    @staticmethod
+    async def on_message_wrapper(on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
+                                 queue: Queue[Any], sender_id: str, input_channel: str,
+                                 metadata: dict[str, Any] | None) -> None:
+        # As the built-in channel's, with answers addressed to the caller's sender (RestQueueOutput).
+        await on_new_message(UserMessage(text, RestQueueOutput(queue), sender_id, input_channel=input_channel,
+                                         metadata=metadata))
+        await queue.put("DONE")
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest = Blueprint("rest_webhook", __name__)
 
@@ -126,14 +165,15 @@ class AuthenticatedRestInput(RestInput):
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse | ResponseStream:
             sender, text, metadata = user_message(_json_body(request))
+            conversation = conversation_id(self.name(), sender)
             if bool_arg(request, "stream", default=False):
-                streaming = self.stream_response(on_new_message, text, sender, self.name(), metadata)
+                streaming = self.stream_response(on_new_message, text, conversation, self.name(), metadata)
                 # Rasa types stream_response's result as returning an Awaitable; it is an async def,
                 # the coroutine function Sanic asks for.
                 return response.stream(streaming, content_type="text/event-stream")  # type: ignore[arg-type]
-            collector = CollectingOutputChannel()
+            collector = RestOutput()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name(),
                                                  metadata=metadata))
             except CancelledError:
                 # As the built-in channel does: answer what the bot said so far. Unlike it, never

@@ -10,19 +10,24 @@ Rasa 3.6's built-in `socketio` channel cannot carry our messages as they are:
   with the cards (see actions/responses.py).
 
 This channel keeps everything else of the built-in one (events, session persistence,
-`name()` "socketio", so customer ids stay `socketio:<session id>`) and emits each bot
-message once, as `{"text", "buttons", "quick_replies", "image", "attachment", "custom", "agent"}`
-with only the keys it has. Messages the shop triggers (`trigger_intent` with
-`output_channel=latest`) reach the browser through `get_output_channel`.
+`name()` "socketio") and emits each bot message once, as `{"text", "buttons", "quick_replies",
+"image", "attachment", "custom", "agent"}` with only the keys it has. Messages the shop triggers
+(`trigger_intent` with `output_channel=latest`) reach the browser through `get_output_channel`.
 
 Who may speak in a conversation: the built-in channel lets any socket join any room and speak as
 any session id it names, and the session id is copied into customer ids, tickets, desk URLs and
-logs. Here the server picks the conversation id and hands the page a session token signed with
-`session_secret` (HMAC-SHA256): `<conversation id>.<signature>`. A socket is bound to the one
+logs. Here the server picks the session id and hands the page a session token signed with
+`session_secret` (HMAC-SHA256): `<session id>.<signature>`. A socket is bound to the one
 conversation its token names (`session_request {session_token}`, answered by `session_confirm
 {session_id, session_token}`); what it sends goes there whatever session id it claims, and a
-forged or tampered token gets a `session_error` event. The conversation id stays public (it is in
+forged or tampered token gets a `session_error` event. The session id stays public (it is in
 the customer id); only the token, kept in the shopper's browser, opens the conversation.
+
+Rasa's conversation id, the tracker's, is `socketio:<session id>` (actions/identity.py), the shop's
+customer id; the socket.io room, the token and the page keep the bare session id. Sends map the
+conversation id back to the room and refuse, with a warning and nothing emitted, a conversation id
+of another channel (`rest:…`, `messenger:…`): the shop's notices and the care desk's replies reach
+a web chat only in its own conversations.
 
 What a closed tab missed: a care-desk agent's reply or a payment notice emitted while no tab of the
 conversation is open goes nowhere, but Rasa records it in the conversation's tracker. Each bot
@@ -62,6 +67,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.identity import ForeignConversation, conversation_id, platform_id
 from channels.inbound import Refused, jwt_valid, message_of
 from channels.socketio_server import StrictAsyncServer
 
@@ -76,7 +82,7 @@ MAX_REPLAYED = 50
 MIN_SECRET_LENGTH = 32
 # Accepted during a rotation (docs/deployment.md); the variable's name, not a secret.
 PREVIOUS_SECRET_ENV = "WEBCHAT_SESSION_SECRET_PREVIOUS"  # noqa: S105
-_SIGNED = b"bottega-webchat-session:v1:"  # what a token signs: this prefix and the conversation id
+_SIGNED = b"bottega-webchat-session:v1:"  # what a token signs: this prefix and the session id
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
 SESSION_ERROR_EVT = "session_error"
 MISSED_MESSAGES_EVT = "missed_messages"
@@ -89,28 +95,29 @@ BAD_EVENT = {"code": "bad_event",
              "detail": "Send session_request {session_token} or user_uttered {message}, as JSON text."}
 
 
-def _signature(conversation_id: str, secret: str) -> str:
-    digest = hmac.new(secret.encode(), _SIGNED + conversation_id.encode(), hashlib.sha256).digest()
+def _signature(session_id: str, secret: str) -> str:
+    digest = hmac.new(secret.encode(), _SIGNED + session_id.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def new_conversation_id() -> str:
+    """A new session id (the conversation is `socketio:<session id>`)."""
     return uuid.uuid4().hex
 
 
-def sign_session(conversation_id: str, secret: str) -> str:
-    """The session token of a conversation: its id and the id's HMAC under the secret."""
-    return f"{conversation_id}.{_signature(conversation_id, secret)}"
+def sign_session(session_id: str, secret: str) -> str:
+    """The session token of a conversation: its session id and the id's HMAC under the secret."""
+    return f"{session_id}.{_signature(session_id, secret)}"
 
 
 def verify_session(token: object, secrets: list[str]) -> str | None:
-    """The conversation id a token names, if one of `secrets` signed it; None for anything else."""
+    """The session id a token names, if one of `secrets` signed it; None for anything else."""
     match = _TOKEN.match(token) if isinstance(token, str) and len(token) < 128 else None
     if match is None:
         return None
-    conversation_id, signature = match.groups()
-    valid = [hmac.compare_digest(signature, _signature(conversation_id, secret)) for secret in secrets]
-    return conversation_id if any(valid) else None
+    session_id, signature = match.groups()
+    valid = [hmac.compare_digest(signature, _signature(session_id, secret)) for secret in secrets]
+    return session_id if any(valid) else None
 
 
 def _button(button: dict[str, Any]) -> dict[str, Any]:
@@ -155,8 +162,9 @@ def missed_messages(events: Iterable[Event], since: float, channel: str,
 
     Only what Rasa sent on `channel`: a bot message counts when the conversation's latest user
     message (an external one, such as a payment notice or a reminder, keeps the channel before it)
-    came on that channel, which is where Rasa's `output_channel=latest` and the care desk send. So
-    the answers a REST caller got (our own tools may write to any conversation id) never show here.
+    came on that channel, which is where Rasa's `output_channel=latest` and the care desk send. A
+    REST caller cannot write into a web chat's conversation (it only reaches `rest:…` ones), but
+    Rasa's HTTP API, for operators, can name any channel: what it answers there never shows here.
     """
     missed: list[dict[str, Any]] = []
     latest_channel: str | None = None
@@ -171,7 +179,16 @@ def missed_messages(events: Iterable[Event], since: float, channel: str,
 
 
 class WebChatOutput(SocketIOOutput):
-    """Emits each bot message whole to the socket.io room of the conversation."""
+    """Emits each bot message whole to the socket.io room of the conversation (`recipient_id` is
+    Rasa's conversation id, `socketio:<session id>`; the room is the session id)."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        try:
+            room = platform_id(socket_id, self.name())
+        except ForeignConversation:
+            logger.warning("webchat: a message for a conversation of another channel was not sent")
+            return
+        await super()._send_message(room, response)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         event = web_message(message)
@@ -266,24 +283,25 @@ class WebChatInput(SocketIOInput):
                 logger.info("webchat: an event from a socket that has closed since was dropped")
                 return None
 
-        async def join(sid: str, conversation_id: str, since: float | None) -> None:
-            """Joins the conversation's room, sent first what the page missed since `since`."""
+        async def join(sid: str, session_id: str, since: float | None) -> None:
+            """Joins the session's room, sent first what the page missed since `since`."""
             agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
             if since is None or agent is None:
-                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
                 return
+            conversation = conversation_id(self.name(), session_id)
             try:
                 # Under the lock no turn is half done: each message is saved, or emitted after we join.
-                async with agent.lock_store.lock(conversation_id):
-                    await sio.enter_room(sid, conversation_id, namespace=self.namespace)
-                    tracker = await agent.tracker_store.retrieve_full_tracker(conversation_id)
+                async with agent.lock_store.lock(conversation):
+                    await sio.enter_room(sid, session_id, namespace=self.namespace)
+                    tracker = await agent.tracker_store.retrieve_full_tracker(conversation)
                     missed = missed_messages(tracker.events if tracker else [], since, self.name())
                     if missed:
                         await sio.emit(MISSED_MESSAGES_EVT, {"messages": missed}, room=sid, namespace=self.namespace)
             except Exception:
                 # The chat still works from here on; only the missed messages are not shown.
                 logger.exception("webchat: the messages a page missed could not be read")
-                await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:
@@ -294,29 +312,29 @@ class WebChatInput(SocketIOInput):
                 await refuse(sid, BAD_SINCE)
                 return
             if token is None:
-                conversation_id = new_conversation_id()
+                session_id = new_conversation_id()
             else:
                 verified = verify_session(token, self.session_secrets)
                 if verified is None:
                     logger.info("webchat: a session token that does not verify was refused")
                     await refuse(sid, INVALID_TOKEN)
                     return
-                conversation_id = verified
+                session_id = verified
             session = await session_of(sid)
             if session is None:
                 return
             previous = session.get("conversation_id")
-            if previous and previous != conversation_id:
+            if previous and previous != session_id:
                 # A socket belongs to one conversation: "New chat" and erasure leave the old one.
                 await sio.leave_room(sid, previous, namespace=self.namespace)
-            session["conversation_id"] = conversation_id
+            session["conversation_id"] = session_id
             await sio.save_session(sid, session, namespace=self.namespace)
             if self.session_persistence:
                 # Every socket of this conversation (tabs, reconnects) joins its room, where the
                 # bot's answers and the shop's notices are emitted; a new conversation missed nothing.
-                await join(sid, conversation_id, since if token is not None else None)
-            confirmed = {"session_id": conversation_id,
-                         "session_token": sign_session(conversation_id, self.session_secrets[0])}
+                await join(sid, session_id, since if token is not None else None)
+            confirmed = {"session_id": session_id,
+                         "session_token": sign_session(session_id, self.session_secrets[0])}
             await sio.emit("session_confirm", confirmed, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -326,12 +344,12 @@ class WebChatInput(SocketIOInput):
                 session = await session_of(sid)
                 if session is None:
                     return
-                sender_id = session.get("conversation_id")
-                if not sender_id:
+                session_id = session.get("conversation_id")
+                if not session_id:
                     await refuse(sid, NO_SESSION)
                     return
             else:
-                sender_id = sid
+                session_id = sid  # the socket's own room
             try:
                 text, metadata = message_of(data, self.metadata_key or "metadata")
             except Refused as refused:
@@ -340,7 +358,7 @@ class WebChatInput(SocketIOInput):
             message = UserMessage(
                 text,
                 WebChatOutput(sio, self.bot_message_evt),
-                sender_id,
+                conversation_id(self.name(), session_id),
                 input_channel=self.name(),
                 metadata=metadata,
             )

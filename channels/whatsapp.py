@@ -295,10 +295,9 @@ class WhatsAppOutput(MetaOutput):
             return "refused"
         return f"template {template}" if template else "message"
 
-    async def deliver(self, recipient_id: str, body: dict[str, Any]) -> None:
+    async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
         await self.client.post(f"{self.phone_number_id}/messages", {
-            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **body},
-            recipient_id)
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": shopper, **body}, shopper)
 
 
 class WhatsAppInput(MetaInput):

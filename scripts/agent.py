@@ -12,7 +12,8 @@ The queue is every open ticket the shopper was told a person would answer in the
 complaints and payment problems (the shop's open tickets). Opening one takes its conversation over
 for that ticket — the bot pauses and its hand-off time-out stops — and handing back closes it.
 Conversations, replies and hand-backs go to the care desk on the Rasa server (channels/desk.py).
-A conversation is named by Rasa's conversation id or by the shop's customer id (`socketio:<id>`).
+A conversation is named by its id, which is the shop's customer id on every channel (`socketio:<id>`,
+`messenger:<psid>`, `whatsapp:<wa_id>`, `rest:<sender>`), as the queue shows it.
 URLs and tokens come from the environment or .env, as for `make run`. Standard library only.
 """
 
@@ -75,9 +76,8 @@ class Desk:
         self._call("POST", f"{self.shop}/admin/tickets/{urllib.parse.quote(ticket, safe='')}/close", self.shop_token)
 
     def _conversation_url(self, conversation: str, action: str = "") -> str:
-        # A customer id (`socketio:abc`) names the same conversation as its sender id (`abc`).
-        sender = conversation.split(":", 1)[1] if ":" in conversation else conversation
-        url = f"{self.rasa}/webhooks/desk/conversations/{urllib.parse.quote(sender, safe='')}"
+        # The conversation id is the customer id (`socketio:abc`); the desk decodes its path.
+        url = f"{self.rasa}/webhooks/desk/conversations/{urllib.parse.quote(conversation, safe='')}"
         return f"{url}/{action}" if action else url
 
     def show(self, conversation: str) -> dict[str, Any]:

@@ -23,18 +23,24 @@ logger = logging.getLogger(__name__)
 INTENTS = {"paid": "payment_received", "failed": "payment_failed"}
 
 
+# Characters of a customer id that a URL path may hold as they are (RFC 3986 pchar). They must stay
+# so: Rasa's HTTP API does not decode its conversation ids, so `%3A` would name another conversation.
+_PATH_SAFE = ":@+="
+
+
 def conversation_of(customer_id: str) -> str:
-    """Rasa's conversation id is the channel's sender id: 'messenger:123' -> '123'."""
-    return customer_id.split(":", 1)[1]
+    """Rasa's conversation id of a customer: the customer id itself ('messenger:123'), on every
+    channel (the assistant's actions/identity.py)."""
+    return customer_id
 
 
 def _notice_url(settings: Settings, customer_id: str) -> str | None:
     conversation = conversation_of(customer_id)
-    if settings.rasa_url is None or not conversation or conversation.startswith("."):
+    if settings.rasa_url is None or ":" not in conversation or conversation.startswith("."):
         # A dot segment would be resolved away by the URL's reader: never address another path.
         return None
-    return (f"{str(settings.rasa_url).rstrip('/')}/conversations/{urllib.parse.quote(conversation, safe='')}"
-            "/trigger_intent?output_channel=latest")
+    return (f"{str(settings.rasa_url).rstrip('/')}/conversations/"
+            f"{urllib.parse.quote(conversation, safe=_PATH_SAFE)}/trigger_intent?output_channel=latest")
 
 
 def _notice_headers(settings: Settings) -> dict[str, str]:

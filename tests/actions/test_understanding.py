@@ -8,7 +8,14 @@ import pytest
 
 from actions.catalog import PAGE_SIZE, SearchState, filters_from_message, plan_search
 from actions.clients.shop import ProductQuery
-from actions.identity import customer_id
+from actions.identity import (
+    ForeignConversation,
+    a_person_can_write,
+    channel_of,
+    conversation_id,
+    customer_id,
+    platform_id,
+)
 from actions.message import (
     content_words,
     message_quantity,
@@ -184,6 +191,34 @@ def test_customer_id_is_channel_and_sender() -> None:
     assert customer_id(build_tracker("hi", sender_id="alice")) == "rest:alice"
     assert customer_id(build_tracker("hi", sender_id="42", channel="telegram")) == "telegram:42"
     assert customer_id(build_tracker("hi", sender_id="bob", channel=None)) == "rest:bob"
+
+
+def test_a_conversation_id_that_names_its_channel_is_the_customer_id_as_it_is() -> None:
+    # What every channel names its conversations now: never prefixed twice.
+    assert customer_id(build_tracker("hi", sender_id="socketio:0123abcd", channel="socketio")) == "socketio:0123abcd"
+    assert customer_id(build_tracker("hi", sender_id="messenger:2400000000000001", channel="messenger")) == (
+        "messenger:2400000000000001")
+    # The conversation id decides, whatever channel a message claims (Rasa's HTTP API may say any).
+    assert customer_id(build_tracker("hi", sender_id="whatsapp:39347000001", channel="rest")) == "whatsapp:39347000001"
+    assert customer_id(build_tracker("hi", sender_id="rest:alice", channel=None)) == "rest:alice"
+
+
+@pytest.mark.parametrize(("conversation", "channel", "writable"), [
+    ("rest:alice", "rest", False), ("rest:alice", "socketio", False), ("socketio:0123abcd", "socketio", True),
+    ("messenger:2400000000000001", None, True), ("alice", "rest", False), ("0123abcd", "socketio", True)])
+def test_a_person_can_write_where_the_conversations_channel_can_send(conversation: str, channel: str | None,
+                                                                     writable: bool) -> None:
+    assert a_person_can_write(build_tracker("hi", sender_id=conversation, channel=channel)) is writable
+
+
+def test_conversation_ids_name_their_channel_and_refuse_another() -> None:
+    assert conversation_id("messenger", "2400000000000001") == "messenger:2400000000000001"
+    assert platform_id("messenger:2400000000000001", "messenger") == "2400000000000001"
+    assert channel_of("socketio:0123abcd") == "socketio" and channel_of("0123abcd") is None
+    assert channel_of("socketio:") is None and channel_of(":abc") is None and channel_of("Rest:abc") is None
+    for foreign in ("whatsapp:2400000000000001", "2400000000000001", "messenger:", "rest:messenger:1"):
+        with pytest.raises(ForeignConversation):
+            platform_id(foreign, "messenger")
 
 
 def test_cart_lines_are_found_by_the_words_of_their_name() -> None:

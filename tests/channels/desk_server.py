@@ -47,16 +47,19 @@ def _turn(channel: str, text: str) -> list[Event]:
             BotUttered("Hi! What are you looking for?")]
 
 
-# Conversation id -> events. Ids are what channels make: the web chat's hex, any REST sender.
+# Conversation id -> events. Ids are what channels make, `<channel>:<platform id>`: the web chat's
+# hex, REST senders (one that URLs must quote); and one id from before ids named their channel.
 SEEDS: dict[str, list[Event]] = {
-    "0123456789abcdef0123456789abcdef": _turn("socketio", "hi"),  # the bot answers it
-    "fedcba9876543210fedcba9876543210": [*_turn("socketio", "a person please"), ConversationPaused()],
-    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [  # paused in the middle of a form, with the hand-off's ticket
+    "socketio:0123456789abcdef0123456789abcdef": _turn("socketio", "hi"),  # the bot answers it
+    "socketio:fedcba9876543210fedcba9876543210": [*_turn("socketio", "a person please"), ConversationPaused()],
+    "socketio:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [  # paused in the middle of a form, with the hand-off's ticket
         *_turn("socketio", "change my address"), ActiveLoop("address_change_form"),
         SlotSet("requested_slot", "new_shipping_address"), SlotSet("handoff_ticket", "TK-7K3MZQ2P"),
         ConversationPaused()],
-    "rest shopper": [*_turn("rest", "hello"), ConversationPaused()],  # a channel that cannot push
-    "émile+café@example.com": _turn("rest", "bonjour"),  # a sender that URLs must quote
+    "rest:rest shopper": [*_turn("rest", "hello"), ConversationPaused()],  # a channel that cannot push
+    "rest:émile+café@example.com": _turn("rest", "bonjour"),  # a sender that URLs must quote
+    # An old web chat conversation, kept in a persistent store: read and erased, never written to.
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": [*_turn("socketio", "a person please"), ConversationPaused()],
 }
 
 

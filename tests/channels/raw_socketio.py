@@ -25,7 +25,10 @@ class Server:
     log: LogTail
 
     def recorded(self) -> list[tuple[str, str]]:
-        return [(sender, text) for sender, text in requests.get(f"{self.url}/recorded", timeout=5).json()]
+        """(session id, text) of every message passed on; each went to the conversation `socketio:<session id>`."""
+        recorded = requests.get(f"{self.url}/recorded", timeout=5).json()
+        assert all(sender.startswith("socketio:") for sender, _ in recorded), recorded
+        return [(sender.removeprefix("socketio:"), text) for sender, text in recorded]
 
 
 def sendable(text: str) -> str:

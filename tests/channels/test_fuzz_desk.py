@@ -3,7 +3,8 @@
 The desk runs in a real Sanic server over loopback (tests/channels/desk_server.py), registered as
 `rasa run` registers channels, on Rasa's in-memory tracker store with seeded conversations: the
 bot answering one, one handed to a person, one paused in the middle of a form, a REST shopper (a
-channel the desk cannot write to), a REST sender that URLs must quote. Each example starts from
+channel the desk cannot write to), a REST sender that URLs must quote, a paused conversation whose
+id names no channel (from before ids were `<channel>:<id>`: read and erased, never written to). Each example starts from
 those seeds and sends one request: any route and method, a valid, forged or missing token, a known,
 unknown, quoted or garbled conversation id, any body (JSON of every shape, huge, nested, not JSON,
 not UTF-8) under any content type.
@@ -44,7 +45,7 @@ PREFIX = "/webhooks/desk/conversations/"
 # The desk's routes: (method, what follows the conversation id).
 ROUTES = [("GET", ""), ("POST", "/takeover"), ("POST", "/messages"), ("POST", "/handback"), ("DELETE", "")]
 CODES = {"unauthorized", "bad_body", "missing_text", "text_too_long", "bad_agent", "bad_ticket",
-         "unknown_conversation", "not_handed_off", "channel_cannot_push"}
+         "unknown_conversation", "not_handed_off", "channel_cannot_push", "old_conversation"}
 
 
 @dataclass
@@ -80,7 +81,7 @@ conversation_paths = st.one_of(
     seeded, seeded, seeded,  # most requests name a conversation, to reach what the desk does with it
     st.sampled_from(sorted(SEEDS)),  # unquoted: a space, an @ and accents in a URL
     texts(20, huge=False).map(quoted),  # unknown ids, NUL and surrogates (%ED%A0%80) included
-    st.sampled_from(["%", "%zz", "%00", "..", "%2e%2e", "a%2Fb", "socketio%3A0123456789abcdef0123456789abcdef",
+    st.sampled_from(["%", "%zz", "%00", "..", "%2e%2e", "a%2Fb", "0123456789abcdef0123456789abcdef",
                      "x" * 9000, "%C0%AF", "%FF"]),
 )
 tokens = st.one_of(
@@ -159,23 +160,26 @@ def _wait_for_erasure(desk: Desk, conversation: str) -> None:
 
 @fuzz(examples=400)
 @given(request=desk_requests())
-@example(request=Request("GET", PREFIX + quoted("rest shopper"), f"Bearer {TOKEN}", None, None))
+@example(request=Request("GET", PREFIX + quoted("rest:rest shopper"), f"Bearer {TOKEN}", None, None))
 @example(request=Request("GET", PREFIX + "%00", f"Bearer {TOKEN}", None, None))
 @example(request=Request("DELETE", PREFIX + "%00", f"Bearer {TOKEN}", None, None))
-@example(request=Request("POST", PREFIX + "fedcba9876543210fedcba9876543210/messages", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "socketio:fedcba9876543210fedcba9876543210/messages", f"Bearer {TOKEN}",
                          dumps({"text": "ok\ud800\x00", "agent": "Giu\x00lia\n"}), "application/json"))
-@example(request=Request("POST", PREFIX + "fedcba9876543210fedcba9876543210/messages", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "socketio:fedcba9876543210fedcba9876543210/messages", f"Bearer {TOKEN}",
                          dumps({"text": "\x00\x01"}), "application/json"))
-@example(request=Request("POST", PREFIX + "0123456789abcdef0123456789abcdef/takeover", f"Bearer {TOKEN[:-1]}",
+@example(request=Request("POST", PREFIX + "socketio:0123456789abcdef0123456789abcdef/takeover", f"Bearer {TOKEN[:-1]}",
                          dumps({"ticket": "TK-7K3MZQ2P"}), "application/json"))
-@example(request=Request("POST", PREFIX + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/handback", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "socketio%3Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/handback", f"Bearer {TOKEN}",
                          deep_json_text(5000), "application/json"))
-@example(request=Request("POST", PREFIX + "0123456789abcdef0123456789abcdef/messages", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "socketio:0123456789abcdef0123456789abcdef/messages", f"Bearer {TOKEN}",
                          dumps({"text": "hello"}), "application/json"))  # 409: the bot has it
-@example(request=Request("POST", PREFIX + "rest%20shopper/messages", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "rest:rest%20shopper/messages", f"Bearer {TOKEN}",
                          dumps({"text": "hello"}), "application/json"))  # 409: REST cannot be written to
-@example(request=Request("POST", PREFIX + "0123456789abcdef0123456789abcdef/handback", f"Bearer {TOKEN}", None, None))
-@example(request=Request("POST", PREFIX + "0123456789abcdef0123456789abcdef/takeover", f"Bearer {TOKEN}",
+@example(request=Request("POST", PREFIX + "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/messages", f"Bearer {TOKEN}",
+                         dumps({"text": "hello"}), "application/json"))  # 409: an old id names no channel
+@example(request=Request("POST", PREFIX + "socketio:0123456789abcdef0123456789abcdef/handback", f"Bearer {TOKEN}",
+                         None, None))
+@example(request=Request("POST", PREFIX + "socketio:0123456789abcdef0123456789abcdef/takeover", f"Bearer {TOKEN}",
                          dumps({"ticket": " tk-7k3mzq2p "}), "text/plain"))
 def test_the_desk_answers_every_request_with_json_and_a_refusal_changes_nothing(desk: Desk, request: Request) -> None:
     requests.post(f"{desk.url}/test/reset", timeout=10).raise_for_status()
@@ -208,7 +212,7 @@ def test_a_conversation_a_url_must_quote_is_reached(desk: Desk) -> None:
     """Sanic passes route parameters on still percent-encoded: a REST sender with a space, an @ or an
     accent was an unknown conversation to the desk and to `make agent`, which quotes ids."""
     requests.post(f"{desk.url}/test/reset", timeout=10).raise_for_status()
-    for conversation in ("rest shopper", "émile+café@example.com"):
+    for conversation in ("rest:rest shopper", "rest:émile+café@example.com"):
         answer = requests.get(desk.url + PREFIX + quoted(conversation), headers={"Authorization": f"Bearer {TOKEN}"},
                               timeout=10)
         assert answer.status_code == 200 and answer.json()["conversation_id"] == conversation, answer.text

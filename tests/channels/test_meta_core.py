@@ -19,6 +19,7 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
+from actions.identity import ForeignConversation
 from channels.graph import GraphClient, GraphError, redact
 from channels.messenger import MessengerInput, MessengerOutput, messenger_events
 from channels.meta import BadPayload, SenderQueues, challenge_answer, signature_valid
@@ -470,3 +471,36 @@ def test_any_body_is_read_or_refused_with_bad_payload(junk: Any, shaped: bool) -
             continue
         assert all(isinstance(e.sender, str) and isinstance(e.message_id, str) for e in events)
         assert all(e.text is None or isinstance(e.text, str) for e in events)
+
+
+class DeliveryRecorder:
+    """What a Meta output channel hands the Graph API client, per shopper id."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, dict[str, Any]]] = []
+
+    async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
+        self.delivered.append((shopper, body))
+
+
+@pytest.mark.parametrize("channel", ["messenger", "whatsapp"])
+def test_a_send_takes_the_conversation_id_and_addresses_the_platform_id_of_its_own_channel_only(
+        channel: str) -> None:
+    client = GraphClient("http://127.0.0.1:9", "v25.0", "token-0123456789")  # never called: deliver is recorded
+    seen, recorder = MemorySeen(), DeliveryRecorder()
+    output = (MessengerOutput(client, seen) if channel == "messenger"
+              else WhatsAppOutput(client, seen, "106540352242922", Templates(None, None)))
+    output.deliver = recorder.deliver  # type: ignore[method-assign]
+    other = "whatsapp" if channel == "messenger" else "messenger"
+
+    async def sends() -> None:
+        for conversation in (f"{channel}:39347000001", f"{other}:39347000001", "rest:39347000001", "39347000001",
+                             f"{channel}:"):
+            await seen.wrote(conversation, time.time())  # inside the window, whichever it is
+            await output.send_response(conversation, {"text": "Payment received for BT-7K3MZQ2P."})
+        with pytest.raises(ForeignConversation):
+            await output.send_or_refuse(f"{other}:39347000001", {"text": "Hi, I'm Giulia.", "agent": "Giulia"})
+
+    asyncio.run(sends())
+    # Only the channel's own conversation went out, to the bare PSID or wa_id.
+    assert [shopper for shopper, _ in recorder.delivered] == ["39347000001"]

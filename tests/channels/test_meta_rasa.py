@@ -121,7 +121,7 @@ def test_a_messenger_greeting_is_answered_by_rasa_with_quick_replies(stack: tupl
     assert [q["payload"] for q in message["quick_replies"]] == GREETING_PAYLOADS
     assert [b.get("sender_action") for b in sent_to(stub, psid)][:2] == ["mark_seen", "typing_on"]
 
-    heard = user_events(rasa, psid)
+    heard = user_events(rasa, f"messenger:{psid}")  # the tracker is keyed by the shop's customer id
     assert len(heard) == 1
     assert heard[0]["message_id"] == mid and heard[0]["input_channel"] == "messenger"
     assert heard[0]["parse_data"]["intent"]["name"] == "greet"
@@ -138,7 +138,8 @@ def test_a_whatsapp_greeting_and_a_button_reply_reach_rasa(stack: tuple[str, str
 
     assert deliver(rasa, "whatsapp", meta.whatsapp([meta.w_button_reply(wa_id, second, "/view_cart",
                                                                         "View my cart")])) < ACK_LIMIT
-    heard = eventually(lambda: len(user_events(rasa, wa_id)) == 2 and user_events(rasa, wa_id), 60)
+    conversation = f"whatsapp:{wa_id}"  # the tracker is keyed by the shop's customer id
+    heard = eventually(lambda: len(user_events(rasa, conversation)) == 2 and user_events(rasa, conversation), 60)
     assert [(e["message_id"], e["input_channel"]) for e in heard] == [(first, "whatsapp"), (second, "whatsapp")]
     assert heard[0]["metadata"]["profile_name"] == "Giulia Rossi"
     assert heard[1]["parse_data"]["intent"]["name"] == "view_cart"  # the payload, not the title, reached Rasa
@@ -168,12 +169,13 @@ def text_sent(body: dict[str, Any]) -> str:
 
 def wrote(rasa: str, channel: str, who: str, text: str, hours_ago: float = 0.0) -> None:
     """The shopper's message, sent `hours_ago`; returns once Rasa has recorded it."""
-    heard = len(user_events(rasa, who))
+    conversation = f"{channel}:{who}"
+    heard = len(user_events(rasa, conversation))
     message_id = f"m_{uuid.uuid4().hex}" if channel == "messenger" else f"wamid.{uuid.uuid4().hex}"
     body = (meta.messenger(meta.m_text(who, message_id, text)) if channel == "messenger"
             else meta.whatsapp([meta.w_text(who, message_id, text)]))
     deliver(rasa, channel, meta.sent_hours_ago(body, hours_ago))
-    assert eventually(lambda: len(user_events(rasa, who)) > heard, 60)
+    assert eventually(lambda: len(user_events(rasa, conversation)) > heard, 60)
 
 
 def paid_order(who: str) -> str:
@@ -202,11 +204,12 @@ def test_on_messenger_a_person_replies_by_name_and_hands_back_through_rasas_desk
     wrote(rasa, "messenger", psid, "hi")
     assert eventually(lambda: messages_to(stub, psid), 60)  # the greeting
 
-    taken = desk(rasa, "POST", psid, "takeover")
+    conversation = f"messenger:{psid}"  # the desk names it by the shop's customer id
+    taken = desk(rasa, "POST", conversation, "takeover")
     assert taken.status_code == 200 and taken.json()["notified"] is True
-    replied = desk(rasa, "POST", psid, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
+    replied = desk(rasa, "POST", conversation, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
     assert replied.status_code == 200 and replied.json() == {"delivered": True, "channel": "messenger"}
-    assert desk(rasa, "POST", psid, "handback").status_code == 200
+    assert desk(rasa, "POST", conversation, "handback").status_code == 200
 
     sent = eventually(lambda: len(messages_to(stub, psid)) >= 4 and messages_to(stub, psid), 60)
     assert sent, messages_to(stub, psid)
@@ -227,7 +230,7 @@ def test_a_payment_notice_after_the_window_goes_tagged_on_messenger_and_as_the_t
     assert messages_to(stub, psid) == [] and messages_to(stub, wa_id) == []  # a day late: not answered
 
     for channel, who in (("messenger", psid), ("whatsapp", wa_id)):
-        payment_notice(rasa, who, paid_order(f"{channel}:{who}"))
+        payment_notice(rasa, f"{channel}:{who}", paid_order(f"{channel}:{who}"))
     [tagged] = eventually(lambda: messages_to(stub, psid), 60)
     [template] = eventually(lambda: messages_to(stub, wa_id), 60)
 
@@ -243,9 +246,10 @@ def test_on_whatsapp_after_the_window_the_desk_refuses_a_reply_with_a_code(stack
     wa_id = "39347" + str(uuid.uuid4().int)[:7]
     wrote(rasa, "whatsapp", wa_id, "hello", hours_ago=30)
 
-    taken = desk(rasa, "POST", wa_id, "takeover")
+    conversation = f"whatsapp:{wa_id}"
+    taken = desk(rasa, "POST", conversation, "takeover")
     assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is False
-    refused = desk(rasa, "POST", wa_id, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
+    refused = desk(rasa, "POST", conversation, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
     assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
     assert messages_to(stub, wa_id) == []
 

@@ -204,10 +204,10 @@ def test_every_messenger_event_of_a_batch_reaches_the_bot_in_order(server: str) 
     answers = eventually(lambda: [b for b in sent_messages(server, "messenger") if recipient(b) == who][2:] and
                          [b for b in sent_messages(server, "messenger") if recipient(b) == who])
     assert [text_of(b) for b in answers] == ["echo: one", "echo: two", "echo: three"]
-    heard = [s for s in said(server) if s["sender"] == who]
+    heard = [s for s in said(server) if s["sender"] == f"messenger:{who}"]
     assert [s["text"] for s in heard] == ["wait 0.4 one", "two", "three"]
     assert [s["message_id"] for s in heard] == ids[:3]  # the platform's id is Rasa's message id
-    assert eventually(lambda: any(s["sender"] == other for s in said(server)))
+    assert eventually(lambda: any(s["sender"] == f"messenger:{other}" for s in said(server)))
 
 
 def test_every_whatsapp_message_of_a_batch_reaches_the_bot_in_order(server: str) -> None:
@@ -223,7 +223,8 @@ def test_every_whatsapp_message_of_a_batch_reaches_the_bot_in_order(server: str)
     assert all(b["messaging_product"] == "whatsapp" for b in answers)
     heard = said(server)
     assert [(s["channel"], s["sender"], s["text"], s["message_id"]) for s in heard] == [
-        ("whatsapp", who, text, wamid) for text, wamid in zip(["wait 0.4 one", "two", "three"], ids, strict=True)]
+        ("whatsapp", f"whatsapp:{who}", text, wamid)
+        for text, wamid in zip(["wait 0.4 one", "two", "three"], ids, strict=True)]
     assert all(call["path"] == f"{VERSION}/{meta.PHONE_NUMBER_ID}/messages" for call in graph(server))
 
 
@@ -320,7 +321,7 @@ def test_messenger_quick_replies_and_postbacks_reach_the_bot_as_payloads(server:
     assert [s["text"] for s in heard] == [payload, '/product_details{"sku":"SH-002"}', "/greet", "/greet"]
     assert heard[2]["metadata"]["referral"] == {"ref": "spring-sale", "source": "SHORTLINK", "type": "OPEN_THREAD"}
     assert heard[3]["metadata"]["referral"]["ref"] == "qr-store-milano"
-    assert all(s["channel"] == "messenger" and s["sender"] == who for s in heard)
+    assert all(s["channel"] == "messenger" and s["sender"] == f"messenger:{who}" for s in heard)
 
 
 def test_whatsapp_button_and_list_replies_reach_the_bot_as_payloads(server: str) -> None:
@@ -351,13 +352,18 @@ def test_a_shared_location_asks_the_store_locator_with_the_coordinates(server: s
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
-def test_the_shops_customer_id_is_channel_and_platform_id(server: str, channel: str) -> None:
+def test_the_conversation_and_the_shops_customer_id_are_channel_and_platform_id(server: str,
+                                                                               channel: str) -> None:
     who = shopper()
     assert deliver(server, channel, text_event(channel, who, mid(), "hi")).status_code == 200
     heard = eventually(lambda: said(server))[0]
+    assert heard["sender"] == f"{channel}:{who}"  # Rasa's conversation id: the tracker is keyed so
     tracker = Tracker(heard["sender"], {}, {}, [{"event": "user", "text": "hi", "input_channel": heard["channel"]}],
                       False, None, {}, "action_listen")
-    assert customer_id(tracker) == f"{channel}:{who}"
+    assert customer_id(tracker) == f"{channel}:{who}"  # the same id, never `{channel}:{channel}:…`
+    # The answer went to the platform's own id, never to the prefixed one.
+    answers = eventually(lambda: sent_messages(server, channel))
+    assert [recipient(body) for body in answers] == [who]
 
 
 # --- what goes out --------------------------------------------------------------------------------

@@ -62,10 +62,11 @@ def writes(server: str, channel: str, who: str, text: str, hours_ago: float = 0.
     message_id = f"m_{uuid.uuid4().hex}" if channel == "messenger" else f"wamid.{uuid.uuid4().hex}"
     body = (meta.messenger(meta.m_text(who, message_id, text)) if channel == "messenger"
             else meta.whatsapp([meta.w_text(who, message_id, text)]))
-    before = len(transcript_texts(server, who)) if desk(server, "GET", who).status_code == 200 else 0
+    conversation = f"{channel}:{who}"  # Rasa's conversation id, the shop's customer id
+    before = len(transcript_texts(server, conversation)) if desk(server, "GET", conversation).status_code == 200 else 0
     assert deliver(server, channel, meta.sent_hours_ago(body, hours_ago)).status_code == 200
-    assert eventually(lambda: desk(server, "GET", who).status_code == 200
-                      and len(transcript_texts(server, who)) > before)
+    assert eventually(lambda: desk(server, "GET", conversation).status_code == 200
+                      and len(transcript_texts(server, conversation)) > before)
 
 
 def desk(server: str, method: str, conversation: str, action: str = "", body: Any = None) -> requests.Response:
@@ -100,8 +101,8 @@ def settled(server: str, channel: str, who: str, count: int) -> list[dict[str, A
     return found  # type: ignore[no-any-return]
 
 
-def transcript_texts(server: str, who: str) -> list[str]:
-    return [line["text"] for line in desk(server, "GET", who).json()["messages"]]
+def transcript_texts(server: str, conversation: str) -> list[str]:
+    return [line["text"] for line in desk(server, "GET", conversation).json()["messages"]]
 
 
 # --- inside the window: as on the web chat, with the agent's name ---------------------------------
@@ -110,15 +111,16 @@ def transcript_texts(server: str, who: str) -> list[str]:
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_person_takes_over_replies_with_their_name_and_hands_back(server: str, channel: str) -> None:
     who = shopper()
+    conversation = f"{channel}:{who}"  # what the desk and the shop name it by
     writes(server, channel, who, "hello there")
     settled(server, channel, who, 1)  # the bot's echo
 
-    assert desk(server, "GET", who).json()["window"]["person_reply"] == "message"
-    taken = desk(server, "POST", who, "takeover")
+    assert desk(server, "GET", conversation).json()["window"]["person_reply"] == "message"
+    taken = desk(server, "POST", conversation, "takeover")
     assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is True
-    replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
+    replied = desk(server, "POST", conversation, "messages", {"text": REPLY, "agent": "Giulia"})
     assert replied.status_code == 200 and replied.json() == {"delivered": True, "channel": channel}
-    assert desk(server, "POST", who, "handback").status_code == 200
+    assert desk(server, "POST", conversation, "handback").status_code == 200
 
     notice, reply, back = settled(server, channel, who, 4)[1:]
     assert text_of(notice) == "A member of the Bottega team has joined the chat and will reply here."
@@ -128,14 +130,15 @@ def test_a_person_takes_over_replies_with_their_name_and_hands_back(server: str,
         assert [body["messaging_type"] for body in (notice, reply, back)] == ["RESPONSE"] * 3
         assert not any("tag" in body for body in (notice, reply, back))
     # The transcript keeps the reply as the person wrote it; the name goes with it.
-    assert REPLY in transcript_texts(server, who)
+    assert REPLY in transcript_texts(server, conversation)
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_payment_notice_inside_the_window_is_sent_as_it_is(server: str, channel: str) -> None:
     who = shopper()
+    conversation = f"{channel}:{who}"  # what the desk and the shop name it by
     writes(server, channel, who, "hello there", hours_ago=2)
-    trigger(server, who, "payment_received", order_id="BT-7K3MZQ2P")
+    trigger(server, conversation, "payment_received", order_id="BT-7K3MZQ2P")
 
     notice = settled(server, channel, who, 2)[1]
     assert text_of(notice) == "Payment received for BT-7K3MZQ2P — we'll let you know when it ships."
@@ -148,17 +151,18 @@ def test_a_payment_notice_inside_the_window_is_sent_as_it_is(server: str, channe
 
 def test_outside_the_window_messenger_tags_notices_and_a_persons_replies_and_drops_the_bots(server: str) -> None:
     who = shopper()
+    conversation = f"messenger:{who}"  # what the desk and the shop name it by
     writes(server, "messenger", who, "hello there", hours_ago=30)  # delivered a day late: its echo may not go
     # The desk, and `make agent`, say how a reply would go before anyone writes one.
-    window = desk(server, "GET", who).json()["window"]
+    window = desk(server, "GET", conversation).json()["window"]
     assert window["person_reply"] == "tag HUMAN_AGENT"
     assert abs(datetime.fromisoformat(window["last_wrote"]).timestamp() - (time.time() - 30 * 3600)) < 5
-    shown = agent(server, "show", who)
+    shown = agent(server, "show", conversation)
     assert shown.returncode == 0 and "a reply goes as tag HUMAN_AGENT" in shown.stdout, shown.stdout + shown.stderr
-    trigger(server, who, "payment_received", order_id="BT-7K3MZQ2P")
-    taken = desk(server, "POST", who, "takeover")
-    replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
-    handed_back = desk(server, "POST", who, "handback")
+    trigger(server, conversation, "payment_received", order_id="BT-7K3MZQ2P")
+    taken = desk(server, "POST", conversation, "takeover")
+    replied = desk(server, "POST", conversation, "messages", {"text": REPLY, "agent": "Giulia"})
+    handed_back = desk(server, "POST", conversation, "handback")
 
     assert taken.json()["notified"] is True and replied.status_code == 200 and handed_back.status_code == 200
     notice, joined, reply = settled(server, "messenger", who, 3)
@@ -173,22 +177,24 @@ def test_outside_the_window_messenger_tags_notices_and_a_persons_replies_and_dro
 
 def test_after_seven_days_a_persons_reply_on_messenger_is_refused_with_a_code(server: str) -> None:
     who = shopper()
+    conversation = f"messenger:{who}"  # what the desk and the shop name it by
     writes(server, "messenger", who, "hello there", hours_ago=7.5 * 24)
-    assert desk(server, "GET", who).json()["window"]["person_reply"] == "refused"
-    taken = desk(server, "POST", who, "takeover")
+    assert desk(server, "GET", conversation).json()["window"]["person_reply"] == "refused"
+    taken = desk(server, "POST", conversation, "takeover")
     assert taken.status_code == 200 and taken.json()["paused"] and taken.json()["notified"] is False
 
-    refused = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
+    refused = desk(server, "POST", conversation, "messages", {"text": REPLY, "agent": "Giulia"})
     assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
     assert "7 days" in refused.json()["detail"]
     assert to(server, "messenger", who) == []
-    assert REPLY not in transcript_texts(server, who)  # not sent, so not in the conversation either
+    assert REPLY not in transcript_texts(server, conversation)  # not sent, so not in the conversation either
 
 
 def test_outside_the_window_whatsapp_sends_only_the_configured_template_until_the_shopper_writes(server: str) -> None:
     who = shopper()
+    conversation = f"whatsapp:{who}"  # what the desk and the shop name it by
     writes(server, "whatsapp", who, "hello there", hours_ago=30)
-    trigger(server, who, "payment_received", order_id="BT-7K3MZQ2P")
+    trigger(server, conversation, "payment_received", order_id="BT-7K3MZQ2P")
     [template] = settled(server, "whatsapp", who, 1)
     assert template["type"] == "template"
     assert template["template"]["name"] == ORDER_TEMPLATE and template["template"]["language"] == {"code": "en"}
@@ -197,17 +203,17 @@ def test_outside_the_window_whatsapp_sends_only_the_configured_template_until_th
                                    "text": "Payment received for BT-7K3MZQ2P — we'll let you know when it ships."}]
 
     # No agent-reply template configured: the person's reply is refused, not sent, and the desk says why.
-    assert desk(server, "GET", who).json()["window"]["person_reply"] == "refused"
-    assert desk(server, "POST", who, "takeover").json()["notified"] is False
-    refused = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
+    assert desk(server, "GET", conversation).json()["window"]["person_reply"] == "refused"
+    assert desk(server, "POST", conversation, "takeover").json()["notified"] is False
+    refused = desk(server, "POST", conversation, "messages", {"text": REPLY, "agent": "Giulia"})
     assert refused.status_code == 409 and refused.json()["code"] == "outside_window"
     assert "agent_reply_template" in refused.json()["detail"]
     assert len(to(server, "whatsapp", who)) == 1
 
     # The shopper writes again: the window is open, the reply goes as a message of its own.
     writes(server, "whatsapp", who, "any news?")
-    assert desk(server, "GET", who).json()["window"]["person_reply"] == "message"
-    replied = desk(server, "POST", who, "messages", {"text": REPLY, "agent": "Giulia"})
+    assert desk(server, "GET", conversation).json()["window"]["person_reply"] == "message"
+    replied = desk(server, "POST", conversation, "messages", {"text": REPLY, "agent": "Giulia"})
     assert replied.status_code == 200
     reply = settled(server, "whatsapp", who, 2)[1]
     assert reply["type"] == "text" and text_of(reply) == f"Giulia · Bottega team:\n{REPLY}"
@@ -219,3 +225,25 @@ def test_a_message_redelivered_late_is_not_answered_but_the_shoppers_latest_time
     writes(server, "whatsapp", who, "an old one", hours_ago=30)  # Meta's retry of an older message
     sent = settled(server, "whatsapp", who, 2)  # both answered: the shopper wrote a moment ago
     assert [text_of(body) for body in sent] == ["echo: hello there", "echo: an old one"]
+
+
+def test_the_same_id_on_messenger_and_whatsapp_is_two_conversations_each_answered_on_its_own(server: str) -> None:
+    who = shopper()  # a PSID and a wa_id may be the same digits
+    writes(server, "messenger", who, "hello from messenger")
+    writes(server, "whatsapp", who, "hello from whatsapp")
+    on_messenger = desk(server, "GET", f"messenger:{who}").json()
+    on_whatsapp = desk(server, "GET", f"whatsapp:{who}").json()
+    assert (on_messenger["conversation_id"], on_messenger["channel"]) == (f"messenger:{who}", "messenger")
+    assert (on_whatsapp["conversation_id"], on_whatsapp["channel"]) == (f"whatsapp:{who}", "whatsapp")
+    assert "hello from whatsapp" not in transcript_texts(server, f"messenger:{who}")
+    assert desk(server, "GET", who).status_code == 404  # the bare id names no conversation
+
+    trigger(server, f"whatsapp:{who}", "payment_received", order_id="BT-7K3MZQ2P")
+
+    def on(channel: str) -> list[dict[str, Any]]:  # the same digits on both: told apart by the API's shape
+        return [body for body in to(server, channel, who) if ("to" in body) == (channel == "whatsapp")]
+
+    on_whatsapp_sent = eventually(lambda: len(on("whatsapp")) >= 2 and on("whatsapp"))
+    assert [text_of(body) for body in on_whatsapp_sent] == [  # to the bare wa_id
+        "echo: hello from whatsapp", "Payment received for BT-7K3MZQ2P — we'll let you know when it ships."]
+    assert [text_of(body) for body in on("messenger")] == ["echo: hello from messenger"]  # to the bare PSID

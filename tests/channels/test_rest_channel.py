@@ -72,8 +72,21 @@ def test_the_token_opens_the_channel_as_rest_sender(server: str) -> None:
     answer = post(server, {"sender": "alice", "message": "hi", "metadata": {"locale": "it"}})
 
     assert answer.status_code == 200
-    assert answer.json() == [{"recipient_id": "alice", "text": "echo: hi"}]
-    assert recorded(server)[-1] == ["alice", "hi", "rest", {"locale": "it"}]
+    assert answer.json() == [{"recipient_id": "alice", "text": "echo: hi"}]  # as the caller named the sender
+    # Rasa's conversation is `rest:alice`, the shop's customer id.
+    assert recorded(server)[-1] == ["rest:alice", "hi", "rest", {"locale": "it"}]
+
+
+@pytest.mark.parametrize("sender", ["socketio:0123456789abcdef0123456789abcdef", "messenger:2390000000000001",
+                                    "rest:alice", ":alice"])
+def test_a_sender_naming_another_conversation_is_refused(server: str, sender: str) -> None:
+    """A REST caller only reaches `rest:<sender>` conversations: a sender with a colon (which would try
+    to name a web chat's or a Messenger shopper's conversation) is refused, never passed on."""
+    before = len(recorded(server))
+    answer = post(server, {"sender": sender, "message": "cancel my order"})
+    assert answer.status_code == 400 and answer.json()["code"] == "bad_sender", answer.text
+    assert "no colon" in answer.json()["detail"]
+    assert len(recorded(server)) == before
 
 
 def test_the_previous_token_works_during_a_rotation_and_bearer_is_any_case(server: str) -> None:
@@ -151,6 +164,7 @@ def test_streaming_needs_the_token_and_streams_the_answers(server: str) -> None:
     answer = post(server, {"sender": "dana", "message": "hi"}, query="?stream=true")
     assert answer.status_code == 200
     assert answer.text.strip() == '{"recipient_id": "dana", "text": "echo: hi"}'
+    assert recorded(server)[-1][:3] == ["rest:dana", "hi", "rest"]
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -170,7 +184,7 @@ def test_the_channel_refuses_to_start_without_a_real_token(monkeypatch: pytest.M
 
 def test_customer_ids_and_urls_stay_rest() -> None:
     channel = AuthenticatedRestInput.from_credentials({"token": TOKEN})
-    assert channel.name() == "rest"  # /webhooks/rest/webhook, customer ids rest:<sender>
+    assert channel.name() == "rest"  # /webhooks/rest/webhook, conversation and customer ids rest:<sender>
     assert channel.get_output_channel() is None  # reply-only: the care desk refuses to write there
 
 

@@ -27,9 +27,9 @@ CARDS = {"type": "product_cards", "cards": [{"sku": "SKU-1", "title": "Shoe", "s
                                              "buttons": [{"title": "Add to cart", "payload": "/add_to_cart"}]}]}
 
 
-def send(message: dict[str, Any]) -> list[tuple[str, Any, str | None]]:
+def send(message: dict[str, Any], conversation: str = "socketio:session-1") -> list[tuple[str, Any, str | None]]:
     server = FakeServer()
-    asyncio.run(WebChatOutput(server, "bot_uttered").send_response("session-1", dict(message)))  # type: ignore[arg-type]
+    asyncio.run(WebChatOutput(server, "bot_uttered").send_response(conversation, dict(message)))  # type: ignore[arg-type]
     return server.emitted
 
 
@@ -57,6 +57,12 @@ def test_an_empty_message_sends_nothing() -> None:
     assert send({"recipient_id": "session-1"}) == []
 
 
+@pytest.mark.parametrize("conversation", ["rest:session-1", "messenger:session-1", "session-1", "socketio:"])
+def test_a_conversation_of_another_channel_or_of_none_is_never_emitted_to(conversation: str) -> None:
+    # The room would be `session-1`'s: a REST or Messenger conversation id must never reach it.
+    assert send({"text": "Payment received for BT-7K3MZQ2P"}, conversation) == []
+
+
 def test_a_persons_name_goes_with_their_message() -> None:
     assert web_message({"text": "Hi, I'm Giulia", "agent": "Giulia"}) == {"text": "Hi, I'm Giulia", "agent": "Giulia"}
 
@@ -67,7 +73,7 @@ def test_custom_payload_alone() -> None:
 
 def test_shop_notices_go_out_through_the_web_chat_output() -> None:
     channel = WebChatInput.from_credentials({"session_persistence": True, "session_secret": "s" * 32})
-    assert channel.name() == "socketio"  # customer ids stay socketio:<session id>
+    assert channel.name() == "socketio"  # conversation and customer ids are socketio:<session id>
     assert channel.get_output_channel() is None  # not serving yet
     channel.blueprint(lambda _: asyncio.sleep(0))  # type: ignore[arg-type,return-value]
     assert isinstance(channel.get_output_channel(), WebChatOutput)

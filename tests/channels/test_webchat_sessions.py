@@ -85,7 +85,10 @@ def _open(server: str, shoppers: list[Shopper]) -> Shopper:
 
 
 def _recorded(server: str) -> list[tuple[str, str]]:
-    return [tuple(r) for r in requests.get(f"{server}/recorded", timeout=5).json()]  # type: ignore[misc]
+    """(session id, text) of every message passed on, each in the conversation `socketio:<session id>`."""
+    recorded = requests.get(f"{server}/recorded", timeout=5).json()
+    assert all(sender.startswith("socketio:") for sender, _ in recorded), recorded
+    return [(sender.removeprefix("socketio:"), text) for sender, text in recorded]
 
 
 def _settle() -> None:
@@ -97,9 +100,11 @@ def _text(message: dict[str, Any]) -> str:
     return str(message["text"])
 
 
-def _push(server: str, conversation: str, text: str, **extra: Any) -> float:
-    """A bot message to the conversation, as Rasa sends and records it; its tracker timestamp."""
-    answer = requests.post(f"{server}/push", json={"conversation": conversation, "text": text, **extra}, timeout=10)
+def _push(server: str, session_id: str, text: str, **extra: Any) -> float:
+    """A bot message to the session's conversation (`socketio:<session id>`, as Rasa names it), as Rasa
+    sends and records it; its tracker timestamp."""
+    answer = requests.post(f"{server}/push", json={"conversation": f"socketio:{session_id}", "text": text, **extra},
+                           timeout=10)
     assert answer.status_code == 200, answer.text
     return float(answer.json()["timestamp"])
 
@@ -158,7 +163,7 @@ def test_knowing_a_conversation_id_lets_no_one_join_or_speak_in_it(server: str, 
     # Refused sockets join nothing and say nothing.
     mallory.client.emit("user_uttered", {"message": "refund everything", "session_id": conversation})
     assert mallory.wait_for("session_error")["code"] == "no_session"
-    requests.post(f"{server}/push", json={"conversation": conversation, "text": "Your payment arrived"}, timeout=5)
+    _push(server, conversation, "Your payment arrived")
     assert _text(alice.wait_for("bot_uttered")) == "Your payment arrived"
     _settle()
     assert not [e for e in mallory.events if e[0] == "bot_uttered"]
@@ -189,8 +194,8 @@ def test_a_new_chat_leaves_the_old_conversation(server: str, shoppers: list[Shop
     old = shopper.session()["session_id"]
     new = shopper.session()["session_id"]
     assert new != old
-    requests.post(f"{server}/push", json={"conversation": old, "text": "for the old chat"}, timeout=5)
-    requests.post(f"{server}/push", json={"conversation": new, "text": "for the new chat"}, timeout=5)
+    requests.post(f"{server}/push", json={"conversation": f"socketio:{old}", "text": "for the old chat"}, timeout=5)
+    requests.post(f"{server}/push", json={"conversation": f"socketio:{new}", "text": "for the new chat"}, timeout=5)
     assert _text(shopper.wait_for("bot_uttered")) == "for the new chat"
     _settle()
     assert not [e for e in shopper.events if e[0] == "bot_uttered"]
@@ -305,3 +310,21 @@ def test_a_bad_since_is_refused_and_joins_nothing(server: str, shoppers: list[Sh
     _settle()
     assert _bot_messages(page) == []
     assert page.session(session["session_token"])["session_id"] == session["session_id"]
+
+
+def test_a_message_for_another_channels_conversation_never_reaches_the_page(server: str,
+                                                                          shoppers: list[Shopper]) -> None:
+    """Rasa names the web chat's conversation `socketio:<session id>`; the same session id under
+    another channel (a REST sender who picked it, a Messenger PSID) is another conversation, and
+    what the bot says there is not emitted to this page's room. Its own conversation's message is."""
+    tab = _open(server, shoppers)
+    session = tab.session()
+    for conversation in (f"rest:{session['session_id']}", f"messenger:{session['session_id']}",
+                         session["session_id"]):
+        answer = requests.post(f"{server}/push", json={"conversation": conversation, "text": "Your refund: 64.99 EUR."},
+                               timeout=10)
+        assert answer.status_code == 200, answer.text
+    _push(server, session["session_id"], "Only for you.")
+    assert _text(tab.wait_for("bot_uttered")) == "Only for you."
+    _settle()
+    assert [m["text"] for m in _bot_messages(tab)] == []  # wait_for took the one message it got

@@ -2,8 +2,9 @@
 
 `python -m tests.channels.webchat_server <port>` with WEBCHAT_SESSION_SECRET (and optionally
 WEBCHAT_SESSION_SECRET_PREVIOUS) set. What Rasa would be handed is recorded instead:
-GET /recorded lists (sender id, text) of every message the channel passed on, and
-POST /push {"conversation", "text", "agent"?, "delay"?} sends a bot message to a conversation the
+GET /recorded lists (conversation id, text) of every message the channel passed on, and
+POST /push {"conversation", "text", "agent"?, "delay"?} sends a bot message to a conversation (Rasa's
+id, `socketio:<session id>`; the tests send other channels' ids too) the
 way Rasa does (the shop's payment notices, an agent's reply): under the conversation's lock it emits
 the message, waits `delay` seconds (a turn still running) and records it in the conversation's
 tracker. As in Rasa, `app.ctx.agent` has the tracker store and the lock store (in memory), and the

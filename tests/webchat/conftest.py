@@ -169,8 +169,13 @@ def http_json(method: str, url: str, token: str | None = None,
     return status, parsed if isinstance(parsed, dict) else {"items": parsed}
 
 
+def rasa_path(conversation: str) -> str:
+    """A conversation id in a URL of Rasa's HTTP API, which does not decode it: the colon of
+    `socketio:<session>` stays as it is (as the shop's payment notices send it, shop/app/notify.py)."""
+    return urllib.parse.quote(conversation, safe=":@+=")
+
+
 def trigger_intent(stack: Stack, conversation: str, intent: str) -> int:
     """What the shop does to tell a shopper about a payment: Rasa answers on the latest channel."""
-    conversation = urllib.parse.quote(conversation, safe="")
-    url = f"{stack.rasa_url}/conversations/{conversation}/trigger_intent?output_channel=latest"
+    url = f"{stack.rasa_url}/conversations/{rasa_path(conversation)}/trigger_intent?output_channel=latest"
     return http_json("POST", url, stack.rasa_token, body={"name": intent})[0]

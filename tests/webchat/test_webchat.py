@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.parse
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from .conftest import ROOT, Stack, http_json, trigger_intent
+from .conftest import ROOT, Stack, http_json, rasa_path, trigger_intent
 
 SCREENSHOT = ROOT / "docs" / "webchat.png"
 REPLY_TIMEOUT_MS = 90_000  # the first answers wait for TensorFlow's warm-up on a busy machine
@@ -69,6 +68,11 @@ def texts(rows: list[Locator]) -> str:
 
 def session_id(page: Page) -> str:
     return str(json.loads(page.evaluate("localStorage.getItem('bottega.session_id')")))
+
+
+def conversation_id(page: Page) -> str:
+    """Rasa's conversation id of the page's chat, the shop's customer id: `socketio:<session id>`."""
+    return f"socketio:{session_id(page)}"
 
 
 def test_page_connects_to_rasa(page: Page, stack: Stack) -> None:
@@ -138,7 +142,7 @@ def test_add_to_cart_from_a_card(page: Page) -> None:
 def test_shop_notice_reaches_the_page_without_typing(page: Page, stack: Stack) -> None:
     """The shop reports payments with trigger_intent(output_channel=latest): it must show up."""
     before = bot_rows(page).count()
-    assert trigger_intent(stack, session_id(page), "greet") == 200
+    assert trigger_intent(stack, conversation_id(page), "greet") == 200
     assert wait_for_reply(page, before), "the triggered message did not reach the page"
 
 
@@ -150,11 +154,11 @@ def test_a_notice_sent_while_the_tab_is_closed_is_shown_when_it_reopens(browser:
         tab.goto(stack.webchat_url)
         expect(tab.locator("#status")).to_have_text("online", timeout=30_000)
         assert say(tab, "hi"), "no answer to 'hi'"
-        conversation = session_id(tab)
+        conversation = conversation_id(tab)
         tab.close()  # the browser keeps the token and the history; nothing listens to the conversation
 
         assert trigger_intent(stack, conversation, "greet") == 200
-        url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker"
+        url = f"{stack.rasa_url}/conversations/{rasa_path(conversation)}/tracker"
         status, tracker = http_json("GET", url, stack.rasa_token)
         assert status == 200, tracker
         said = [str(e.get("text") or "") for e in tracker["events"] if e["event"] == "bot"]  # type: ignore[union-attr]
