@@ -74,7 +74,8 @@ def test_describe_query() -> None:
     assert responses.describe_query(query) == "red running shoes in size 42 under 100"
     assert responses.describe_query(ProductQuery()) == "products"
     # The brand once, when the searched words already hold it.
-    assert responses.describe_query(ProductQuery(q="lego set", brand="LEGO", max_price=Decimal(15))) == "lego set under 15"
+    lego = ProductQuery(q="lego set", brand="LEGO", max_price=Decimal(15))
+    assert responses.describe_query(lego) == "lego set under 15"
     assert responses.describe_query(ProductQuery(q="trainers", brand="Nike")) == "Nike trainers"
 
 

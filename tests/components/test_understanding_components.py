@@ -170,10 +170,12 @@ def test_a_verb_that_is_also_a_product_is_not_one(extractor: CatalogueEntityExtr
                                                       intent="add_to_cart")
     assert ("product", "chuck") not in entities_after(extractor, tokenizer, "chuck 2 of those in my basket",
                                                       intent="add_to_cart")
-    assert ("product", "chuck") not in entities_after(extractor, tokenizer, "chuck another one in", intent="add_to_cart")
+    assert ("product", "chuck") not in entities_after(extractor, tokenizer, "chuck another one in",
+                                                      intent="add_to_cart")
     assert ("product", "chuck") not in entities_after(extractor, tokenizer, "ok chuck 2 of those in my basket",
                                                       intent="add_to_cart")
-    assert entities_after(extractor, tokenizer, "yes bin the beanie", intent="remove_from_cart") == [("product", "beanie")]
+    assert entities_after(extractor, tokenizer, "yes bin the beanie",
+                          intent="remove_from_cart") == [("product", "beanie")]
 
 
 @pytest.mark.parametrize(("text", "tagged", "left"), [
