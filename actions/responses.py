@@ -247,7 +247,7 @@ def search_intro(query: ProductQuery, is_next_page: bool, tone: str | None = Non
             tone or "", f"Here are more {described}:")
     if described == "products":
         return "Here are some of our products:"
-    toned = {"casual": f"Got you! Check out these {described}:",
+    toned = {"casual": f"Got you! Here's what I dug up for {described}:",
              "formal": f"Certainly. Here is what I found for {described}:"}
     return toned.get(tone or "", f"Here's what I found for {described}:")
 

@@ -159,3 +159,11 @@ def test_refusals_of_an_orders_state_use_the_chats_words() -> None:
     assert order_messages.promotion_refused("WELCOME5", "used_by_customer").text.startswith(
         "You've already used the code WELCOME5. I haven't placed the order")
     assert order_messages.promotion_refused(None, None).text.startswith("That code can't be used on this order.")
+
+
+def test_the_search_intro_reads_right_for_one_result_or_many_in_each_tone() -> None:
+    query = ProductQuery(q="kettle", department="home")
+    assert responses.search_intro(query, False, "casual") == "Got you! Here's what I dug up for kettle in home:"
+    assert responses.search_intro(query, False, "formal") == "Certainly. Here is what I found for kettle in home:"
+    assert responses.search_intro(query, False) == "Here's what I found for kettle in home:"
+    assert responses.search_intro(query, True, "casual") == "More kettle in home coming up:"
