@@ -34,6 +34,7 @@ class Card:
     subtitle: str
     image_url: str | None
     choices: list[Choice] = field(default_factory=list)
+    sku: str | None = None  # the shop's SKU: the product's retailer id in a Meta catalogue
 
 
 def choices(buttons: Any) -> list[Choice]:
@@ -69,7 +70,8 @@ def cards_and_intro(message: dict[str, Any]) -> tuple[list[Card], str]:
         numbers = [int(_NUMBERED.match(line).group(1)) for line in numbered]  # type: ignore[union-attr]
         text = "\n".join(line for line in lines if not _NUMBERED.match(line)).strip()
     cards = [Card(number, " ".join(str(card["title"]).split()), " ".join(str(card.get("subtitle") or "").split()),
-                  public_image(card.get("image_url")), choices(card.get("buttons")))
+                  public_image(card.get("image_url")), choices(card.get("buttons")),
+                  (card["sku"].strip() or None) if isinstance(card.get("sku"), str) else None)
              for number, card in zip(numbers, raw, strict=True)]
     return cards, text
 

@@ -6,8 +6,12 @@ Inbound (`whatsapp_events`), per `entry[].changes[]` of field "messages" for our
     interactive.button_reply.id / list_reply.id → the id (our buttons' and rows' ids are Rasa payloads)
     button.payload (a template's quick reply)   → the payload
     location                                    → "/store_locator" with {"location": {"latitude", "longitude", …}}
-    image, document, audio, video, sticker      → ATTACHMENT_REPLY; order (catalogue cart) → ORDER_REPLY;
-                                                  the bot never sees them
+    order (a cart sent from our catalogue)      → "/add_to_cart" with {"catalog_order": {"catalog_id", "items":
+                                                  [{"sku", "quantity"}], "left_out"}} (actions/catalog_order.py);
+                                                  prices are never passed on: the shop's own count.
+                                                  From a catalogue other than WHATSAPP_CATALOG_ID →
+                                                  OTHER_CATALOGUE_REPLY, and the bot never sees it
+    image, document, audio, video, sticker      → ATTACHMENT_REPLY; the bot never sees them
     contacts[].profile.name                     → {"profile_name"} metadata
     referral (a click-to-WhatsApp ad)           → {"referral"} metadata
     statuses (sent, delivered, read, failed), reactions, system and unsupported messages → nothing
@@ -18,6 +22,10 @@ text in pieces of ≤ 4,096 characters; ≤ 3 payload buttons with titles ≤ 20
 one list after another when there are more; each link button as a `cta_url` message. An interactive
 body holds ≤ 1,024 characters: a longer text goes first as text messages. Product cards become rows
 opening the product's details (whose single card then offers its own buttons); nothing is dropped.
+With a catalogue id (WHATSAPP_CATALOG_ID), product cards are the catalogue's own messages instead
+(`catalogue_messages`): several as a `product_list` (a text header, the numbered lines as its body,
+sections "1–10", "11–20", "21–30", ≤ 30 products, the next 30 in another), one as a `product` message
+followed by its card's buttons; product_retailer_id is the shop's SKU.
 A person's message (the care desk) starts with their name. Outside the 24-hour window only approved
 templates go out: a payment notice as the order-update template, a person's reply as the
 agent-reply template, when configured; anything else is refused (channels/window.py).
@@ -41,7 +49,7 @@ from channels.meta import (
     shopper_id,
     timestamp,
 )
-from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image, with_agent_name
+from channels.neutral import TEAM_NAME, Card, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.seen import SeenStore
 from channels.text import clean_text, shorten, split_text
 from channels.window import PERSON, OutsideWindow, Templates, whatsapp_template
@@ -67,8 +75,22 @@ LIST_BUTTON = "Choose"
 PRODUCTS_BUTTON = "See products"
 CHOOSE_PROMPT = "Choose one:"
 MORE_OPTIONS = "More options:"
-ORDER_REPLY = ("Thanks for your order! I can't take orders from the catalogue here yet: tell me which products "
-               "you'd like, and I'll put them in your cart.")
+OTHER_CATALOGUE_REPLY = ("Thanks for your order! That cart comes from a catalogue that isn't ours, so I can't take "
+                         "it here. Tell me which products you'd like, and I'll put them in your cart.")
+ORDER_PAYLOAD = "/add_to_cart"
+CATALOG_ORDER = "catalog_order"  # the metadata key actions/catalog_order.py reads
+MAX_ORDER_ITEMS = 100  # lines of one cart message passed on; the rest are counted, and the shopper told
+MAX_RETAILER_ID = 100  # Meta's limit for a catalogue item's retailer id
+CATALOG_ID = re.compile(r"^\d{1,32}$")
+MAX_PRODUCTS = 30  # a product_list's products, all sections together
+MAX_SECTIONS = 10
+# Sections "1–10", "11–20", "21–30": the numbers "add the 2nd one" uses; 3 of the 10 a list may have.
+PRODUCTS_PER_SECTION = 10
+MAX_HEADER = 60
+MAX_SECTION_TITLE = 24
+PRODUCTS_HEADER = "Products"
+MORE_PRODUCTS = "More products"
+PRODUCTS_PROMPT = "Tap a product to see it and put it in your WhatsApp cart."
 _ATTACHMENTS = {"image", "document", "audio", "video", "sticker"}
 _REFERRAL_KEYS = ("source_url", "source_id", "source_type", "headline", "ctwa_clid")
 
@@ -76,8 +98,9 @@ _REFERRAL_KEYS = ("source_url", "source_id", "source_type", "headline", "ctwa_cl
 # --- inbound ------------------------------------------------------------------------------------
 
 
-def whatsapp_events(body: Any, phone_number_id: str) -> list[Inbound]:
-    """The messages of a WhatsApp webhook body to our number meant for the bot, in order."""
+def whatsapp_events(body: Any, phone_number_id: str, catalog_id: str | None = None) -> list[Inbound]:
+    """The messages of a WhatsApp webhook body to our number meant for the bot, in order. With
+    `catalog_id`, a cart from any other catalogue is answered here and never reaches the bot."""
     body = expect(body, dict, "the body")
     if body.get("object") != "whatsapp_business_account":
         raise BadPayload('"object" is not "whatsapp_business_account"')
@@ -93,7 +116,7 @@ def whatsapp_events(body: Any, phone_number_id: str) -> list[Inbound]:
                 continue  # another number of the same business account
             names = _profile_names(value.get("contacts"))
             for message in expect(value.get("messages", []), list, "messages"):
-                inbound = _message(expect(message, dict, "a message"), names)
+                inbound = _message(expect(message, dict, "a message"), names, catalog_id)
                 if inbound is not None:
                     events.append(inbound)
             expect(value.get("statuses", []), list, "statuses")  # receipts: never the bot's
@@ -110,17 +133,18 @@ def _profile_names(contacts: Any) -> dict[str, str]:
     return names
 
 
-def _message(message: dict[str, Any], names: dict[str, str]) -> Inbound | None:
+def _message(message: dict[str, Any], names: dict[str, str], catalog_id: str | None) -> Inbound | None:
     kind = message.get("type")
     if kind not in {"text", "interactive", "button", "location", "order", *_ATTACHMENTS}:
         return None  # reaction, system, unsupported, ephemeral …
     sender = shopper_id(message.get("from"))
     wamid = expect(message.get("id"), str, "message.id")
-    inbound = _inbound(message, kind, sender, wamid, names)
+    inbound = _inbound(message, kind, sender, wamid, names, catalog_id)
     return replace(inbound, sent_at=timestamp(message.get("timestamp"))) if inbound is not None else None
 
 
-def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names: dict[str, str]) -> Inbound | None:
+def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names: dict[str, str],
+             catalog_id: str | None) -> Inbound | None:
     metadata: dict[str, Any] = {}
     if sender in names:
         metadata["profile_name"] = names[sender]
@@ -150,8 +174,29 @@ def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names:
                      if isinstance(part.get(key), str)}
         return Inbound(sender, wamid, "/store_locator", {**metadata, "location": location})
     if kind == "order":
-        return Inbound(sender, wamid, None, metadata, reply=ORDER_REPLY)
+        order = _order(part)
+        if catalog_id is not None and order["catalog_id"] != catalog_id:
+            return Inbound(sender, wamid, None, metadata, reply=OTHER_CATALOGUE_REPLY)
+        return Inbound(sender, wamid, ORDER_PAYLOAD, {**metadata, CATALOG_ORDER: order})
     return Inbound(sender, wamid, None, metadata)
+
+
+def _order(order: dict[str, Any]) -> dict[str, Any]:
+    """A cart message's catalogue and lines as {"catalog_id", "items": [{"sku", "quantity"}], "left_out"}:
+    the retailer id is the shop's SKU; item_price and currency are left behind (the shop's prices
+    count, never what the message says). Quantities are passed on as sent: the action tells the
+    shopper about one it cannot take. Lines past MAX_ORDER_ITEMS are counted in `left_out`."""
+    catalog = order.get("catalog_id")
+    items = []
+    for item in expect(order.get("product_items"), list, "order.product_items"):
+        item = expect(item, dict, "an order item")
+        sku = clean_text(expect(item.get("product_retailer_id"), str, "product_retailer_id")).strip()
+        quantity = item.get("quantity")
+        if isinstance(quantity, str) and quantity.strip().isdigit() and len(quantity) <= 9:
+            quantity = int(quantity)
+        items.append({"sku": sku[:MAX_RETAILER_ID], "quantity": expect(quantity, int, "an order item's quantity")})
+    return {"catalog_id": str(catalog) if isinstance(catalog, (str, int)) and not isinstance(catalog, bool) else "",
+            "items": items[:MAX_ORDER_ITEMS], "left_out": max(0, len(items) - MAX_ORDER_ITEMS)}
 
 
 def _text(value: str) -> str:
@@ -161,8 +206,14 @@ def _text(value: str) -> str:
 # --- outbound -----------------------------------------------------------------------------------
 
 
-def render_whatsapp(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Cloud API message bodies (without `to`) for one neutral message, in order (module docstring)."""
+def render_whatsapp(message: dict[str, Any], catalog_id: str | None = None) -> list[dict[str, Any]]:
+    """The Cloud API message bodies (without `to`) for one neutral message, in order (module docstring);
+    with `catalog_id`, product cards as the catalogue's product messages."""
+    if catalog_id:
+        catalogue = catalogue_messages(message, catalog_id)
+        if catalogue is not None:
+            products, rest = catalogue
+            return products + render_whatsapp(rest)
     cards, intro = cards_and_intro(message)
     # A list shows its rows only when opened, and a row's title is short: the body keeps the
     # numbered lines (full names and prices) of the text.
@@ -220,6 +271,64 @@ def render_whatsapp(message: dict[str, Any]) -> list[dict[str, Any]]:
     return rendered
 
 
+def catalogue_messages(message: dict[str, Any],
+                       catalog_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    """(the product messages for a message's product cards, the rest of it to render as usual), or
+    None when it has no cards or a card without a SKU (then the cards are rows, as without a catalogue).
+
+    Several cards: `product_list` messages of ≤ MAX_PRODUCTS products in sections of
+    PRODUCTS_PER_SECTION named by their numbers, with the intro as the header (its first line,
+    shortened, when it does not fit, and then the whole text as the body) and the numbered lines as
+    the body (a body over MAX_BODY goes first as text messages). WhatsApp's own
+    product view and cart replace the cards' buttons, and the cart comes back as an order message.
+    One card: a `product` message with the text as its body, then the card's buttons as usual."""
+    cards, intro = cards_and_intro(message)
+    if not cards or any(card.sku is None for card in cards):
+        return None
+    rest: dict[str, Any] = {key: message[key] for key in ("buttons", "quick_replies", "image") if message.get(key)}
+    text = str(message.get("text") or "").strip()
+    header = PRODUCTS_HEADER
+    if len(cards) > 1 and intro:
+        header = shorten(intro.splitlines()[0], MAX_HEADER)
+        if header == intro and text.startswith(intro):
+            text = text.removeprefix(intro).strip()  # the header says it: the body keeps the numbered lines
+    rendered: list[dict[str, Any]] = []
+    if len(text) > MAX_BODY:
+        rendered += [{"type": "text", "text": {"body": piece, "preview_url": False}}
+                     for piece in split_text(text, MAX_TEXT)]
+        text = ""
+    if len(cards) == 1:
+        product: dict[str, Any] = {"type": "product",
+                                   "action": {"catalog_id": catalog_id, "product_retailer_id": cards[0].sku}}
+        if text:
+            product["body"] = {"text": text}
+        rendered.append({"type": "interactive", "interactive": product})
+        card_buttons = [{"title": c.title, "url": c.url} if c.url else {"title": c.title, "payload": c.payload}
+                        for c in cards[0].choices]
+        rest["buttons"] = [*card_buttons, *(rest.get("buttons") or [])]
+        return rendered, rest
+    for start in range(0, len(cards), MAX_PRODUCTS):
+        chunk = cards[start:start + MAX_PRODUCTS]
+        sections = []
+        for first in range(0, len(chunk), PRODUCTS_PER_SECTION):
+            part = chunk[first:first + PRODUCTS_PER_SECTION]
+            sections.append({"title": _section_title(part, start + first + 1),
+                             "product_items": [{"product_retailer_id": card.sku} for card in part]})
+        rendered.append({"type": "interactive", "interactive": {
+            "type": "product_list",
+            "header": {"type": "text", "text": header if start == 0 else MORE_PRODUCTS},
+            "body": {"text": (text or PRODUCTS_PROMPT) if start == 0 else MORE_OPTIONS},
+            "action": {"catalog_id": catalog_id, "sections": sections}}})
+    return rendered, rest
+
+
+def _section_title(cards: list[Card], position: int) -> str:
+    """"1–10" after the cards' own numbers (those of the text), or their places in the list."""
+    first = cards[0].number if cards[0].number is not None else position
+    last = cards[-1].number if cards[-1].number is not None else position + len(cards) - 1
+    return shorten(f"{first}–{last}" if last != first else str(first), MAX_SECTION_TITLE)
+
+
 def _buttons(body: str, options: list[tuple[str, str, str]], image: str | None) -> dict[str, Any]:
     interactive: dict[str, Any] = {
         "type": "button", "body": {"text": body},
@@ -270,16 +379,16 @@ class WhatsAppOutput(MetaOutput):
     """Sends to a wa_id from our business number (POST /<phone_number_id>/messages)."""
 
     def __init__(self, client: GraphClient, seen: SeenStore, phone_number_id: str,
-                 templates: Templates = NO_TEMPLATES) -> None:
+                 templates: Templates = NO_TEMPLATES, catalog_id: str | None = None) -> None:
         super().__init__(client, seen)
-        self.phone_number_id, self.templates = phone_number_id, templates
+        self.phone_number_id, self.templates, self.catalog_id = phone_number_id, templates, catalog_id
 
     @classmethod
     def name(cls) -> str:
         return "whatsapp"
 
     def render(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        return render_whatsapp(message)
+        return render_whatsapp(message, self.catalog_id)
 
     def outgoing(self, message: dict[str, Any], purpose: str, last_wrote: float | None,
                  now: float) -> list[dict[str, Any]]:
@@ -313,11 +422,13 @@ class WhatsAppInput(MetaInput):
           order_update_template: ${WHATSAPP_ORDER_UPDATE_TEMPLATE}   # optional (channels/window.py)
           agent_reply_template: ${WHATSAPP_AGENT_REPLY_TEMPLATE}     # optional
           template_language: ${WHATSAPP_TEMPLATE_LANGUAGE}           # optional, default "en"
+          catalog_id: ${WHATSAPP_CATALOG_ID}                         # optional: product messages, orders
     """
 
-    def __init__(self, settings: MetaSettings, phone_number_id: str, templates: Templates = NO_TEMPLATES) -> None:
+    def __init__(self, settings: MetaSettings, phone_number_id: str, templates: Templates = NO_TEMPLATES,
+                 catalog_id: str | None = None) -> None:
         super().__init__(settings)
-        self.phone_number_id, self.templates = phone_number_id, templates
+        self.phone_number_id, self.templates, self.catalog_id = phone_number_id, templates, catalog_id
 
     @classmethod
     def name(cls) -> str:
@@ -330,13 +441,17 @@ class WhatsAppInput(MetaInput):
         if not number.isdigit():
             raise ValueError("channels.whatsapp.WhatsAppInput needs `phone_number_id` (digits) in credentials.yml, "
                              "from WHATSAPP_PHONE_NUMBER_ID (docs/configuration.md).")
-        return cls(settings, number, templates_of(credentials or {}))
+        catalog = str((credentials or {}).get("catalog_id") or "").strip() or None
+        if catalog is not None and not CATALOG_ID.match(catalog):
+            raise ValueError("channels.whatsapp.WhatsAppInput: `catalog_id` (WHATSAPP_CATALOG_ID) must be the "
+                             "catalogue's id as Commerce Manager shows it (digits), or empty.")
+        return cls(settings, number, templates_of(credentials or {}), catalog)
 
     def inbound(self, body: Any) -> list[Inbound]:
-        return whatsapp_events(body, self.phone_number_id)
+        return whatsapp_events(body, self.phone_number_id, self.catalog_id)
 
     def get_output_channel(self) -> WhatsAppOutput:
-        return WhatsAppOutput(self.client, self._seen(), self.phone_number_id, self.templates)
+        return WhatsAppOutput(self.client, self._seen(), self.phone_number_id, self.templates, self.catalog_id)
 
 
 def templates_of(credentials: dict[str, Any]) -> Templates:

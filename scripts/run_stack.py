@@ -55,7 +55,7 @@ OPTIONAL_CHANNELS = {
 # What those channels' credentials read besides their own variables (docs/configuration.md).
 META_DEFAULTS = {"META_GRAPH_URL": "https://graph.facebook.com", "META_GRAPH_VERSION": "v25.0",
                  "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
-                 "WHATSAPP_TEMPLATE_LANGUAGE": "en"}
+                 "WHATSAPP_TEMPLATE_LANGUAGE": "en", "WHATSAPP_CATALOG_ID": ""}
 
 
 def channels_on(env: dict[str, str]) -> list[str]:

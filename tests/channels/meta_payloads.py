@@ -136,9 +136,16 @@ def w_image(wa_id: str, wamid: str) -> dict[str, Any]:
                                                   "sha256": "c2hhMjU2", "id": "1479537139650973"})
 
 
-def w_order(wa_id: str, wamid: str) -> dict[str, Any]:
-    return _message(wa_id, wamid, "order", order={"catalog_id": "1337", "text": "", "product_items": [
-        {"product_retailer_id": "SH-001", "quantity": 1, "item_price": 130.9, "currency": "EUR"}]})
+CATALOG_ID = "1337000000000001"
+
+
+def w_order(wa_id: str, wamid: str, items: list[tuple[str, Any, Any]] | None = None,
+            catalog_id: str = CATALOG_ID) -> dict[str, Any]:
+    """A cart sent from the catalogue: (product_retailer_id, quantity, item_price) per line, in EUR."""
+    lines = items if items is not None else [("SH-001", 1, 130.9)]
+    return _message(wa_id, wamid, "order", order={"catalog_id": catalog_id, "text": "", "product_items": [
+        {"product_retailer_id": sku, "quantity": quantity, "item_price": price, "currency": "EUR"}
+        for sku, quantity, price in lines]})
 
 
 def w_ad_text(wa_id: str, wamid: str, text: str) -> dict[str, Any]:

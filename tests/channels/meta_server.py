@@ -3,7 +3,7 @@ tests/channels/test_meta_webhooks.py.
 
 `python -m tests.channels.meta_server <port>` with MESSENGER_* and WHATSAPP_* set (the channels'
 credentials, as credentials.yml reads them; WHATSAPP_ORDER_UPDATE_TEMPLATE and
-WHATSAPP_AGENT_REPLY_TEMPLATE optional) and META_SEEN_STORE (an SQLite path, `memory` or a Redis
+WHATSAPP_AGENT_REPLY_TEMPLATE, WHATSAPP_CATALOG_ID optional) and META_SEEN_STORE (an SQLite path, `memory` or a Redis
 URL); with DESK_API_TOKEN the care desk (channels/desk.py) is served too. The channels are
 registered as `rasa run` registers them, and send to the Graph API at META_GRAPH_URL, which the
 tests point at this same server's stub:
@@ -161,7 +161,8 @@ def build() -> Sanic:
     whatsapp = WhatsAppInput.from_credentials({
         **common, "app_secret": os.environ["WHATSAPP_APP_SECRET"], "verify_token": os.environ["WHATSAPP_VERIFY_TOKEN"],
         "access_token": os.environ["WHATSAPP_ACCESS_TOKEN"],
-        "phone_number_id": os.environ["WHATSAPP_PHONE_NUMBER_ID"], **templates})
+        "phone_number_id": os.environ["WHATSAPP_PHONE_NUMBER_ID"], **templates,
+        "catalog_id": os.environ.get("WHATSAPP_CATALOG_ID")})
     for channel in (messenger, whatsapp):
         channel.client.backoff = 0.05  # the retry test need not wait Meta's pauses
     channels: list[InputChannel] = [messenger, whatsapp]

@@ -440,7 +440,7 @@ def test_credentials_yml_reads_the_channels_from_the_environment() -> None:
         "graph_url": "${META_GRAPH_URL}", "graph_version": "${META_GRAPH_VERSION}",
         "order_update_template": "${WHATSAPP_ORDER_UPDATE_TEMPLATE}",
         "agent_reply_template": "${WHATSAPP_AGENT_REPLY_TEMPLATE}",
-        "template_language": "${WHATSAPP_TEMPLATE_LANGUAGE}"}
+        "template_language": "${WHATSAPP_TEMPLATE_LANGUAGE}", "catalog_id": "${WHATSAPP_CATALOG_ID}"}
     assert "facebook" not in credentials  # Rasa's built-in channel: see channels/meta.py
 
 

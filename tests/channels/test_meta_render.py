@@ -207,7 +207,7 @@ def whatsapp_ids(rendered: list[dict[str, Any]]) -> list[str]:
         interactive = message.get("interactive", {})
         action = interactive.get("action", {})
         ids += [b["reply"]["id"] for b in action.get("buttons", [])]
-        ids += [r["id"] for s in action.get("sections", []) for r in s["rows"]]
+        ids += [r["id"] for s in action.get("sections", []) for r in s.get("rows", [])]
         if interactive.get("type") == "cta_url":
             ids.append(action["parameters"]["url"])
     return ids

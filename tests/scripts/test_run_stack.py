@@ -100,6 +100,7 @@ def test_messenger_and_whatsapp_are_served_only_when_configured(
     assert run_stack.channels_on(env) == on
     assert env["META_GRAPH_URL"] and env["META_GRAPH_VERSION"]  # defaults Rasa's ${VAR} cannot give
     assert env["WHATSAPP_TEMPLATE_LANGUAGE"] == "en" and env["WHATSAPP_ORDER_UPDATE_TEMPLATE"] == ""
+    assert env["WHATSAPP_CATALOG_ID"] == ""
     # Rasa reads the file it is given with its own ${VAR} substitution, in the environment it is given.
     for key in [key for key in os.environ if key.startswith(("MESSENGER_", "WHATSAPP_"))]:
         monkeypatch.delenv(key)
