@@ -1,4 +1,5 @@
-"""Cart actions: add (asking for a missing size or colour), view and remove."""
+"""Cart actions: add (asking for a missing size or colour, or a whole WhatsApp catalogue cart), view
+and remove."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import responses
 from actions.care import ActionUnsubscribe
 from actions.catalog import ActionSearchProducts, SearchState, resolve_product
+from actions.catalog_order import add_catalog_order, catalog_order_in
 from actions.checkout import ActionPrepareCheckout
 from actions.clients.shop import (
     Cart,
@@ -189,6 +191,11 @@ class ActionAddToCart(Action):
         return "action_add_to_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = catalog_order_in(tracker)
+        if order is not None:
+            # A cart sent from the WhatsApp catalogue (actions/catalog_order.py): a size or colour
+            # question left open is no longer what the shopper is answering.
+            return _clear_pending() + await add_catalog_order(dispatcher, tracker, order, self.name())
         intent = latest_intent(tracker)
         pending = _pending_item(tracker)
         names_a_product = any(entity_value(tracker, name) for name in ("sku", "product_index", "product"))

@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,12 @@ TIMEOUT_SECONDS = 6.0  # the hand-off time-out (HANDOFF_TIMEOUT_MINUTES) of this
 pytestmark = [pytest.mark.shop]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(Rasa's URL, the stub Graph API server's URL)."""
+@contextmanager
+def meta_rasa(folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
+    """(Rasa's URL, the stub Graph API server's URL): Rasa with the Meta channels and the desk, the
+    action server and the stub, their logs and stores in `folder`; `extra_env` on top (a catalogue id)."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
-    folder = tmp_path_factory.mktemp("meta_rasa")
     stub_port, rasa_port, action_port = free_port(), free_port(), free_port()
     stub, rasa = f"http://127.0.0.1:{stub_port}", f"http://127.0.0.1:{rasa_port}"
     env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
@@ -55,7 +56,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
            "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
            "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
            "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-           "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60)}
+           "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60), "WHATSAPP_CATALOG_ID": "", **(extra_env or {})}
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
               if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
@@ -79,6 +80,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
         log = (folder / "rasa.log").read_text()
         for secret in SECRETS.values():
             assert secret not in log, "a secret was logged"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    with meta_rasa(tmp_path_factory.mktemp("meta_rasa")) as urls:
+        yield urls
 
 
 def auth() -> dict[str, str]:
