@@ -25,7 +25,8 @@ opening the product's details (whose single card then offers its own buttons); n
 With a catalogue id (WHATSAPP_CATALOG_ID), product cards are the catalogue's own messages instead
 (`catalogue_messages`): several as a `product_list` (a text header, the numbered lines as its body,
 sections "1–10", "11–20", "21–30", ≤ 30 products, the next 30 in another), one as a `product` message
-followed by its card's buttons; product_retailer_id is the shop's SKU.
+followed by its card's buttons; product_retailer_id is the shop's SKU. A product message Meta
+refuses (a SKU not in the catalogue) is sent again as list messages: the answer is never lost.
 A person's message (the care desk) starts with their name. Outside the 24-hour window only approved
 templates go out: a payment notice as the order-update template, a person's reply as the
 agent-reply template, when configured; anything else is refused (channels/window.py).
@@ -35,10 +36,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import replace
 from typing import Any
 
-from channels.graph import GraphClient
+from channels.graph import GraphClient, GraphError, redact
 from channels.meta import (
     BadPayload,
     Inbound,
@@ -52,7 +54,7 @@ from channels.meta import (
 from channels.neutral import TEAM_NAME, Card, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.seen import SeenStore
 from channels.text import clean_text, shorten, split_text
-from channels.window import PERSON, OutsideWindow, Templates, whatsapp_template
+from channels.window import PERSON, OutsideWindow, Templates, purpose_of, whatsapp_template
 
 logger = logging.getLogger(__name__)
 
@@ -403,6 +405,30 @@ class WhatsAppOutput(MetaOutput):
         except OutsideWindow:
             return "refused"
         return f"template {template}" if template else "message"
+
+    async def send_or_refuse(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """As every Meta channel sends (MetaOutput), but when Meta refuses a product message (a SKU
+        missing from the catalogue, a catalogue not connected to the number), the message goes out
+        again without the catalogue, as list messages, after what was already delivered of it."""
+        shopper = self.shopper(recipient_id)
+        bodies = self.outgoing(message, purpose_of(message), await self.seen.last_wrote(recipient_id), time.time())
+        delivered = 0
+        try:
+            for body in bodies:
+                await self.deliver(shopper, body)
+                delivered += 1
+        except GraphError as refused:
+            kind = bodies[delivered].get("interactive", {}).get("type")
+            if refused.status != 400 or kind not in ("product", "product_list"):
+                raise
+            logger.warning("whatsapp: a %s message for %s was refused (code %s); sent without the catalogue",
+                           kind, redact(recipient_id), refused.code)
+            plain = render_whatsapp(with_agent_name(message))
+            # What the two renderings share at the start (the text before the products) went out already.
+            shared = zip(plain, bodies[:delivered], strict=False)
+            same = next((n for n, (a, b) in enumerate(shared) if a != b), min(len(plain), delivered))
+            for body in plain[same:]:
+                await self.deliver(shopper, body)
 
     async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
         await self.client.post(f"{self.phone_number_id}/messages", {

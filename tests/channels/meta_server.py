@@ -19,7 +19,9 @@ tests point at this same server's stub:
          output_channel=latest does (a payment notice, the hand-off time-out's hand-back)
 
 Instead of Rasa's dialogue, the bot (`FakeAgent`) answers with the actions' own neutral messages:
-"cards <n>" → actions.responses.product_cards of n products and the "show more" hint; "buttons <n>"
+"cards <n>" → actions.responses.product_cards of n products and the "show more" hint; "product <n>" →
+the details of product n (SH-<n>; a product message naming SH-404 is refused with 400, as Meta
+refuses a retailer id its catalogue lacks); "buttons <n>"
 → a text with n buttons; "pay" → a text with a pay link; "wait <seconds> <text>" → waits, then
 echoes; anything else → "echo: <text>". Each turn is recorded in an in-memory tracker store, as Rasa
 records it (the desk reads and updates it); a paused conversation is recorded, not answered. A
@@ -48,24 +50,36 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.clients.shop import ProductSummary
-from actions.responses import BotMessage, button, more_results_hint, product_cards, text, url_button
+from actions.clients.shop import ProductDetails, ProductSummary
+from actions.responses import (
+    BotMessage,
+    button,
+    more_results_hint,
+    product_cards,
+    product_details,
+    text,
+    url_button,
+)
 from channels.desk import DeskInput
 from channels.messenger import MessengerInput
 from channels.whatsapp import WhatsAppInput
 
 DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received", "handback"], "actions": []})
 
+NOT_IN_CATALOGUE = "SH-404"  # a product message naming it is refused, as Meta refuses an unknown retailer id
 RATE_LIMITED = "4290000000001"
 EXPIRED_TOKEN = "EAAGexpiredPageToken0123456789"  # the stub refuses it as Meta refuses an expired token
 FAILING = "5000000000001"
 
 
+def product(n: int) -> ProductSummary:
+    return ProductSummary(f"SH-{n:03d}", f"Trailblazer Waterproof Hiking Boot Edition {n}", "shoes", "Montagna",
+                          Decimal("129.90") + n, "EUR", ["brown"], ["42"], n % 3 != 0,
+                          f"https://shop.example.com/images/SH-{n:03d}.png")
+
+
 def products(count: int) -> list[ProductSummary]:
-    return [ProductSummary(f"SH-{n:03d}", f"Trailblazer Waterproof Hiking Boot Edition {n}", "shoes", "Montagna",
-                           Decimal("129.90") + n, "EUR", ["brown"], ["42"], n % 3 != 0,
-                           f"https://shop.example.com/images/SH-{n:03d}.png")
-            for n in range(1, count + 1)]
+    return [product(n) for n in range(1, count + 1)]
 
 
 def answer(said: str) -> list[BotMessage]:
@@ -77,6 +91,8 @@ def answer(said: str) -> list[BotMessage]:
         titles = ["Women's running shoes and accessories", "Kids", "Home & kitchen", "Outdoor", "Sale"]
         return [text("Pick a department:", [button(f"{titles[n % len(titles)]} {n}", "search_product", department=n)
                                             for n in range(int(words[1]))])]
+    if len(words) == 2 and words[0] == "product" and words[1].isdigit():
+        return [product_details(ProductDetails(**product(int(words[1])).__dict__, description="Waterproof."))]
     if said == "pay":
         return [text("Order BT-7K3MZQ2P is placed. Pay within 60 minutes:",
                      [url_button("Pay now", "https://shop.example.com/pay/BT-7K3MZQ2P"),
@@ -186,6 +202,9 @@ def build() -> Sanic:
         attempts[call] = attempts.get(call, 0) + 1
         graph.append({"path": f"{version}/{path}", "authorization": request.headers.get("Authorization"),
                       "body": body, "attempt": attempts[call]})
+        if NOT_IN_CATALOGUE in json.dumps(body.get("interactive", {}).get("action", {})):
+            return response.json({"error": {"message": "(#131009) Parameter value is not valid", "type":
+                                            "OAuthException", "code": 131009, "fbtrace_id": "stub"}}, 400)
         if recipient == FAILING or (recipient == RATE_LIMITED and attempts[call] <= 2):
             status = 500 if recipient == FAILING else 429
             return response.json({"error": {"message": "stub says no", "type": "OAuthException", "code": 4,

@@ -22,6 +22,7 @@ from channels.meta import BadPayload
 from channels.whatsapp import render_whatsapp, whatsapp_events
 from tests.channels import meta_payloads as meta
 from tests.channels.junk import fuzz
+from tests.channels.meta_server import NOT_IN_CATALOGUE
 from tests.channels.test_meta_render import check_whatsapp_limits, neutral, whatsapp_ids
 from tests.channels.test_meta_webhooks import deliver, eventually, graph, meta_server, mid, said, shopper, text_of
 
@@ -251,3 +252,15 @@ def test_a_cart_of_ours_delivered_three_times_reaches_the_bot_once(server: str) 
     assert eventually(lambda: sent(server))
     assert [(s["text"], s["metadata"]["catalog_order"]["items"]) for s in said(server)] == [
         ("/add_to_cart", [{"sku": "SH-001", "quantity": 2}])] and len(heard) == 1
+
+
+def test_a_product_message_meta_refuses_goes_out_again_as_buttons(server: str) -> None:
+    who = shopper()
+    assert deliver(server, "whatsapp", meta.whatsapp([meta.w_text(who, mid(), "product 404")])).status_code == 200
+    calls = eventually(lambda: len(graph(server)) >= 2 and graph(server))
+    refused, again = calls[0]["body"]["interactive"], calls[1]["body"]["interactive"]
+    assert refused["type"] == "product" and refused["action"]["product_retailer_id"] == NOT_IN_CATALOGUE
+    assert again["type"] == "button" and again["body"]["text"].startswith("Trailblazer Waterproof Hiking Boot")
+    assert [b["reply"]["id"] for b in again["action"]["buttons"]] == [
+        '/product_details{"sku":"SH-404"}', '/add_to_cart{"sku":"SH-404"}']
+    assert len(graph(server)) == 2
