@@ -6,7 +6,10 @@ Inbound (`messenger_events`), per `entry[].messaging[]` event:
     message.quick_reply.payload     → the payload (our buttons send Rasa's `/intent{...}`)
     postback.payload                → the payload; postback.referral (Get Started via m.me ?ref=) → metadata
     referral (m.me link, ad, QR)    → "/greet" with {"referral": {"ref", "source", "type", "ad_id"}} metadata
-    a location attachment           → "/store_locator" with {"location": {"latitude", "longitude"}}
+    a shared location               → "/store_locator" with {"location": {"latitude", "longitude"}}: a
+                                      `location` attachment's coordinates, or a pinned location's map
+                                      link in a `fallback` attachment (how the apps send it today); a
+                                      location without coordinates → "/store_locator" (which city?)
     other attachments               → ATTACHMENT_REPLY, the bot never sees them
     echoes, delivery, read, optin, reactions, `standby` entries (another app has the thread) → nothing
 
@@ -27,7 +30,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
+import urllib.parse
 from dataclasses import replace
 from typing import Any
 
@@ -96,6 +101,8 @@ def _inbound(item: dict[str, Any]) -> Inbound | None:
             location = _location(expect(attachment, dict, "an attachment"))
             if location is not None:
                 return Inbound(sender, mid, "/store_locator", {"location": location})
+        if any(attachment.get("type") == "location" for attachment in attachments):
+            return Inbound(sender, mid, "/store_locator")  # a place without coordinates: the bot asks the city
         return Inbound(sender, mid, None) if attachments else None
     if "postback" in item:
         postback = expect(item["postback"], dict, "postback")
@@ -125,16 +132,52 @@ def _referral(value: Any) -> dict[str, Any]:
 
 
 def _location(attachment: dict[str, Any]) -> dict[str, float] | None:
-    if attachment.get("type") != "location":
+    """The coordinates of a shared location: a `location` attachment's payload.coordinates {lat, long},
+    as Meta documented it, or, as the apps send a pinned location today (webhooks v6+: a `fallback`
+    attachment, or a `location` one without coordinates), the map link's coordinates (a Bing Maps
+    link's where1=<lat>,<lon> or cp=<lat>~<lon>, behind Facebook's l.php redirect)."""
+    kind = attachment.get("type")
+    if kind not in ("location", "fallback"):
         return None
-    payload = attachment.get("payload")
-    coordinates = payload.get("coordinates") if isinstance(payload, dict) else None
-    if not isinstance(coordinates, dict):
+    found_payload = attachment.get("payload")
+    payload: dict[str, Any] = found_payload if isinstance(found_payload, dict) else {}
+    coordinates = payload.get("coordinates")
+    if isinstance(coordinates, dict):
+        found = _coordinates(coordinates.get("lat"), coordinates.get("long"))
+        if found is not None:
+            return found
+    return _coordinates_in_link(payload.get("url") or attachment.get("url"))
+
+
+_PAIR = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[,~]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+_MAP_PARAMETERS = ("where1", "cp", "q", "ll", "query")
+
+
+def _coordinates_in_link(url: Any, redirects: int = 1) -> dict[str, float] | None:
+    if not isinstance(url, str) or len(url) > 4096:
         return None
-    latitude, longitude = coordinates.get("lat"), coordinates.get("long")
+    parsed = urllib.parse.urlparse(url)
+    query = urllib.parse.parse_qs(parsed.query)
+    if redirects and parsed.netloc.endswith("facebook.com") and parsed.path == "/l.php" and query.get("u"):
+        return _coordinates_in_link(query["u"][0], redirects - 1)
+    host = parsed.netloc.lower().split(":")[0]
+    is_map = host.endswith(("bing.com", "maps.apple.com", "openstreetmap.org")) or (
+        ".google." in f".{host}" and (host.startswith("maps.") or parsed.path.startswith("/maps")))
+    if not is_map:
+        return None  # a shared article's ?q=45,9 is no place
+    for key in _MAP_PARAMETERS:
+        match = _PAIR.match(query.get(key, [""])[0])
+        if match:
+            return _coordinates(float(match.group(1)), float(match.group(2)))
+    return None
+
+
+def _coordinates(latitude: Any, longitude: Any) -> dict[str, float] | None:
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
         return None
-    return {"latitude": float(latitude), "longitude": float(longitude)}  # type: ignore[arg-type]
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return {"latitude": float(latitude), "longitude": float(longitude)}
 
 
 # --- outbound -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+import urllib.parse
 from typing import Any
 
 PAGE_ID = "104918273645012"
@@ -73,6 +74,17 @@ def m_image(psid: str, mid: str) -> dict[str, Any]:
 def m_location(psid: str, mid: str, lat: float, long: float) -> dict[str, Any]:
     return _event(psid, message={"mid": mid, "attachments": [
         {"type": "location", "title": "Pinned location", "payload": {"coordinates": {"lat": lat, "long": long}}}]})
+
+
+def m_pinned_location(psid: str, mid: str, lat: float, long: float) -> dict[str, Any]:
+    """A location pinned in today's Messenger apps: a `fallback` attachment whose link is a Bing Maps
+    page behind Facebook's l.php redirect, the coordinates in its where1 (webhooks v6 and later)."""
+    bing = ("https://www.bing.com/maps/default.aspx?v=2&pc=FACEBK&mid=8100&where1="
+            + urllib.parse.quote(f"{lat}, {long}") + "&FORM=FBKPL1&mkt=en-US")
+    url = "https://l.facebook.com/l.php?u=" + urllib.parse.quote(bing, safe="") + "&h=AT0x&s=1"
+    return _event(psid, message={"mid": mid, "attachments": [
+        {"type": "fallback", "title": "Pinned Location", "url": url,
+         "payload": {"url": url, "title": "Pinned Location"}}]})
 
 
 def m_echo(psid: str, mid: str, text: str) -> dict[str, Any]:

@@ -186,14 +186,17 @@ def test_a_search_is_a_product_list_of_the_shops_skus_and_a_product_a_product_me
 # --- a shared location -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("channel", ["messenger", "whatsapp"])
+@pytest.mark.parametrize("shape", ["messenger location", "messenger pinned location", "whatsapp location"])
 def test_a_shared_location_is_answered_with_the_nearest_store_and_its_distance(
-        stack: tuple[str, str], channel: str) -> None:
+        stack: tuple[str, str], shape: str) -> None:
     rasa, stub = stack
     latitude, longitude = MILANO_DUOMO
+    channel = shape.split()[0]
     if channel == "messenger":
         who = "2" + str(uuid.uuid4().int)[:15]
-        body = meta.messenger(meta.m_location(who, f"m_{uuid.uuid4().hex}", latitude, longitude))
+        # Meta's documented `location` attachment, and the `fallback` with a map link the apps send today.
+        shared = meta.m_location if shape == "messenger location" else meta.m_pinned_location
+        body = meta.messenger(shared(who, f"m_{uuid.uuid4().hex}", latitude, longitude))
     else:
         who = wa_id()
         body = meta.whatsapp([meta.w_location(who, wamid(), latitude, longitude)])
