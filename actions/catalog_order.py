@@ -74,12 +74,12 @@ def catalog_order_in(tracker: Tracker) -> CatalogOrder | None:
         return None
     quantities: dict[str, int] = {}
     for item in order["items"][:MAX_LINES]:
-        if not isinstance(item, Mapping) or not isinstance(item.get("sku"), str):
-            continue
+        if not isinstance(item, Mapping):
+            item = {}
         quantity = item.get("quantity")
         if not isinstance(quantity, int) or isinstance(quantity, bool):
             quantity = 0  # named as a quantity the shop cannot take
-        sku = item["sku"].strip()
+        sku = item["sku"].strip() if isinstance(item.get("sku"), str) else ""  # named as a line without a SKU
         quantities[sku] = quantities.get(sku, 0) + quantity
     left_out = order.get("left_out")
     return CatalogOrder([OrderLine(sku, quantity) for sku, quantity in quantities.items()],
