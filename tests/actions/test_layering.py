@@ -14,7 +14,8 @@ LAYERS: list[set[str]] = [
     {"responses", "message", "slots"},
     {"order_messages", "care_messages", "shop_errors", "forms"},
     {"order_choice"},
-    {"catalog", "checkout", "orders", "returns", "care", "satisfaction", "handoff", "fallback", "greeting"},
+    {"catalog", "checkout", "orders", "returns", "care", "satisfaction", "handoff", "fallback", "greeting",
+     "catalog_order"},
     # The cart hands a turn on to the search, the checkout and the unsubscribe actions.
     {"cart"},
 ]
