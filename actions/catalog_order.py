@@ -1,7 +1,7 @@
 """A cart the shopper sent from the WhatsApp catalogue, put into the shop's cart in one turn.
 
 The WhatsApp channel hands an `order` message to Rasa as `/add_to_cart` with the cart in the
-message's metadata (channels/whatsapp.py): {"catalog_order": {"catalog_id", "items": [{"sku",
+message's metadata (channels/whatsapp_catalogue.py): {"catalog_order": {"catalog_id", "items": [{"sku",
 "quantity"}], "left_out"}}, the SKU being the catalogue item's retailer id. `action_add_to_cart`
 sees it and comes here. Each line is added through the shop's API at the shop's own price (the
 message's item_price never reaches us); what cannot be added — a SKU the shop does not sell, a
@@ -40,7 +40,7 @@ from actions.shop_errors import tell_shop_error
 
 logger = logging.getLogger(__name__)
 
-CATALOG_ORDER = "catalog_order"  # channels/whatsapp.py
+CATALOG_ORDER = "catalog_order"  # channels/whatsapp_catalogue.py
 # The shop takes 1 to 20 of one item in a cart (shop/app/schemas.py, crud/carts.py). Anything
 # else is no quantity a shopper meant; it is named, not sent.
 MIN_QUANTITY, MAX_QUANTITY = 1, 20

@@ -7,7 +7,8 @@ Inbound (`whatsapp_events`), per `entry[].changes[]` of field "messages" for our
     button.payload (a template's quick reply)   → the payload
     location                                    → "/store_locator" with {"location": {"latitude", "longitude", …}}
     order (a cart sent from our catalogue)      → "/add_to_cart" with {"catalog_order": {"catalog_id", "items":
-                                                  [{"sku", "quantity"}], "left_out"}} (actions/catalog_order.py);
+                                                  [{"sku", "quantity"}], "left_out"}} (channels/whatsapp_catalogue.py,
+                                                  actions/catalog_order.py);
                                                   prices are never passed on: the shop's own count.
                                                   From a catalogue other than WHATSAPP_CATALOG_ID →
                                                   OTHER_CATALOGUE_REPLY, and the bot never sees it
@@ -22,11 +23,9 @@ text in pieces of ≤ 4,096 characters; ≤ 3 payload buttons with titles ≤ 20
 one list after another when there are more; each link button as a `cta_url` message. An interactive
 body holds ≤ 1,024 characters: a longer text goes first as text messages. Product cards become rows
 opening the product's details (whose single card then offers its own buttons); nothing is dropped.
-With a catalogue id (WHATSAPP_CATALOG_ID), product cards are the catalogue's own messages instead
-(`catalogue_messages`): several as a `product_list` (a text header, the numbered lines as its body,
-sections "1–10", "11–20", "21–30", ≤ 30 products, the next 30 in another), one as a `product` message
-followed by its card's buttons; product_retailer_id is the shop's SKU. A product message Meta
-refuses (a SKU not in the catalogue) is sent again as list messages: the answer is never lost.
+With a catalogue id (WHATSAPP_CATALOG_ID), product cards are the catalogue's own product and
+product_list messages instead (channels/whatsapp_catalogue.py); one Meta refuses (a SKU not in the
+catalogue) is sent again as list messages: the answer is never lost.
 A person's message (the care desk) starts with their name. Outside the 24-hour window only approved
 templates go out: a payment notice as the order-update template, a person's reply as the
 agent-reply template, when configured; anything else is refused (channels/window.py).
@@ -51,9 +50,17 @@ from channels.meta import (
     shopper_id,
     timestamp,
 )
-from channels.neutral import TEAM_NAME, Card, Choice, cards_and_intro, message_choices, public_image, with_agent_name
+from channels.neutral import TEAM_NAME, Choice, cards_and_intro, message_choices, public_image, with_agent_name
 from channels.seen import SeenStore
 from channels.text import clean_text, shorten, split_text
+from channels.whatsapp_catalogue import (
+    CATALOG_ORDER,
+    ORDER_PAYLOAD,
+    OTHER_CATALOGUE_REPLY,
+    catalog_id_of,
+    catalogue_messages,
+    order_lines,
+)
 from channels.window import PERSON, OutsideWindow, Templates, purpose_of, whatsapp_template
 
 logger = logging.getLogger(__name__)
@@ -77,22 +84,6 @@ LIST_BUTTON = "Choose"
 PRODUCTS_BUTTON = "See products"
 CHOOSE_PROMPT = "Choose one:"
 MORE_OPTIONS = "More options:"
-OTHER_CATALOGUE_REPLY = ("Thanks for your order! That cart comes from a catalogue that isn't ours, so I can't take "
-                         "it here. Tell me which products you'd like, and I'll put them in your cart.")
-ORDER_PAYLOAD = "/add_to_cart"
-CATALOG_ORDER = "catalog_order"  # the metadata key actions/catalog_order.py reads
-MAX_ORDER_ITEMS = 100  # lines of one cart message passed on; the rest are counted, and the shopper told
-MAX_RETAILER_ID = 100  # Meta's limit for a catalogue item's retailer id
-CATALOG_ID = re.compile(r"^\d{1,32}$")
-MAX_PRODUCTS = 30  # a product_list's products, all sections together
-MAX_SECTIONS = 10
-# Sections "1–10", "11–20", "21–30": the numbers "add the 2nd one" uses; 3 of the 10 a list may have.
-PRODUCTS_PER_SECTION = 10
-MAX_HEADER = 60
-MAX_SECTION_TITLE = 24
-PRODUCTS_HEADER = "Products"
-MORE_PRODUCTS = "More products"
-PRODUCTS_PROMPT = "Tap a product to see it and put it in your WhatsApp cart."
 _ATTACHMENTS = {"image", "document", "audio", "video", "sticker"}
 _REFERRAL_KEYS = ("source_url", "source_id", "source_type", "headline", "ctwa_clid")
 
@@ -176,29 +167,11 @@ def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names:
                      if isinstance(part.get(key), str)}
         return Inbound(sender, wamid, "/store_locator", {**metadata, "location": location})
     if kind == "order":
-        order = _order(part)
+        order = order_lines(part)
         if catalog_id is not None and order["catalog_id"] != catalog_id:
             return Inbound(sender, wamid, None, metadata, reply=OTHER_CATALOGUE_REPLY)
         return Inbound(sender, wamid, ORDER_PAYLOAD, {**metadata, CATALOG_ORDER: order})
     return Inbound(sender, wamid, None, metadata)
-
-
-def _order(order: dict[str, Any]) -> dict[str, Any]:
-    """A cart message's catalogue and lines as {"catalog_id", "items": [{"sku", "quantity"}], "left_out"}:
-    the retailer id is the shop's SKU; item_price and currency are left behind (the shop's prices
-    count, never what the message says). Quantities are passed on as sent: the action tells the
-    shopper about one it cannot take. Lines past MAX_ORDER_ITEMS are counted in `left_out`."""
-    catalog = order.get("catalog_id")
-    items = []
-    for item in expect(order.get("product_items"), list, "order.product_items"):
-        item = expect(item, dict, "an order item")
-        sku = clean_text(expect(item.get("product_retailer_id"), str, "product_retailer_id")).strip()
-        quantity = item.get("quantity")
-        if isinstance(quantity, str) and quantity.strip().isdigit() and len(quantity) <= 9:
-            quantity = int(quantity)
-        items.append({"sku": sku[:MAX_RETAILER_ID], "quantity": expect(quantity, int, "an order item's quantity")})
-    return {"catalog_id": str(catalog) if isinstance(catalog, (str, int)) and not isinstance(catalog, bool) else "",
-            "items": items[:MAX_ORDER_ITEMS], "left_out": max(0, len(items) - MAX_ORDER_ITEMS)}
 
 
 def _text(value: str) -> str:
@@ -212,10 +185,12 @@ def render_whatsapp(message: dict[str, Any], catalog_id: str | None = None) -> l
     """The Cloud API message bodies (without `to`) for one neutral message, in order (module docstring);
     with `catalog_id`, product cards as the catalogue's product messages."""
     if catalog_id:
-        catalogue = catalogue_messages(message, catalog_id)
+        catalogue = catalogue_messages(message, catalog_id, MAX_BODY)
         if catalogue is not None:
-            products, rest = catalogue
-            return products + render_whatsapp(rest)
+            first, products, rest = catalogue
+            texts = [{"type": "text", "text": {"body": piece, "preview_url": False}}
+                     for piece in split_text(first, MAX_TEXT)] if first else []
+            return texts + products + render_whatsapp(rest)
     cards, intro = cards_and_intro(message)
     # A list shows its rows only when opened, and a row's title is short: the body keeps the
     # numbered lines (full names and prices) of the text.
@@ -271,64 +246,6 @@ def render_whatsapp(message: dict[str, Any], catalog_id: str | None = None) -> l
         rendered.append(_link(body or link.title, link))
         body = None
     return rendered
-
-
-def catalogue_messages(message: dict[str, Any],
-                       catalog_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-    """(the product messages for a message's product cards, the rest of it to render as usual), or
-    None when it has no cards or a card without a SKU (then the cards are rows, as without a catalogue).
-
-    Several cards: `product_list` messages of ≤ MAX_PRODUCTS products in sections of
-    PRODUCTS_PER_SECTION named by their numbers, with the intro as the header (its first line,
-    shortened, when it does not fit, and then the whole text as the body) and the numbered lines as
-    the body (a body over MAX_BODY goes first as text messages). WhatsApp's own
-    product view and cart replace the cards' buttons, and the cart comes back as an order message.
-    One card: a `product` message with the text as its body, then the card's buttons as usual."""
-    cards, intro = cards_and_intro(message)
-    if not cards or any(card.sku is None for card in cards):
-        return None
-    rest: dict[str, Any] = {key: message[key] for key in ("buttons", "quick_replies", "image") if message.get(key)}
-    text = str(message.get("text") or "").strip()
-    header = PRODUCTS_HEADER
-    if len(cards) > 1 and intro:
-        header = shorten(intro.splitlines()[0], MAX_HEADER)
-        if header == intro and text.startswith(intro):
-            text = text.removeprefix(intro).strip()  # the header says it: the body keeps the numbered lines
-    rendered: list[dict[str, Any]] = []
-    if len(text) > MAX_BODY:
-        rendered += [{"type": "text", "text": {"body": piece, "preview_url": False}}
-                     for piece in split_text(text, MAX_TEXT)]
-        text = ""
-    if len(cards) == 1:
-        product: dict[str, Any] = {"type": "product",
-                                   "action": {"catalog_id": catalog_id, "product_retailer_id": cards[0].sku}}
-        if text:
-            product["body"] = {"text": text}
-        rendered.append({"type": "interactive", "interactive": product})
-        card_buttons = [{"title": c.title, "url": c.url} if c.url else {"title": c.title, "payload": c.payload}
-                        for c in cards[0].choices]
-        rest["buttons"] = [*card_buttons, *(rest.get("buttons") or [])]
-        return rendered, rest
-    for start in range(0, len(cards), MAX_PRODUCTS):
-        chunk = cards[start:start + MAX_PRODUCTS]
-        sections = []
-        for first in range(0, len(chunk), PRODUCTS_PER_SECTION):
-            part = chunk[first:first + PRODUCTS_PER_SECTION]
-            sections.append({"title": _section_title(part, start + first + 1),
-                             "product_items": [{"product_retailer_id": card.sku} for card in part]})
-        rendered.append({"type": "interactive", "interactive": {
-            "type": "product_list",
-            "header": {"type": "text", "text": header if start == 0 else MORE_PRODUCTS},
-            "body": {"text": (text or PRODUCTS_PROMPT) if start == 0 else MORE_OPTIONS},
-            "action": {"catalog_id": catalog_id, "sections": sections}}})
-    return rendered, rest
-
-
-def _section_title(cards: list[Card], position: int) -> str:
-    """"1–10" after the cards' own numbers (those of the text), or their places in the list."""
-    first = cards[0].number if cards[0].number is not None else position
-    last = cards[-1].number if cards[-1].number is not None else position + len(cards) - 1
-    return shorten(f"{first}–{last}" if last != first else str(first), MAX_SECTION_TITLE)
 
 
 def _buttons(body: str, options: list[tuple[str, str, str]], image: str | None) -> dict[str, Any]:
@@ -467,11 +384,7 @@ class WhatsAppInput(MetaInput):
         if not number.isdigit():
             raise ValueError("channels.whatsapp.WhatsAppInput needs `phone_number_id` (digits) in credentials.yml, "
                              "from WHATSAPP_PHONE_NUMBER_ID (docs/configuration.md).")
-        catalog = str((credentials or {}).get("catalog_id") or "").strip() or None
-        if catalog is not None and not CATALOG_ID.match(catalog):
-            raise ValueError("channels.whatsapp.WhatsAppInput: `catalog_id` (WHATSAPP_CATALOG_ID) must be the "
-                             "catalogue's id as Commerce Manager shows it (digits), or empty.")
-        return cls(settings, number, templates_of(credentials or {}), catalog)
+        return cls(settings, number, templates_of(credentials or {}), catalog_id_of(credentials or {}))
 
     def inbound(self, body: Any) -> list[Inbound]:
         return whatsapp_events(body, self.phone_number_id, self.catalog_id)

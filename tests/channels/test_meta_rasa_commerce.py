@@ -21,7 +21,8 @@ import pytest
 from actions.clients.shop import ProductDetails, ProductQuery, get_shop_client
 from actions.order_messages import ask_shipping_address
 from actions.responses import format_price
-from channels.whatsapp import MAX_BODY, MAX_PRODUCTS, OTHER_CATALOGUE_REPLY
+from channels.whatsapp import MAX_BODY
+from channels.whatsapp_catalogue import MAX_PRODUCTS, OTHER_CATALOGUE_REPLY
 from tests.channels import meta_payloads as meta
 from tests.channels.test_meta_rasa import deliver, messages_to, meta_rasa, text_sent
 from tests.channels.test_meta_webhooks import eventually

@@ -1,6 +1,6 @@
 """WhatsApp with a catalogue (WHATSAPP_CATALOG_ID): product cards as the catalogue's `product_list` and
 `product` messages within WhatsApp's limits, and carts sent from the catalogue read into what the
-bot gets (channels/whatsapp.py); the last tests run the channel on loopback with the stub Graph API
+bot gets (channels/whatsapp_catalogue.py); the last tests run the channel on loopback with the stub Graph API
 (tests/channels/meta_server.py). Through the real Rasa and shop: test_meta_rasa_commerce.py.
 """
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from actions.clients.shop import ProductDetails, ProductSummary
 from actions.responses import BotMessage, button, more_results_hint, product_cards, product_details, url_button
 from channels import whatsapp as wa
+from channels import whatsapp_catalogue as catalogue
 from channels.meta import BadPayload
 from channels.whatsapp import render_whatsapp, whatsapp_events
 from tests.channels import meta_payloads as meta
@@ -52,10 +53,10 @@ def check_catalogue_limits(rendered: list[dict[str, Any]]) -> None:
     for listed in product_lists(rendered):
         sections = listed["action"]["sections"]
         assert listed["action"]["catalog_id"] == CATALOG
-        assert 1 <= len(sections) <= wa.MAX_SECTIONS
-        assert 1 <= sum(len(s["product_items"]) for s in sections) <= wa.MAX_PRODUCTS
-        assert all(s["product_items"] and 0 < len(s["title"]) <= wa.MAX_SECTION_TITLE for s in sections)
-        assert listed["header"]["type"] == "text" and 0 < len(listed["header"]["text"]) <= wa.MAX_HEADER
+        assert 1 <= len(sections) <= catalogue.MAX_SECTIONS
+        assert 1 <= sum(len(s["product_items"]) for s in sections) <= catalogue.MAX_PRODUCTS
+        assert all(s["product_items"] and 0 < len(s["title"]) <= catalogue.MAX_SECTION_TITLE for s in sections)
+        assert listed["header"]["type"] == "text" and 0 < len(listed["header"]["text"]) <= catalogue.MAX_HEADER
         assert 0 < len(listed["body"]["text"]) <= wa.MAX_BODY
     for product in [m["interactive"] for m in rendered if m.get("interactive", {}).get("type") == "product"]:
         assert set(product["action"]) == {"catalog_id", "product_retailer_id"}
@@ -85,11 +86,12 @@ def test_more_than_thirty_products_go_in_more_lists_and_none_is_dropped() -> Non
     lists = product_lists(rendered)
     assert [sum(len(s["product_items"]) for s in listed["action"]["sections"]) for listed in lists] == [30, 15]
     assert [s["title"] for s in lists[1]["action"]["sections"]] == ["31–40", "41–45"]
-    assert (lists[1]["header"]["text"], lists[1]["body"]["text"]) == (wa.MORE_PRODUCTS, wa.MORE_OPTIONS)
+    assert lists[1]["header"]["text"] == catalogue.MORE_PRODUCTS
+    assert lists[1]["body"]["text"] == catalogue.PRODUCTS_PROMPT
     assert listed_skus(rendered) == [f"SH-{n:03d}" for n in range(1, 46)]
     # 45 numbered lines are more than a body holds: they go first, as text, and the list says what to do.
     assert [m["type"] for m in rendered] == ["text", "interactive", "interactive"]
-    assert lists[0]["body"]["text"] == wa.PRODUCTS_PROMPT
+    assert lists[0]["body"]["text"] == catalogue.PRODUCTS_PROMPT
     assert "45. Trailblazer Waterproof Hiking Boot Edition 45" in rendered[0]["text"]["body"]
     check_catalogue_limits(rendered)
 
@@ -159,25 +161,25 @@ def order_body(items: list[tuple[str, Any, Any]], catalog_id: str = CATALOG) -> 
 
 def test_a_cart_becomes_add_to_cart_with_its_lines_and_no_prices() -> None:
     [event] = whatsapp_events(order_body([("SH-001", 2, 0.01), ("SH-002", "3", 1)]), meta.PHONE_NUMBER_ID, CATALOG)
-    assert (event.text, event.message_id) == (wa.ORDER_PAYLOAD, "wamid.order1")
-    assert event.metadata[wa.CATALOG_ORDER] == {"catalog_id": CATALOG, "left_out": 0, "items": [
+    assert (event.text, event.message_id) == (catalogue.ORDER_PAYLOAD, "wamid.order1")
+    assert event.metadata[catalogue.CATALOG_ORDER] == {"catalog_id": CATALOG, "left_out": 0, "items": [
         {"sku": "SH-001", "quantity": 2}, {"sku": "SH-002", "quantity": 3}]}
     assert event.metadata["profile_name"] == "Giulia Rossi"
 
 
 def test_a_cart_from_another_catalogue_is_answered_by_the_channel() -> None:
     [event] = whatsapp_events(order_body([("SH-001", 1, 1.0)], "999"), meta.PHONE_NUMBER_ID, CATALOG)
-    assert event.text is None and event.reply == wa.OTHER_CATALOGUE_REPLY
+    assert event.text is None and event.reply == catalogue.OTHER_CATALOGUE_REPLY
     # Without a catalogue id configured, a cart of any catalogue is taken.
     [taken] = whatsapp_events(order_body([("SH-001", 1, 1.0)], "999"), meta.PHONE_NUMBER_ID)
-    assert taken.text == wa.ORDER_PAYLOAD
+    assert taken.text == catalogue.ORDER_PAYLOAD
 
 
 def test_a_huge_cart_is_passed_on_up_to_the_limit_and_the_rest_counted() -> None:
-    items = [(f"SH-{n:03d}", 1, 1.0) for n in range(wa.MAX_ORDER_ITEMS + 7)]
+    items = [(f"SH-{n:03d}", 1, 1.0) for n in range(catalogue.MAX_ORDER_ITEMS + 7)]
     [event] = whatsapp_events(order_body(items), meta.PHONE_NUMBER_ID, CATALOG)
-    order = event.metadata[wa.CATALOG_ORDER]
-    assert len(order["items"]) == wa.MAX_ORDER_ITEMS and order["left_out"] == 7
+    order = event.metadata[catalogue.CATALOG_ORDER]
+    assert len(order["items"]) == catalogue.MAX_ORDER_ITEMS and order["left_out"] == 7
 
 
 @pytest.mark.parametrize("item", [
@@ -240,7 +242,7 @@ def test_a_cart_from_another_catalogue_gets_a_polite_answer_and_never_reaches_th
     order = meta.w_order(who, mid(), [("SH-001", 1, 1.0)], catalog_id="999000999")
     assert deliver(server, "whatsapp", meta.whatsapp([order])).status_code == 200
     [answer] = eventually(lambda: sent(server))
-    assert text_of(answer) == wa.OTHER_CATALOGUE_REPLY and said(server) == []
+    assert text_of(answer) == catalogue.OTHER_CATALOGUE_REPLY and said(server) == []
 
 
 def test_a_cart_of_ours_delivered_three_times_reaches_the_bot_once(server: str) -> None:
