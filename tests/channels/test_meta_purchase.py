@@ -70,7 +70,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
            "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
            "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
            "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": "test-desk-token-0123456789abcdef",
-           "ACTION_SERVER_TOKEN": ACTION_TOKEN, "SHOP_URL": shop, "SHOP_API_TOKEN": shop_token}
+           "ACTION_SERVER_TOKEN": ACTION_TOKEN, "SHOP_URL": shop, "SHOP_API_TOKEN": shop_token,
+           "WHATSAPP_CATALOG_ID": ""}  # no catalogue: search answers stay list messages
     shop_env = {**env, "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
                 "SHOP_ADMIN_TOKEN": "test-admin-" + secrets.token_urlsafe(24),
                 "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
