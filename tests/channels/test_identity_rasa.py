@@ -65,7 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
            "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
            "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
-           "WHATSAPP_TEMPLATE_LANGUAGE": "en",
+           "WHATSAPP_TEMPLATE_LANGUAGE": "en", "WHATSAPP_CATALOG_ID": "",
            "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
            "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
            "WEBCHAT_SESSION_SECRET": WEBCHAT_SECRET, "RASA_URL": rasa,
