@@ -1,8 +1,8 @@
 """What the shoppers say. The stock bot hears its own intents (greet, mood, bot challenge, bye);
 Bottega's shoppers talk the way its shoppers do: catalogue searches, refinements, product details,
-cart adds, views and removals, a delivery question and small talk. Every Bottega search matches the seed
-catalogue and the first product it shows can go into the cart as asked, so a reply holding an
-error text is a real failure, not a script that asks for the impossible.
+cart adds, views and removals, a delivery question and small talk. Every Bottega search matches
+the seed catalogue and the first product it shows can go into the cart as asked, so a reply
+holding an error text is a real failure, not a script that asks for the impossible.
 """
 
 from __future__ import annotations
