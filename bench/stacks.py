@@ -213,7 +213,8 @@ def stock_bot(processes: Processes, project: Path) -> Iterator[Target]:
 BOTTEGA_ERROR_TEXTS = (
     "can't reach the shop", "something went wrong", "not sure I understood", "didn't quite understand",
     "Could you rephrase", "didn't get that", "outside what I can help with", "can't reach our team",
-    "asked a person", "Try leaving out", "haven't shown you any products", "Which product would you like",
+    "asked a person", "Try leaving out", "Try other words", "You could have a look around",
+    "haven't shown you any products", "Which product would you like",
 )
 
 
