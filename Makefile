@@ -30,7 +30,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # conversations leaves the machine (its training logged failed attempts to reach them).
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test shop chat agent messenger-profile setup lint validate train nlu-catalogue lint-nlu eval-nlu test-shop test-assistant test-dialogue test-webchat browser bench lock clean
+.PHONY: help run test shop chat agent messenger-profile setup lint validate train nlu-catalogue lint-nlu eval-nlu test-shop test-assistant test-dialogue test-webchat browser bench bench-search lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,7 +74,7 @@ $(MINILM): components/minilm.py $(ASSISTANT)/.installed
 # mypy lives in the shop's environment; it checks the assistant's code against the assistant's
 # packages (--python-executable), with the settings in mypy.ini (the shop's are in shop/mypy.ini).
 lint: $(SHOP)/.installed $(ASSISTANT)/.installed ## ruff on all Python code (rules in ruff.toml), mypy --strict on the shop and the assistant
-	@echo "lint: ruff check, mypy (shop; assistant: actions, channels, components, server)"
+	@echo "lint: ruff check, mypy (shop; assistant: actions, bench, channels, components, server)"
 	@$(SHOP)/bin/ruff check --quiet .
 	@cd shop && ../$(SHOP)/bin/mypy app
 	@$(SHOP)/bin/mypy --python-executable $(ASSISTANT)/bin/python
@@ -144,7 +144,14 @@ browser: ## install Chromium for the browser test if it is missing (apt-get, nee
 	  fi; \
 	fi
 
-bench: $(SHOP)/.installed ## search latency on the seed catalogue and on 100,000 products
+# Figures, never a pass or a fail of `make test`: a slow machine only makes them slower. A missed
+# search target is printed and the conversation benchmark still runs.
+bench: setup $(MODEL) ## stock Rasa vs Bottega over the REST channel (var/bench/results.json, latency.png), then bench-search
+	@$(MAKE) bench-search || echo "bench: the search benchmark missed a target (above); carrying on"
+	@echo "bench: python -m bench (stock rasa init bot, then Bottega's whole stack, on free loopback ports)"
+	@$(ASSISTANT)/bin/python -m bench $(ARGS)
+
+bench-search: $(SHOP)/.installed ## the shop's search latency on the seed catalogue and on 100,000 products
 	@cd shop && ../$(SHOP)/bin/python -m bench.search_latency
 
 lock: $(UV) ## re-resolve every lock file (after editing a requirements *.in file)

@@ -1,0 +1,1 @@
+"""`make bench`: the stock Rasa bot and Bottega over the REST channel, one run, the same machine."""
