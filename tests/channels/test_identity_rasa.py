@@ -11,10 +11,8 @@ Graph API calls with the bare PSID or wa_id), the shop's carts, and Rasa's track
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,13 +28,11 @@ import yaml
 
 from actions.clients.shop import ProductQuery, ShopClient, ShopSettings
 from tests.channels import meta_payloads as meta
+from tests.channels.bot_stack import SHOP_PYTHON, bot_stack
 from tests.channels.test_meta_rasa import ADDRESS, deliver, messages_to, text_sent
-from tests.channels.test_meta_webhooks import SECRETS, VERSION, eventually
-from tests.processes import free_port, running
+from tests.channels.test_meta_webhooks import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "bottega.tar.gz"
-SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
 API_TOKEN = "test-rasa-api-token-" + secrets.token_hex(8)
 DESK_TOKEN = "test-desk-token-" + secrets.token_hex(8)
 ACTION_TOKEN = "test-action-token-" + secrets.token_hex(8)
@@ -56,48 +52,17 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     folder = tmp_path_factory.mktemp("identity_rasa")
-    stub_port, rasa_port, action_port, shop_port = free_port(), free_port(), free_port(), free_port()
-    stub, rasa, shop = (f"http://127.0.0.1:{port}" for port in (stub_port, rasa_port, shop_port))
-    shop_token = "test-shop-" + secrets.token_urlsafe(24)
-    env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
-           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
-           "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
-           "WHATSAPP_TEMPLATE_LANGUAGE": "en", "WHATSAPP_CATALOG_ID": "",
-           "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-           "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN, "REST_CHANNEL_TOKEN": REST_TOKEN,
-           "WEBCHAT_SESSION_SECRET": WEBCHAT_SECRET, "RASA_URL": rasa,
-           # The shop: its own database, its payment notices to this Rasa with the API token.
-           "SHOP_URL": shop, "SHOP_API_TOKEN": shop_token,
-           "SHOP_ADMIN_TOKEN": "test-admin-" + secrets.token_urlsafe(24),
-           "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32), "SHOP_HOST": "127.0.0.1",
-           "SHOP_PORT": str(shop_port), "SHOP_DATABASE_URL": f"sqlite:///{folder / 'shop.sqlite3'}",
-           "SHOP_SEARCH_REFRESH_SECONDS": "0"}
-    env.pop("REST_CHANNEL_TOKEN_PREVIOUS", None)
-    env.pop("WEBCHAT_SESSION_SECRET_PREVIOUS", None)
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    (folder / "credentials.yml").write_text(yaml.safe_dump({key: credentials[key] for key in SERVED}))
-    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {
-        "url": f"http://127.0.0.1:{action_port}/webhook", "headers": {"Authorization": f"Bearer {ACTION_TOKEN}"}}}))
-    with running("the shop service", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=env,
-                 log_path=folder / "shop.log", ready_url=f"{shop}/health", ready=lambda r: r.status_code == 200,
-                 start_timeout=120), \
-         running("the stub Graph API", [sys.executable, "-m", "tests.channels.meta_server", str(stub_port)], cwd=ROOT,
-                 env=env, log_path=folder / "stub.log", ready_url=f"{stub}/test/said"), \
-         running("the action server", [sys.executable, "-m", "server.action_server", "--actions", "actions",
-                                       "--port", str(action_port)], cwd=ROOT, env=env, log_path=folder / "actions.log",
-                 ready_url=f"http://127.0.0.1:{action_port}/health", start_timeout=120), \
-         running("Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-                          str(rasa_port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
-                          "--endpoints", str(folder / "endpoints.yml")],
-                 cwd=ROOT, env=env, log_path=folder / "rasa.log", ready_url=f"{rasa}/webhooks/rest/",
-                 ready=lambda _: True, start_timeout=300, poll=0.5):
-        assert eventually(lambda: requests.get(f"{rasa}/status", headers=_api(), timeout=5).status_code == 200, 300)
-        client = ShopClient(ShopSettings.from_env({"SHOP_URL": shop, "SHOP_API_TOKEN": shop_token}))
-        yield Stack(rasa, stub, client, env)
+    env: dict[str, str | None] = {
+        "RASA_API_TOKEN": API_TOKEN, "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        "REST_CHANNEL_TOKEN": REST_TOKEN, "WEBCHAT_SESSION_SECRET": WEBCHAT_SECRET,
+        "REST_CHANNEL_TOKEN_PREVIOUS": None, "WEBCHAT_SESSION_SECRET_PREVIOUS": None}
+    with bot_stack(folder, {key: credentials[key] for key in SERVED}, env, own_shop={}) as started:
+        client = ShopClient(ShopSettings.from_env(started.env))
+        yield Stack(started.rasa, started.stub, client, started.env)
         client.close()
+        # While everything still runs: stopping Rasa under open socket.io polls logs the cut-off polls.
         for log in ("rasa.log", "shop.log"):
             assert "Traceback" not in (folder / log).read_text(), (folder / log).read_text()[-3000:]
 

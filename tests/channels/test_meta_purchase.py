@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import secrets
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,13 +31,11 @@ import yaml
 from PIL import Image
 
 from tests.channels import meta_payloads as meta
-from tests.channels.test_meta_rasa import API_TOKEN, auth, deliver, messages_to, text_sent
-from tests.channels.test_meta_webhooks import SECRETS, VERSION, eventually
-from tests.processes import free_port, running
+from tests.channels.bot_stack import bot_stack
+from tests.channels.test_meta_rasa import API_TOKEN, deliver, messages_to, text_sent
+from tests.channels.test_meta_webhooks import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "bottega.tar.gz"
-SHOP_PYTHON = ROOT / ".venv" / "shop" / "bin" / "python"
 PUBLIC_BASE_URL = "https://shop.example.com/bottega"  # behind the proxy, with a path prefix
 ACTION_TOKEN = "test-action-token-0123456789abcdef"
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
@@ -59,48 +54,15 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     folder = tmp_path_factory.mktemp("meta_purchase")
-    stub_port, rasa_port, action_port, shop_port = free_port(), free_port(), free_port(), free_port()
-    stub, rasa, shop = (f"http://127.0.0.1:{port}" for port in (stub_port, rasa_port, shop_port))
-    shop_token = "test-" + secrets.token_urlsafe(24)
-    env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
-           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
-           "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-           "WHATSAPP_ORDER_UPDATE_TEMPLATE": "", "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
-           "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": "test-desk-token-0123456789abcdef",
-           "ACTION_SERVER_TOKEN": ACTION_TOKEN, "SHOP_URL": shop, "SHOP_API_TOKEN": shop_token,
-           "WHATSAPP_CATALOG_ID": ""}  # no catalogue: search answers stay list messages
-    shop_env = {**env, "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port), "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-                "SHOP_ADMIN_TOKEN": "test-admin-" + secrets.token_urlsafe(24),
-                "SHOP_LINK_SECRET": "test-link-" + secrets.token_urlsafe(32),
-                "SHOP_DATABASE_URL": f"sqlite:///{folder / 'shop.sqlite3'}", "SHOP_SEARCH_REFRESH_SECONDS": "0",
-                # The shop's payment notices go to this Rasa (trigger_intent), with its API token.
-                "RASA_URL": rasa}
-    shop_env.pop("SHOP_PUBLIC_URL", None)
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
               if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
-    (folder / "credentials.yml").write_text(yaml.safe_dump(served))
-    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {
-        "url": f"http://127.0.0.1:{action_port}/webhook", "headers": {"Authorization": f"Bearer {ACTION_TOKEN}"}}}))
-    with running("the shop service", [str(SHOP_PYTHON), "-m", "app.cli", "serve"], cwd=ROOT / "shop", env=shop_env,
-                 log_path=folder / "shop.log", ready_url=f"{shop}/health", ready=lambda r: r.status_code == 200,
-                 start_timeout=120), \
-         running("the stub Graph API", [sys.executable, "-m", "tests.channels.meta_server", str(stub_port)], cwd=ROOT,
-                 env=env, log_path=folder / "stub.log", ready_url=f"{stub}/test/said"), \
-         running("the action server", [sys.executable, "-m", "server.action_server", "--actions", "actions",
-                                       "--port", str(action_port)], cwd=ROOT, env=env, log_path=folder / "actions.log",
-                 ready_url=f"http://127.0.0.1:{action_port}/health", start_timeout=120), \
-         running("Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-                          str(rasa_port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
-                          "--endpoints", str(folder / "endpoints.yml")],
-                 cwd=ROOT, env=env, log_path=folder / "rasa.log", ready_url=f"{rasa}/webhooks/messenger/",
-                 start_timeout=300, poll=0.5):
-        # The channels answer before the model is loaded; wait for it.
-        assert eventually(lambda: requests.get(f"{rasa}/status", headers=auth(), timeout=5).status_code == 200, 300)
-        yield Stack(rasa, stub, shop)
+    env = {"RASA_API_TOKEN": API_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+           "DESK_API_TOKEN": "test-desk-token-0123456789abcdef"}  # no catalogue: search answers stay list messages
+    with bot_stack(folder, served, env, own_shop={"PUBLIC_BASE_URL": PUBLIC_BASE_URL}) as started:
+        assert started.shop is not None
+        yield Stack(started.rasa, started.stub, started.shop)
 
 
 class Shopper:

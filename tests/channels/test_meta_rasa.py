@@ -6,13 +6,11 @@ desk in its credentials, sending to the stub Graph API of tests/channels/meta_se
 server runs as `make run` runs it too, against the real shop tests/conftest.py starts. The care
 desk's routes, Rasa's own trigger_intent (what the shop's payment notices call) and the hand-back
 go through the same Rasa, inside and outside Meta's 24-hour window (a message sent "30 hours ago"
-is one Meta delivered late). Skipped when models/bottega.tar.gz has not been trained (`make train`).
+is one Meta delivered late). Fails, never skips, when models/bottega.tar.gz has not been trained.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,11 +24,10 @@ import yaml
 
 from actions.clients.shop import ProductQuery, get_shop_client
 from tests.channels import meta_payloads as meta
-from tests.channels.test_meta_webhooks import ACK_LIMIT, SECRETS, VERSION, eventually
-from tests.processes import free_port, running
+from tests.channels.bot_stack import bot_stack
+from tests.channels.test_meta_webhooks import ACK_LIMIT, SECRETS, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "bottega.tar.gz"
 API_TOKEN = "test-rasa-api-token-0123456789abcdef"
 GREETING_PAYLOADS = ["/browse_catalog", "/view_cart"]  # utter_greet's buttons, domain.yml
 
@@ -46,40 +43,20 @@ pytestmark = [pytest.mark.shop]
 @contextmanager
 def meta_rasa(folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
     """(Rasa's URL, the stub Graph API server's URL): Rasa with the Meta channels and the desk, the
-    action server and the stub, their logs and stores in `folder`; `extra_env` on top (a catalogue id)."""
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
-    stub_port, rasa_port, action_port = free_port(), free_port(), free_port()
-    stub, rasa = f"http://127.0.0.1:{stub_port}", f"http://127.0.0.1:{rasa_port}"
-    env = {**os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
-           "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
-           "RASA_API_TOKEN": API_TOKEN, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-           "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "WHATSAPP_AGENT_REPLY_TEMPLATE": "",
-           "WHATSAPP_TEMPLATE_LANGUAGE": "en", "DESK_API_TOKEN": DESK_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-           "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60), "WHATSAPP_CATALOG_ID": "", **(extra_env or {})}
+    action server and the stub (tests/channels/bot_stack.py), their logs and stores in `folder`;
+    `extra_env` on top (a catalogue id)."""
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
     served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
               if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
     served["channels.desk.DeskInput"] = credentials["channels.desk.DeskInput"]
-    (folder / "credentials.yml").write_text(yaml.safe_dump(served))
-    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {
-        "url": f"http://127.0.0.1:{action_port}/webhook", "headers": {"Authorization": f"Bearer {ACTION_TOKEN}"}}}))
-    with running("the stub Graph API", [sys.executable, "-m", "tests.channels.meta_server", str(stub_port)], cwd=ROOT,
-                 env=env, log_path=folder / "stub.log", ready_url=f"{stub}/test/said"), \
-         running("the action server", [sys.executable, "-m", "server.action_server", "--actions", "actions",
-                                       "--port", str(action_port)], cwd=ROOT, env=env, log_path=folder / "actions.log",
-                 ready_url=f"http://127.0.0.1:{action_port}/health", start_timeout=120), \
-         running("Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-                          str(rasa_port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
-                          "--endpoints", str(folder / "endpoints.yml")],
-                 cwd=ROOT, env=env, log_path=folder / "rasa.log", ready_url=f"{rasa}/webhooks/messenger/",
-                 start_timeout=300, poll=0.5):
-        # The channels answer before the model is loaded; wait for it.
-        assert eventually(lambda: requests.get(f"{rasa}/status", headers=auth(), timeout=5).status_code == 200, 300)
-        yield rasa, stub
-        log = (folder / "rasa.log").read_text()
-        for secret in SECRETS.values():
-            assert secret not in log, "a secret was logged"
+    env = {"RASA_API_TOKEN": API_TOKEN, "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "DESK_API_TOKEN": DESK_TOKEN,
+           "ACTION_SERVER_TOKEN": ACTION_TOKEN, "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60),
+           **(extra_env or {})}
+    with bot_stack(folder, served, env) as stack:
+        yield stack.rasa, stack.stub
+    log = (folder / "rasa.log").read_text()
+    for secret in SECRETS.values():
+        assert secret not in log, "a secret was logged"
 
 
 @pytest.fixture(scope="module")
