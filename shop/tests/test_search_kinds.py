@@ -13,11 +13,42 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from app.search.kinds import category_heads, name_heads, phrase_heads, query_head_words
 from tests.utils.api import Api
 from tests.utils.factories import set_product_active
 from tests.utils.search_queries import CASES, Case, precision_at
 
 EARBUDS = {"Bose QuietComfort Ultra Earbuds", "Apple AirPods Pro (2nd generation)", "Apple AirPods 4"}
+
+
+@pytest.mark.parametrize(("name", "heads"), [
+    ("Sony WH-1000XM5 Wireless Headphones", ["headphones"]),
+    ("Navel Oranges 1.5 kg Net", ["oranges"]),
+    ("Apple iPhone 15 128 GB", ["iphone"]),
+    ("Spigen Ultra Hybrid Case for Samsung Galaxy S24", ["case"]),
+    ("Apple AirPods Pro (2nd generation)", ["pro"]),
+    ("Nike Sportswear Club T-Shirt", ["shirt", "tshirt"]),
+    ("Resistance Bands Set of 5", ["bands"]),
+    ("Philips Airfryer XXL", ["airfryer"]),
+])
+def test_a_name_says_what_it_is_with_its_last_word(name: str, heads: list[str]) -> None:
+    assert name_heads(name) == heads
+
+
+def test_keyword_and_category_heads() -> None:
+    assert phrase_heads("noise cancelling") == ["cancelling"] and phrase_heads("wireless") == ["wireless"]
+    assert category_heads("Running Shoes") == ["shoes"] and category_heads("Headphones & Speakers") == []
+    assert category_heads("Small Pets, Fish & Birds") == []
+
+
+@pytest.mark.parametrize(("tokens", "sought"), [
+    (["white", "wireless", "earbuds"], ["white", "wireless", "earbuds"]),
+    (["case", "for", "iphone", "15"], ["case"]),
+    (["jumper", "in", "orange"], ["jumper"]),
+    (["in", "ear", "inear", "headphones"], ["ear", "inear", "headphones"]),
+])
+def test_a_qualifier_ends_the_words_that_name_what_is_sought(tokens: list[str], sought: list[str]) -> None:
+    assert query_head_words(tokens) == sought
 
 
 def search(api: Api, q: str, **params: object) -> dict[str, Any]:
