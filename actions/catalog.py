@@ -299,7 +299,8 @@ class ActionSearchProducts(Action):
             SlotSet(FOCUSED_SKU, None),
         ]
         if not page.items:
-            responses.no_results(query, suggestions).send(dispatcher)
+            missing = page.kind if page.kind_missing else None
+            responses.no_results(query, suggestions, missing).send(dispatcher)
             return [*events, SlotSet(SHOWN_SKUS, [])]
 
         if page.partial and not is_next_page:
@@ -340,8 +341,7 @@ async def _search_with_retries(
 
 
 # Products looked at for the nearest prices: the best matches by the shop's relevance, the page the
-# shopper would have seen. Further down the shop's ranking come products matched only through their
-# category ("Headphones & Speakers"), and the cheapest of those is a speaker, not headphones.
+# shopper would have seen (all of the kind asked for: the shop keeps "headphones" to headphones).
 _PRICE_POOL = 5
 _NEAREST_SHOWN = 3
 

@@ -175,13 +175,15 @@ def no_more_results(query: ProductQuery) -> BotMessage:
     )
 
 
-def no_results(query: ProductQuery, near: Sequence[Department] = ()) -> BotMessage:
-    """Nothing matched: say so, and offer the nearest departments rather than unrelated products."""
+def no_results(query: ProductQuery, near: Sequence[Department] = (), missing_kind: str | None = None) -> BotMessage:
+    """Nothing matched: say so, and offer the nearest departments rather than unrelated products.
+    `missing_kind`: the shop sells nothing of the kind named ("wireless socks": socks), so that is
+    what the shopper is told, and leaving out a colour or a price would not help."""
     has_filters = any(
         value is not None for value in (query.brand, query.color, query.size, query.min_price, query.max_price)
     )
-    described = describe_query(query)
-    if has_filters:
+    described = missing_kind or describe_query(query)
+    if has_filters and not missing_kind:
         hint = "Try leaving out the size, colour, brand or price, or browse the departments."
     elif len(near) == 1:
         hint = f"You could have a look around {near[0].name}, or tell me other words for it."

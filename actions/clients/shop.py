@@ -145,14 +145,23 @@ class ProductPage:
     total: int
     # No product has every word searched for: these have the most ("bin bags" → tea bags, bins).
     partial: bool = False
+    # The word the shop read as the kind of product sought ("earbuds"): every item is of that kind.
+    kind: str | None = None
+    # The shop sells nothing of that kind ("socks"), so it returned nothing of another kind either.
+    kind_missing: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProductPage:
         search = data.get("search")
+        if not isinstance(search, Mapping):
+            search = {}
+        kind = search.get("kind")
         return cls(
             items=[ProductSummary.from_json(item) for item in data["items"]],
             total=int(data["total"]),
-            partial=bool(search.get("partial")) if isinstance(search, Mapping) else False,
+            partial=bool(search.get("partial")),
+            kind=str(kind) if kind else None,
+            kind_missing=bool(search.get("kind_missing")),
         )
 
 

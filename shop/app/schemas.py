@@ -118,6 +118,15 @@ class SearchInfo(BaseModel):
         default=False,
         description="No product has every query word: the items are those with the most of them",
     )
+    kind: str | None = Field(
+        default=None,
+        description='The query word naming the kind of product sought ("earbuds" in "white wireless earbuds"): '
+        "every item is of that kind. Null when the query names none (a brand, a department, a colour)",
+    )
+    kind_missing: bool = Field(
+        default=False,
+        description="The shop has no product of that kind; nothing of another kind is returned instead",
+    )
 
 
 class Products(BaseModel):

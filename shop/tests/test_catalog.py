@@ -114,7 +114,8 @@ def test_nothing_matches(api: Api) -> None:
     assert body == {
         "items": [],
         "total": 0,
-        "search": {"corrections": {}, "ignored": ["zzqx", "flurbo"], "partial": False},
+        "search": {"corrections": {}, "ignored": ["zzqx", "flurbo"], "partial": False, "kind": "flurbo",
+                   "kind_missing": True},
     }
 
 

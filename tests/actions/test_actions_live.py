@@ -149,6 +149,55 @@ async def test_a_product_the_shop_lacks_is_named_before_the_closest_ones(
     assert slots_set(events)["last_search"]["query"]["q"] == "bin bags"
 
 
+# Words in the names of products that are not earbuds but share their category or their words.
+_NOT_EARBUDS = ("speaker", "headphones", "charger", "soundbar")
+
+
+def _card_titles(messages: list[dict[str, Any]]) -> list[str]:
+    return [card["title"] for m in messages for card in (m.get("custom") or {}).get("cards", [])]
+
+
+async def test_earbuds_then_in_white_then_cheaper_show_only_earbuds(shop: ShopClient, domain: dict[str, Any]) -> None:
+    earbuds = {**entity("product", "wireless earbuds"), "extractor": "CatalogueEntityExtractor", "literal": True,
+               "start": 14, "end": 30}
+    messages, events = await run_action(
+        ActionSearchProducts(), build_tracker("yo do u sell wireless earbuds", "search_product", [earbuds]), domain
+    )
+    first = _card_titles(messages)
+    assert first and not [t for t in first if any(w in t.lower() for w in _NOT_EARBUDS)], first
+    slots = slots_set(events)
+
+    messages, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("any in white?", "refine_search", [entity("color", "white")], slots=slots),
+        domain,
+    )
+    white = _card_titles(messages)
+    assert white and not [t for t in white if any(w in t.lower() for w in _NOT_EARBUDS)], white
+    for sku in slots_set(events)["shown_skus"]:
+        assert any(v.color == "White" for v in shop.get_product(sku).variants)
+
+    messages, _ = await run_action(
+        ActionSearchProducts(), build_tracker("any cheaper ones?", "refine_search", slots=slots), domain
+    )
+    cheaper = _card_titles(messages)
+    assert not [t for t in cheaper if any(w in t.lower() for w in _NOT_EARBUDS)], (texts(messages), cheaper)
+
+
+async def test_a_kind_the_shop_does_not_sell_is_named_and_nothing_else_is_shown(
+    shop: ShopClient, domain: dict[str, Any]
+) -> None:
+    # The shop sells wireless headphones, mice and chargers, and no surfboards at all.
+    messages, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("do you have wireless surfboards", "search_product", [entity("product", "wireless surfboards")]),
+        domain,
+    )
+    assert texts(messages).startswith("Sorry, we don't seem to have any surfboards."), texts(messages)
+    assert "leaving out" not in texts(messages) and _card_titles(messages) == []
+    assert slots_set(events)["shown_skus"] == []
+
+
 async def test_nothing_under_the_budget_shows_the_cheapest_and_says_so(
     shop: ShopClient, domain: dict[str, Any]
 ) -> None:

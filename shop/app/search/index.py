@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -26,7 +27,8 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models
-from app.search.text import fold, query_words, stem, unreadable, words
+from app.search.kinds import category_heads, name_heads, phrase_heads, query_head_words
+from app.search.text import fold, searchable, stem, unreadable, words
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class Doc:
     # Browsing order and tie-break: more popular first, then the older product.
     rank: int
     terms: dict[str, float] = field(default_factory=dict)
+    heads: ProductHeads | None = None
 
     def stock_for(self, size: str, color: str) -> bool | None:
         """Whether a variant with this size and colour is in stock; None when none exists."""
@@ -75,6 +78,52 @@ class Doc:
                     return True
                 found = False
         return found
+
+
+@dataclass(slots=True, frozen=True)
+class ProductHeads:
+    """The terms saying what a product is (see kinds.py), kept to undo the counts on removal.
+    Tuples, not sets: at 100,000 products the difference is tens of megabytes."""
+
+    name: tuple[str, ...]  # the head of its name: "Wireless Headphones" → headphon
+    keywords: tuple[str, ...]  # the head of each keyword phrase, one-word keywords included
+    phrases: tuple[str, ...]  # heads of its keyword phrases of several words, and of a one-kind category
+
+    @property
+    def kinds(self) -> set[str]:
+        """Every kind the product is (its department's words aside: see CatalogIndex._kind_members)."""
+        return {*self.name, *self.keywords, *self.phrases}
+
+
+def _product_heads(name: str, category: str, keywords: str) -> ProductHeads:
+    phrases = [_phrase_terms(p) for p in keywords.split(",")]
+    phrase_terms = {term for terms, several in phrases if several for term in terms}
+    phrase_terms.update(_category_terms(category))
+    return ProductHeads(tuple({stem(w) for w in name_heads(name)}),
+                        tuple({term for terms, _ in phrases for term in terms}), tuple(phrase_terms))
+
+
+@lru_cache(maxsize=65536)
+def _phrase_terms(phrase: str) -> tuple[tuple[str, ...], bool]:
+    """A keyword phrase's head terms, and whether it has several words (products share most)."""
+    return tuple(stem(w) for w in phrase_heads(phrase)), len(phrase.split()) > 1
+
+
+@lru_cache(maxsize=4096)
+def _category_terms(category: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in category_heads(category))
+
+
+@lru_cache(maxsize=4096)
+def _cached_words(text: str) -> tuple[str, ...]:
+    """words() of a text many products share: a brand's name."""
+    return tuple(words(text))
+
+
+@lru_cache(maxsize=256)
+def _cached_terms(text: str) -> frozenset[str]:
+    """The terms of a text many products share: a department's name and slug."""
+    return frozenset(stem(w) for w in words(text))
 
 
 @dataclass(slots=True)
@@ -105,6 +154,11 @@ class SearchResult:
     ignored: list[str]
     # No product has every query word: the hits are the ones with the most ("bin bags" → bags).
     partial: bool = False
+    # The query word naming the kind of product sought ("earbuds" in "white wireless earbuds"): every
+    # hit is of that kind. None when the query names no kind (a brand, a department, "wireless").
+    kind: str | None = None
+    # The shop has nothing of that kind: the word is in no product, and nothing else is returned.
+    kind_missing: bool = False
 
 
 def _product_terms(name: str, brand: str, category: str, keywords: str, department: str,
@@ -132,6 +186,13 @@ class CatalogIndex:
         self.by_department: dict[str, set[int]] = {}
         self.by_brand: dict[str, set[int]] = {}
         self.name_words: dict[str, set[int]] = {}  # folded word as written in names -> products
+        self.kinds: dict[str, set[int]] = {}  # term -> the products that are of that kind
+        self.brand_words: dict[str, set[int]] = {}  # folded word of a brand's name -> its products
+        self.department_terms: dict[str, set[str]] = {}  # term of a department's name -> its slugs
+        # How many products have a term as the head of their name, of a keyword, of a longer phrase.
+        self._name_heads: dict[str, int] = {}
+        self._keyword_heads: dict[str, int] = {}
+        self._phrase_heads: dict[str, int] = {}
         self.vocabulary: dict[str, str] = {}  # folded word as written in the catalogue -> its term
         self._sorted_words: list[str] = []
         self._vocabulary_dirty = False
@@ -199,6 +260,12 @@ class CatalogIndex:
                   rank=popularity * 10**9 - pid)
         doc.terms = _product_terms(name, brand, category, keywords, dept_name, dept_slug, colors,
                                    sizes, description)
+        doc.heads = _product_heads(name, category, keywords)
+        for term in doc.heads.kinds:
+            self.kinds.setdefault(term, set()).add(pid)
+        for counts, terms in self._head_counts(doc.heads):
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
         for term, weight in doc.terms.items():
             self.postings.setdefault(term, {})[pid] = weight
         for word in words(name):
@@ -207,9 +274,18 @@ class CatalogIndex:
             for word in words(text):
                 self.vocabulary.setdefault(word, stem(word))
         self.docs[pid] = doc
-        self.by_department.setdefault(compact(dept_slug), set()).add(pid)
+        dept_key = compact(dept_slug)
+        self.by_department.setdefault(dept_key, set()).add(pid)
         self.by_department.setdefault(compact(dept_name), set()).add(pid)
+        for term in _cached_terms(f"{dept_name} {dept_slug}"):
+            self.department_terms.setdefault(term, set()).add(dept_key)
         self.by_brand.setdefault(compact(brand), set()).add(pid)
+        for word in _cached_words(brand):
+            self.brand_words.setdefault(word, set()).add(pid)
+
+    def _head_counts(self, heads: ProductHeads) -> tuple[tuple[dict[str, int], tuple[str, ...]], ...]:
+        return ((self._name_heads, heads.name), (self._keyword_heads, heads.keywords),
+                (self._phrase_heads, heads.phrases))
 
     def _remove(self, pid: int) -> None:
         doc = self.docs.pop(pid, None)
@@ -223,7 +299,17 @@ class CatalogIndex:
                     del self.postings[term]
         for word in words(doc.name):
             self.name_words.get(word, set()).discard(pid)
-        for group in (self.by_department, self.by_brand):
+        if doc.heads is not None:
+            for term in doc.heads.kinds:
+                members = self.kinds.get(term)
+                if members is not None:
+                    members.discard(pid)
+                    if not members:
+                        del self.kinds[term]
+            for counts, terms in self._head_counts(doc.heads):
+                for term in terms:
+                    counts[term] -= 1
+        for group in (self.by_department, self.by_brand, self.brand_words):
             for members in group.values():
                 members.discard(pid)
 
@@ -269,6 +355,49 @@ class CatalogIndex:
                     correction = correction or candidate
         return {t: w for t, w in readings.items() if t in self.postings}, correction
 
+    def _is_kind(self, term: str) -> bool:
+        """Whether products are named after this term: it ends a keyword phrase or a category, or
+        product names that other names or the keywords confirm ("Earbuds", but not "Max": AirPods
+        Max is a model, and "wireless", which only ever describes, is no kind either)."""
+        if self._phrase_heads.get(term, 0) > 0:
+            return True
+        names = self._name_heads.get(term, 0)
+        return names > 0 and (names >= 2 or self._keyword_heads.get(term, 0) > 0)
+
+    def _kind_members(self, readings: dict[str, float]) -> set[int] | None:
+        """The products of the kind a query word names, or None when it names no kind. The word's
+        own readings first, its synonyms only when the shop never uses the word itself: "earbuds"
+        are earbuds, not the headphones its synonym also finds; "headset" finds headphones."""
+        if not any(self._is_kind(term) for term in readings):
+            return None
+        own = [term for term, factor in readings.items() if factor != SYNONYM]
+        for terms in (own, [term for term in readings if term not in own]):
+            groups = [self.kinds[term] for term in terms if term in self.kinds]
+            # A department asked for by name keeps finding all of it ("sports", "toys").
+            groups += [self.by_department[slug] for term in terms for slug in self.department_terms.get(term, ())]
+            if groups:
+                return groups[0] if len(groups) == 1 else set().union(*groups)
+        return None
+
+    def _query_kind(self, tokens: list[str], readings: dict[str, dict[str, float]],
+                    ignored: list[str]) -> tuple[str | None, set[int] | None]:
+        """The word naming what the query seeks and the products of that kind: its last word, before
+        any qualifier ("case for iphone"), or the last before it that names a kind ("trainers nike").
+        When the shop doesn't know that last word ("running socks" in a shop without socks), it is
+        the kind, and nothing has it: "running" alone would find shoes. (None, None) when the query
+        names no kind: a brand, a department, a colour, "wireless"."""
+        sought = [w for w in query_head_words(tokens) if (w in readings or w in ignored) and not w.isdigit()]
+        if sought and sought[-1] not in readings:
+            return sought[-1], set()
+        for word in reversed(sought):
+            if word in readings:
+                members = self._kind_members(readings[word])
+                if members is not None:
+                    # "apple" is the fruit and the brand; "apples" only the fruit.
+                    brand = self.brand_words.get(word)
+                    return word, members | brand if brand else members
+        return None, None
+
     def _idf(self, term: str) -> float:
         return math.log(1.0 + len(self.docs) / len(self.postings[term]))
 
@@ -291,29 +420,39 @@ class CatalogIndex:
         corrections: dict[str, str] = {}
         ignored: list[str] = []
         per_word: list[dict[int, float]] = []
-        for word in query_words(query.q):
+        read: dict[str, dict[str, float]] = {}
+        tokens = words(query.q)
+        for word in searchable(tokens):
             readings, correction = self._readings(word)
             if not readings:
                 ignored.append(word)
                 continue
             if correction and correction != word:
                 corrections[word] = correction
+            read[word] = readings
             per_word.append(self._word_scores(word, readings))
+        kind, of_kind = self._query_kind(tokens, read, ignored)
         ignored.extend(unreadable(query.q))
 
         scores: dict[int, float] | None
         partial = False
-        if per_word:
+        if of_kind is not None and not of_kind:
+            scores = {}  # a kind the shop doesn't sell: its other words would only find other kinds
+        elif per_word:
+            # Only products of the kind named (_filtered keeps to them); the other words choose and
+            # rank among those.
             scores = _all_words(per_word)
+            if of_kind is not None and of_kind.isdisjoint(scores):
+                scores = {}
             if not scores:
-                scores = _most_words(per_word)
+                scores = _most_words(per_word, of_kind)
                 partial = len(per_word) > 1
         elif query.q.strip() and ignored:
             scores = {}  # the shopper asked for something and none of it is in the catalogue
         else:
             scores = None  # browsing: filters only
 
-        matches = self._filtered(scores, query)
+        matches = self._filtered(scores, query, of_kind)
         wanted = query.offset + query.limit
         docs = self.docs
         if scores is None:
@@ -325,9 +464,11 @@ class CatalogIndex:
         size, color = compact(query.size or ""), compact(query.color or "")
         hits = [Hit(docs[pid], bool(docs[pid].stock_for(size, color)) if size or color else docs[pid].in_stock)
                 for pid in top[query.offset:]]
-        return SearchResult(hits, len(matches), corrections, ignored, partial and bool(matches))
+        return SearchResult(hits, len(matches), corrections, ignored, partial and bool(matches), kind,
+                            of_kind is not None and not of_kind)
 
-    def _filtered(self, scores: dict[int, float] | None, query: SearchQuery) -> list[int]:
+    def _filtered(self, scores: dict[int, float] | None, query: SearchQuery,
+                  of_kind: set[int] | None = None) -> list[int]:
         """The products that pass every filter (this loop is the hot path at 100,000 products)."""
         pools: list[Collection[int]] = []
         if query.department:
@@ -335,7 +476,7 @@ class CatalogIndex:
         if query.brand:
             pools.append(self.by_brand.get(compact(query.brand), set()))
         if scores is not None:
-            pools.append(scores.keys())
+            pools.append(scores.keys() if of_kind is None else scores.keys() & of_kind)
         pool: Collection[int] = min(pools, key=len) if pools else self.docs.keys()
         checks = [p for p in pools if p is not pool]  # the other pools become membership tests
         size, color = compact(query.size or ""), compact(query.color or "")
@@ -368,16 +509,21 @@ def _all_words(per_word: list[dict[int, float]]) -> dict[int, float]:
             for pid in smallest if all(pid in scores for scores in per_word)}
 
 
-def _most_words(per_word: list[dict[int, float]]) -> dict[int, float]:
-    """When no product has every word: rank by how many words match, then by score."""
+def _most_words(per_word: list[dict[int, float]], within: set[int] | None = None) -> dict[int, float]:
+    """When no product (of the kind, `within`) has every word: rank by how many words match, then
+    by score."""
     if len(per_word) == 1:
         return per_word[0]
     combined: dict[int, list[float]] = {}
     for scores in per_word:
         for pid, score in scores.items():
+            if within is not None and pid not in within:
+                continue
             entry = combined.setdefault(pid, [0.0, 0.0])
             entry[0] += 1
             entry[1] += score
+    if not combined:
+        return {}
     top = max(count for count, _ in combined.values())
     # Only the best-covered products: "red blackberry phone" should not list every red thing.
     return {pid: count * 100.0 + score for pid, (count, score) in combined.items() if count == top}

@@ -17,11 +17,16 @@ STOPWORDS = frozenset({
     "give", "got", "have", "i", "im", "i'm", "in", "is", "it", "looking", "me", "my", "need", "of", "on",
     "or", "please", "show", "some", "that", "the", "there", "to", "want", "with", "you", "your", "size",
     "sized", "cheap", "cheaper", "buy", "something", "anything",
+    # Chat fillers: the last word of a query names what is sought, so "earbuds pls" must end on earbuds.
+    "pls", "plz", "thanks", "thank", "thx", "cheers", "mate", "lol", "u", "ur", "yo", "hi", "hey", "hello",
+    "sell", "sells", "selling",
 })
 
 
 def fold(text: str) -> str:
     """Lower-case without accents: 'L'Oréal Crème' -> "l'oreal creme"."""
+    if text.isascii():  # most queries and filters: nothing to decompose (and 10x faster)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
@@ -49,8 +54,13 @@ def stem(word: str) -> str:
 
 def query_words(text: str) -> list[str]:
     """The words of a query worth searching for, in order, without repeats."""
+    return searchable(words(text))
+
+
+def searchable(tokens: list[str]) -> list[str]:
+    """The words of a query's words() worth searching for, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in words(text):
+    for word in tokens:
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)

@@ -82,3 +82,11 @@ def set_payment_due_at(engine: Engine, order_id: str, when: datetime) -> None:
         session.execute(update(models.Order).where(models.Order.order_id == order_id)
                         .values(payment_due_at=when))
         session.commit()
+
+
+def set_product_active(engine: Engine, sku: str, active: bool) -> None:
+    """Withdraw a product from sale (or bring it back); the search index sees it at its next poll."""
+    with _writer(engine) as session:
+        session.execute(update(models.Product).where(models.Product.sku == sku)
+                        .values(active=active, updated_at=utcnow()))
+        session.commit()

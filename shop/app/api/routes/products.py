@@ -50,7 +50,8 @@ async def search_products(
     return schemas.Products(
         total=result.total,
         search=schemas.SearchInfo(
-            corrections=result.corrections, ignored=result.ignored, partial=result.partial
+            corrections=result.corrections, ignored=result.ignored, partial=result.partial,
+            kind=result.kind, kind_missing=result.kind_missing,
         ),
         items=[schemas.ProductSummary(
             sku=h.doc.sku, name=h.doc.name, department=h.doc.department, brand=h.doc.brand,
