@@ -61,11 +61,14 @@ class GraphClient:
         if self._session is not None:
             await self._session.close()
 
-    async def post(self, path: str, body: dict[str, Any], shopper: str) -> dict[str, Any]:
+    async def post(self, path: str, body: dict[str, Any], shopper: str, *,
+                   attempts: int | None = None) -> dict[str, Any]:
         """Meta's answer to POST `path`; GraphError when it refused or did not answer in time.
-        `shopper` is only for the logs (redacted)."""
+        `shopper` is only for the logs (redacted); `attempts` overrides the client's (a courtesy call
+        is not worth a retry)."""
         url = f"{self.base}/{path.lstrip('/')}"
-        for attempt in range(1, self.attempts + 1):
+        tries = max(1, attempts) if attempts is not None else self.attempts
+        for attempt in range(1, tries + 1):
             try:
                 async with self._open().post(url, json=body) as answer:
                     status = answer.status
@@ -89,7 +92,7 @@ class GraphClient:
             error: dict[str, Any] = found if isinstance(found, dict) else {}
             code = error.get("code") if isinstance(error.get("code"), int) else None
             retryable = status == 0 or status == 429 or status >= 500
-            if not retryable or attempt == self.attempts:
+            if not retryable or attempt == tries:
                 # Meta's message and type say what was wrong; its trace id finds the call in Meta's tools.
                 logger.error("graph: POST %s for %s refused: %s code %s (%s) fbtrace_id %s", path, redact(shopper),
                              status or "no answer", code, error.get("type"), error.get("fbtrace_id"))

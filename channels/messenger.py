@@ -71,7 +71,12 @@ def messenger_events(body: Any) -> list[Inbound]:
         entry = expect(entry, dict, "an entry")
         # `standby` entries are events while another app (a person's inbox) has the thread: not ours.
         for item in expect(entry.get("messaging", []), list, "messaging"):
-            inbound = _event(expect(item, dict, "an event"))
+            # One event in a shape we cannot read never holds up the rest of the batch.
+            try:
+                inbound = _event(expect(item, dict, "an event"))
+            except BadPayload as problem:
+                logger.warning("messenger: an event was skipped: %s", problem)
+                continue
             if inbound is not None:
                 events.append(inbound)
     return events
@@ -275,7 +280,7 @@ class MessengerOutput(MetaOutput):
             return "refused"
         return f"tag {tag}" if tag else "message"
 
-    async def before_turn(self, recipient_id: str) -> None:
+    async def before_turn(self, recipient_id: str, message_id: str) -> None:
         if not inside(await self.seen.last_wrote(recipient_id), time.time()):
             return  # a message Meta delivered a day late: no typing for an answer that may not go out
         shopper = self.shopper(recipient_id)

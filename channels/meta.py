@@ -9,10 +9,13 @@ Here, for both channels:
     POST /webhooks/<channel>/webhook   X-Hub-Signature-256 checked on the raw body, then 200 at once
 
 - The signature is HMAC-SHA256 of the raw body under the app secret, compared in constant time;
-  missing or wrong → 403 and nothing is read. A body that is not JSON, or whose known parts have the
-  wrong types, → 400 and nothing is processed; over MAX_BODY bytes → 413. Never a 500.
+  missing or wrong → 403 and nothing is read. A body that is not JSON, or is no delivery at all (its
+  envelope: object, entry, messaging or changes, value and its lists, of the wrong types) → 400 and
+  nothing is processed; over MAX_BODY bytes → 413. Never a 500.
 - Every event of a batch becomes an `Inbound` (the channel's parser); echoes, delivery and read
-  receipts and statuses never do, and shapes the parser does not know are skipped.
+  receipts and statuses never do, and shapes the parser does not know are skipped. One event or
+  message that cannot be read (no sender id, a text that is no text) is skipped and logged without
+  the shopper, and the rest of the batch is handled: Meta would otherwise send it all again.
 - The answer goes back before the bot sees anything: each event is queued for its shopper, and each
   shopper's events are worked off one after the other, in the order they came (`SenderQueues`).
   When more than MAX_PENDING events wait, a delivery gets 503 and Meta sends it again later.
@@ -297,9 +300,10 @@ class MetaOutput(OutputChannel):
     async def send_elements(self, recipient_id: str, elements: Any, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"elements": elements})
 
-    async def before_turn(self, recipient_id: str) -> None:
+    async def before_turn(self, recipient_id: str, message_id: str) -> None:
         """What the platform shows the shopper of conversation `recipient_id` while the bot thinks
-        (Messenger: seen, typing); nothing by default."""
+        about message `message_id` (Messenger: seen, typing; WhatsApp: read, typing); nothing by
+        default. Only a courtesy: it never fails the turn."""
 
 
 class MetaInput(InputChannel):
@@ -339,7 +343,7 @@ class MetaInput(InputChannel):
         if event.text is None:
             await output.send_response(conversation, {"text": event.reply})
             return
-        await output.before_turn(conversation)
+        await output.before_turn(conversation, event.message_id)
         await on_new_message(UserMessage(event.text, output, conversation, input_channel=self.name(),
                                          message_id=event.message_id, metadata=event.metadata or None))
 

@@ -11,11 +11,19 @@ Inbound (`whatsapp_events`), per `entry[].changes[]` of field "messages" for our
                                                   actions/catalog_order.py);
                                                   prices are never passed on: the shop's own count.
                                                   From a catalogue other than WHATSAPP_CATALOG_ID →
-                                                  OTHER_CATALOGUE_REPLY, and the bot never sees it
+                                                  OTHER_CATALOGUE_REPLY, and the bot never sees it;
+                                                  A cart whose lines cannot be read → UNREADABLE_CART_REPLY
+    location without coordinates                → "/store_locator" (the bot asks which city)
     image, document, audio, video, sticker      → ATTACHMENT_REPLY; the bot never sees them
+    contacts (a shared contact card)            → CONTACT_REPLY; unsupported → UNSUPPORTED_REPLY
     contacts[].profile.name                     → {"profile_name"} metadata
     referral (a click-to-WhatsApp ad)           → {"referral"} metadata
-    statuses (sent, delivered, read, failed), reactions, system and unsupported messages → nothing
+    statuses (sent, delivered, read, failed), reactions, system messages (a number change) → nothing
+    errors (on the delivery, a failed status, a message) → logged at warning: code and title only
+    a message that cannot be read (no wa_id, no message id, a text that is no text) → skipped and
+                                                  logged; the rest of the delivery is handled
+
+Before each turn the shopper's message is marked read with the typing indicator (`before_turn`).
 
 Outbound (`render_whatsapp`), a neutral message becomes Cloud API messages within WhatsApp's limits:
 text in pieces of ≤ 4,096 characters; ≤ 3 payload buttons with titles ≤ 20 as reply buttons, more
@@ -33,6 +41,7 @@ agent-reply template, when configured; anything else is refused (channels/window
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -41,6 +50,7 @@ from typing import Any
 
 from channels.graph import GraphClient, GraphError, redact
 from channels.meta import (
+    ATTACHMENT_REPLY,
     BadPayload,
     Inbound,
     MetaInput,
@@ -61,7 +71,7 @@ from channels.whatsapp_catalogue import (
     catalogue_messages,
     order_lines,
 )
-from channels.window import PERSON, OutsideWindow, Templates, purpose_of, whatsapp_template
+from channels.window import PERSON, OutsideWindow, Templates, inside, purpose_of, whatsapp_template
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +94,21 @@ LIST_BUTTON = "Choose"
 PRODUCTS_BUTTON = "See products"
 CHOOSE_PROMPT = "Choose one:"
 MORE_OPTIONS = "More options:"
+MAX_ERROR_TITLE = 200
+RECEIPT_SECONDS = 2.0  # the read receipt's and typing indicator's time, at most
 _ATTACHMENTS = {"image", "document", "audio", "video", "sticker"}
+_STATUSES = {"sent", "delivered", "read", "failed", "deleted", "warning"}
+# What a shopper who shares a contact card, or sends what WhatsApp cannot pass on, is told.
+CONTACT_REPLY = ("Thanks! I can't open contact cards here. Tell me in a few words what you are looking for, "
+                 "and I'll help.")
+UNSUPPORTED_REPLY = ("Sorry, that kind of message doesn't reach me here. Could you tell me in a few words what you "
+                     "are looking for?")
+UNREADABLE_CART_REPLY = ("Sorry, I couldn't read that cart. Could you send it again, or tell me which products "
+                         "you'd like?")
+_REPLIES = {**dict.fromkeys(_ATTACHMENTS, ATTACHMENT_REPLY), "contacts": CONTACT_REPLY,
+            "unsupported": UNSUPPORTED_REPLY}
+_READ = {"text", "interactive", "button", "location", "order", *_REPLIES}
+_KNOWN = {*_READ, "system", "reaction", "ephemeral", "request_welcome"}  # types logs may name
 _REFERRAL_KEYS = ("source_url", "source_id", "source_type", "headline", "ctwa_clid")
 
 
@@ -108,12 +132,36 @@ def whatsapp_events(body: Any, phone_number_id: str, catalog_id: str | None = No
             if number is not None and str(number) != phone_number_id:
                 continue  # another number of the same business account
             names = _profile_names(value.get("contacts"))
+            _log_errors(value.get("errors"), "the delivery")
             for message in expect(value.get("messages", []), list, "messages"):
-                inbound = _message(expect(message, dict, "a message"), names, catalog_id)
+                # One message Meta sent in a shape we cannot read never holds up the rest of the batch.
+                try:
+                    inbound = _message(expect(message, dict, "a message"), names, catalog_id)
+                except BadPayload as problem:
+                    logger.warning("whatsapp: a message was skipped: %s", problem)
+                    continue
                 if inbound is not None:
                     events.append(inbound)
-            expect(value.get("statuses", []), list, "statuses")  # receipts: never the bot's
+            for status in expect(value.get("statuses", []), list, "statuses"):  # receipts: never the bot's
+                if isinstance(status, dict):
+                    _log_errors(status.get("errors"), f"a {_word(status.get('status'))} status")
     return events
+
+
+def _log_errors(errors: Any, where: str) -> None:
+    """Meta's errors (on the delivery, a failed status, a message) at warning, with their code and
+    title only: `error_data.details` and the status's recipient may name the shopper."""
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict):
+            code = error.get("code") if isinstance(error.get("code"), int) else None
+            title = error.get("title") or error.get("message")
+            logger.warning("whatsapp: Meta reports an error on %s: code %s, %s", where, code,
+                           shorten(clean_text(title), MAX_ERROR_TITLE) if isinstance(title, str) else "no title")
+
+
+def _word(value: Any) -> str:
+    """A status name as logs may show it (one of Meta's words, never anything else)."""
+    return value if value in _STATUSES else "unknown"
 
 
 def _profile_names(contacts: Any) -> dict[str, str]:
@@ -127,12 +175,24 @@ def _profile_names(contacts: Any) -> dict[str, str]:
 
 
 def _message(message: dict[str, Any], names: dict[str, str], catalog_id: str | None) -> Inbound | None:
+    """The message as an Inbound, None when it is not for the bot; BadPayload when it cannot be read
+    (the caller skips it)."""
     kind = message.get("type")
-    if kind not in {"text", "interactive", "button", "location", "order", *_ATTACHMENTS}:
-        return None  # reaction, system, unsupported, ephemeral …
+    _log_errors(message.get("errors"), f"a message of type {kind if kind in _KNOWN else 'unknown'}")
+    if kind not in _READ:
+        return None  # reaction, system (a number change), ephemeral …: nothing to answer
     sender = shopper_id(message.get("from"))
     wamid = expect(message.get("id"), str, "message.id")
-    inbound = _inbound(message, kind, sender, wamid, names, catalog_id)
+    if kind in _REPLIES:  # something real the bot cannot read: answered here, politely
+        inbound: Inbound | None = Inbound(sender, wamid, None, reply=_REPLIES[kind])
+    elif kind == "order":
+        try:
+            inbound = _inbound(message, kind, sender, wamid, names, catalog_id)
+        except BadPayload:  # a cart the shopper did send: told, never silently lost
+            logger.info("whatsapp: a cart whose lines could not be read was answered")
+            inbound = Inbound(sender, wamid, None, reply=UNREADABLE_CART_REPLY)
+    else:
+        inbound = _inbound(message, kind, sender, wamid, names, catalog_id)
     return replace(inbound, sent_at=timestamp(message.get("timestamp"))) if inbound is not None else None
 
 
@@ -161,7 +221,7 @@ def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names:
     if kind == "location":
         latitude, longitude = part.get("latitude"), part.get("longitude")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
-            raise BadPayload("location without coordinates")
+            return Inbound(sender, wamid, "/store_locator", metadata)  # a place without coordinates: which city?
         location: dict[str, Any] = {"latitude": float(latitude), "longitude": float(longitude)}
         location |= {key: clean_text(part[key])[:MAX_METADATA_VALUE] for key in ("name", "address")
                      if isinstance(part.get(key), str)}
@@ -171,7 +231,7 @@ def _inbound(message: dict[str, Any], kind: str, sender: str, wamid: str, names:
         if catalog_id is not None and order["catalog_id"] != catalog_id:
             return Inbound(sender, wamid, None, metadata, reply=OTHER_CATALOGUE_REPLY)
         return Inbound(sender, wamid, ORDER_PAYLOAD, {**metadata, CATALOG_ORDER: order})
-    return Inbound(sender, wamid, None, metadata)
+    return None
 
 
 def _text(value: str) -> str:
@@ -350,6 +410,24 @@ class WhatsAppOutput(MetaOutput):
     async def deliver(self, shopper: str, body: dict[str, Any]) -> None:
         await self.client.post(f"{self.phone_number_id}/messages", {
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": shopper, **body}, shopper)
+
+    async def before_turn(self, recipient_id: str, message_id: str) -> None:
+        """The shopper's message marked read (blue ticks) with the typing indicator, which WhatsApp
+        dismisses at our answer or after 25 seconds. Once, within RECEIPT_SECONDS: the turn waits
+        for it (an indicator after the answer would say we are still typing), never long."""
+        if not inside(await self.seen.last_wrote(recipient_id), time.time()):
+            return  # a message Meta delivered a day late: no typing for an answer that may not go out
+        shopper = self.shopper(recipient_id)
+        receipt = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id,
+                   "typing_indicator": {"type": "text"}}
+        try:
+            await asyncio.wait_for(self.client.post(f"{self.phone_number_id}/messages", receipt, shopper, attempts=1),
+                                   RECEIPT_SECONDS)
+        except GraphError:
+            return  # logged by the client (redacted); the answer still goes out
+        except asyncio.TimeoutError:
+            logger.info("whatsapp: the read receipt for %s took over %.0f s; the turn goes on", redact(recipient_id),
+                        RECEIPT_SECONDS)
 
 
 class WhatsAppInput(MetaInput):

@@ -148,6 +148,47 @@ def w_image(wa_id: str, wamid: str) -> dict[str, Any]:
                                                   "sha256": "c2hhMjU2", "id": "1479537139650973"})
 
 
+_MEDIA = {
+    "document": {"caption": "my list", "filename": "list.pdf", "mime_type": "application/pdf"},
+    "audio": {"mime_type": "audio/ogg; codecs=opus", "voice": True},
+    "video": {"caption": "like this", "mime_type": "video/mp4"},
+    "sticker": {"mime_type": "image/webp", "animated": False},
+}
+
+
+def w_media(wa_id: str, wamid: str, kind: str) -> dict[str, Any]:
+    """A document, voice message, video or sticker (the media's id and hash, never its bytes)."""
+    return _message(wa_id, wamid, kind, **{kind: {**_MEDIA[kind], "sha256": "c2hhMjU2", "id": "1479537139650974"}})
+
+
+def w_contacts(wa_id: str, wamid: str) -> dict[str, Any]:
+    """A shared contact card (someone else's name and number)."""
+    return _message(wa_id, wamid, "contacts", contacts=[{
+        "name": {"formatted_name": "Marco Bianchi", "first_name": "Marco", "last_name": "Bianchi"},
+        "phones": [{"phone": "+39 347 555 0101", "wa_id": "393475550101", "type": "MOBILE"}]}])
+
+
+def w_unsupported(wa_id: str, wamid: str) -> dict[str, Any]:
+    """What WhatsApp cannot pass on (a poll, a view-once photo …), with Meta's error."""
+    return _message(wa_id, wamid, "unsupported", errors=[{
+        "code": 131051, "title": "Message type unknown", "message": "Message type unknown",
+        "error_data": {"details": f"Message type is currently not supported (from {wa_id})."}}])
+
+
+def w_system(wa_id: str, wamid: str) -> dict[str, Any]:
+    """The shopper changed their number: a system message, nobody wrote it."""
+    return _message(wa_id, wamid, "system", system={
+        "body": f"User A changed from {wa_id} to 393470000999", "wa_id": "393470000999",
+        "type": "user_changed_number"})
+
+
+def w_failed_status(wa_id: str, wamid: str) -> dict[str, Any]:
+    """A message of ours WhatsApp could not deliver, with Meta's error."""
+    return {**w_status(wa_id, wamid, "failed"), "errors": [{
+        "code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
+        "error_data": {"details": f"Message could not be delivered to {wa_id}."}}]}
+
+
 CATALOG_ID = "1337000000000001"
 
 

@@ -118,7 +118,12 @@ def sent_messages(server: str, channel: str) -> list[dict[str, Any]]:
     bodies = [call["body"] for call in graph(server)]
     if channel == "messenger":
         return [body for body in bodies if "message" in body]
-    return bodies
+    return [body for body in bodies if "to" in body]  # not the read receipts
+
+
+def is_courtesy(body: dict[str, Any]) -> bool:
+    """Messenger's seen and typing, WhatsApp's read receipt with typing: not a message."""
+    return "sender_action" in body or body.get("status") == "read"
 
 
 def recipient(body: dict[str, Any]) -> str:
@@ -467,13 +472,13 @@ def test_a_pay_link_is_a_link_button(server: str, channel: str) -> None:
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_the_graph_api_is_retried_on_429_and_given_up_on_after_5xx(server: str, channel: str) -> None:
     assert deliver(server, channel, text_event(channel, RATE_LIMITED, mid(), "hi")).status_code == 200
-    delivered = eventually(lambda: [c for c in graph(server) if c["attempt"] == 3 and "sender_action" not in c["body"]])
+    delivered = eventually(lambda: [c for c in graph(server) if c["attempt"] == 3 and not is_courtesy(c["body"])])
     assert delivered and text_of(delivered[0]["body"]) == "echo: hi"
     requests.post(f"{server}/test/reset", timeout=10)
     assert deliver(server, channel, text_event(channel, FAILING, mid(), "hi")).status_code == 200
-    assert eventually(lambda: [c for c in graph(server) if "sender_action" not in c["body"]][2:])
+    assert eventually(lambda: [c for c in graph(server) if not is_courtesy(c["body"])][2:])
     time.sleep(0.5)
-    answers = [c for c in graph(server) if "sender_action" not in c["body"]]
+    answers = [c for c in graph(server) if not is_courtesy(c["body"])]
     assert [c["attempt"] for c in answers] == [1, 2, 3]  # three attempts, then the turn goes on
     # The server goes on: the next shopper is answered.
     assert deliver(server, channel, text_event(channel, shopper(), mid(), "hi")).status_code == 200
@@ -482,24 +487,21 @@ def test_the_graph_api_is_retried_on_429_and_given_up_on_after_5xx(server: str, 
 
 # --- bodies that are not Meta's -------------------------------------------------------------------
 
+# A body that is not a delivery at all: its envelope (object, entry, changes, messaging, value and
+# its lists) is not Meta's. One malformed event or message inside a good envelope is skipped
+# instead (tests/channels/test_meta_batches.py).
+
 
 WRONG_TYPES: list[tuple[str, Any]] = [
     ("messenger", []), ("messenger", "page"), ("messenger", {"object": "page"}),
     ("messenger", {"object": "page", "entry": "x"}), ("messenger", {"object": "page", "entry": [7]}),
     ("messenger", {"object": "instagram", "entry": []}),
     ("messenger", {"object": "page", "entry": [{"messaging": {}}]}),
-    ("messenger", meta.messenger({"sender": {"id": 5}, "message": {"mid": "m", "text": "hi"}})),
-    ("messenger", meta.messenger({"sender": {"id": "1"}, "message": {"mid": "m", "text": 5}})),
-    ("messenger", meta.messenger({"sender": {"id": "1"}, "message": "hi"})),
-    ("messenger", meta.messenger({"sender": {"id": "1"}, "postback": {"payload": None}})),
-    ("messenger", meta.messenger({"sender": {"id": "../x"}, "message": {"mid": "m", "text": "hi"}})),
     ("whatsapp", {"object": "whatsapp_business_account", "entry": {}}),
     ("whatsapp", {"object": "whatsapp_business_account", "entry": [{"changes": "x"}]}),
     ("whatsapp", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages"}]}]}),
-    ("whatsapp", meta.whatsapp([{"from": "1", "id": "w", "type": "text", "text": "hi"}])),
-    ("whatsapp", meta.whatsapp([{"from": 1, "id": "w", "type": "text", "text": {"body": "hi"}}])),
-    ("whatsapp", meta.whatsapp([{"from": "1", "id": None, "type": "text", "text": {"body": "hi"}}])),
-    ("whatsapp", meta.whatsapp([{"from": "1", "id": "w", "type": "location", "location": {"latitude": "45"}}])),
+    ("whatsapp", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+        "messages": {"from": "1"}}}]}]}),
     ("whatsapp", meta.whatsapp(statuses={"id": "x"})),  # type: ignore[arg-type]
 ]
 
