@@ -5,7 +5,9 @@ Inbound (`messenger_events`), per `entry[].messaging[]` event:
     message.text                    → the text
     message.quick_reply.payload     → the payload (our buttons send Rasa's `/intent{...}`)
     postback.payload                → the payload; postback.referral (Get Started via m.me ?ref=) → metadata
-    referral (m.me link, ad, QR)    → "/greet" with {"referral": {"ref", "source", "type", "ad_id"}} metadata
+    referral (m.me link, ad, QR)    → "/greet" with {"referral": {"ref", "source", "type", "ad_id"}} metadata;
+                                      an ad's ads_context_data.ad_title as "headline" (names the campaign)
+    message.referral                → the message as above, with the same {"referral"} metadata
     a shared location               → "/store_locator" with {"location": {"latitude", "longitude"}}: a
                                       `location` attachment's coordinates, or a pinned location's map
                                       link in a `fallback` attachment (how the apps send it today); a
@@ -96,18 +98,21 @@ def _inbound(item: dict[str, Any]) -> Inbound | None:
         if message.get("is_echo"):
             return None  # what the page itself sent
         mid = expect(message.get("mid"), str, "message.mid")
+        # A message sent from an ad's or a shop's prefilled text carries its referral: the text is
+        # what the shopper wrote, the referral goes with it as a standalone one does.
+        referral = _referral(message.get("referral"))
         if message.get("quick_reply") is not None:
             reply = expect(message["quick_reply"], dict, "quick_reply")
-            return Inbound(sender, mid, _text(expect(reply.get("payload"), str, "quick_reply.payload")))
+            return Inbound(sender, mid, _text(expect(reply.get("payload"), str, "quick_reply.payload")), referral)
         if message.get("text") is not None:
-            return Inbound(sender, mid, _text(expect(message["text"], str, "message.text")))
+            return Inbound(sender, mid, _text(expect(message["text"], str, "message.text")), referral)
         attachments = expect(message.get("attachments", []), list, "attachments")
         for attachment in attachments:
             location = _location(expect(attachment, dict, "an attachment"))
             if location is not None:
-                return Inbound(sender, mid, "/store_locator", {"location": location})
+                return Inbound(sender, mid, "/store_locator", {**referral, "location": location})
         if any(attachment.get("type") == "location" for attachment in attachments):
-            return Inbound(sender, mid, "/store_locator")  # a place without coordinates: the bot asks the city
+            return Inbound(sender, mid, "/store_locator", referral)  # a place without coordinates: which city?
         return Inbound(sender, mid, None) if attachments else None
     if "postback" in item:
         postback = expect(item["postback"], dict, "postback")
@@ -128,11 +133,17 @@ def _event_id(item: dict[str, Any]) -> str:
 
 
 def _referral(value: Any) -> dict[str, Any]:
-    """{"referral": {...}} with the referral's text fields (ref, source, type, ad_id …), or nothing."""
+    """{"referral": {...}} with the referral's text fields (ref, source, type, ad_id …), or nothing.
+    An ad's title (`ads_context_data.ad_title`) comes as `headline`, as a click-to-WhatsApp ad's
+    does: the greeting opens the campaign it names when the ad sets no `ref` (actions/greeting.py)."""
     if not isinstance(value, dict):
         return {}
     kept = {key: clean_text(item)[:MAX_REFERRAL_VALUE] for key, item in value.items()
             if key in ("ref", "source", "type", "ad_id", "referer_uri") and isinstance(item, str)}
+    ad = value.get("ads_context_data")
+    title = ad.get("ad_title") if isinstance(ad, dict) else None
+    if isinstance(title, str) and title.strip():
+        kept["headline"] = " ".join(clean_text(title).split())[:MAX_REFERRAL_VALUE]
     return {"referral": kept} if kept else {}
 
 

@@ -89,6 +89,17 @@ async def test_a_click_to_whatsapp_ad_greets_by_name_and_opens_its_campaign(
     assert f"code {spring.code}" in offer["text"]
 
 
+async def test_a_messenger_ad_without_a_ref_opens_the_campaign_its_title_names(
+        shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
+    [spring] = [p for p in shop.list_promotions() if "spring" in f"{p.code} {p.title}".lower()]
+    for event in (meta.m_ad_referral("1234"), meta.m_text_with_referral("1234", "m_ad", "hello")):
+        metadata = _messenger_metadata(event)
+        assert "ref" not in metadata["referral"] and metadata["referral"]["headline"] == "Spring sale"
+        greeting, offer = await _greet(sender, metadata, domain)
+        assert greeting["response"] == GREETING
+        assert f"code {spring.code}" in offer["text"]
+
+
 async def test_a_referral_that_names_no_campaign_only_greets(
         shop: ShopClient, sender: str, domain: dict[str, Any]) -> None:
     for ref in ("store-milano-qr", "sale", "summer-sale-1999"):

@@ -66,6 +66,22 @@ def m_referral(psid: str, ref: str) -> dict[str, Any]:
     return _event(psid, referral={"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"})
 
 
+AD_REFERRAL = {"source": "ADS", "type": "OPEN_THREAD", "ad_id": "23851234567890123",
+               "ads_context_data": {"ad_title": "Spring sale", "photo_url": "https://scontent.xx.fbcdn.net/ad.jpg",
+                                    "post_id": "104918273645012_1234"}}
+
+
+def m_ad_referral(psid: str) -> dict[str, Any]:
+    """A shopper who tapped an ad's "Send Message" in an existing conversation (the ad sets no ref)."""
+    return _event(psid, referral=AD_REFERRAL)
+
+
+def m_text_with_referral(psid: str, mid: str, text: str, ref: str | None = None) -> dict[str, Any]:
+    """A message sent from an ad's (or an m.me link's) prefilled text: the referral rides on the message."""
+    referral = {"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"} if ref else AD_REFERRAL
+    return _event(psid, message={"mid": mid, "text": text, "referral": referral})
+
+
 def m_image(psid: str, mid: str) -> dict[str, Any]:
     return _event(psid, message={"mid": mid, "attachments": [
         {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg"}}]})

@@ -209,3 +209,27 @@ def test_metas_errors_are_logged_with_code_and_title_never_the_number(caplog: py
         "whatsapp: Meta reports an error on a failed status: code 131026, Message undeliverable",
     ]
     assert who not in caplog.text and "1234567" not in caplog.text
+
+
+# --- Messenger referrals on a message, and ads ----------------------------------------------------
+
+
+def test_a_messenger_message_keeps_its_text_and_passes_its_referral_on(server: str) -> None:
+    who = shopper()
+    body = meta.messenger(meta.m_text_with_referral(who, mid(), "Do you have boots?", ref="spring10"),
+                          meta.m_text_with_referral(who, mid(), "Hi! I saw your ad"))
+    assert deliver(server, "messenger", body).status_code == 200
+    heard = eventually(lambda: len(said(server)) >= 2 and said(server))
+    assert [s["text"] for s in heard] == ["Do you have boots?", "Hi! I saw your ad"]
+    assert heard[0]["metadata"] == {"referral": {"ref": "spring10", "source": "SHORTLINK", "type": "OPEN_THREAD"}}
+    # An ad without a ref: its title names the campaign, as a WhatsApp ad's headline does.
+    assert heard[1]["metadata"] == {"referral": {"source": "ADS", "type": "OPEN_THREAD",
+                                                 "ad_id": "23851234567890123", "headline": "Spring sale"}}
+
+
+def test_a_messenger_ad_referral_greets_with_the_ads_title(server: str) -> None:
+    who = shopper()
+    assert deliver(server, "messenger", meta.messenger(meta.m_ad_referral(who))).status_code == 200
+    [heard] = eventually(lambda: said(server))
+    assert heard["text"] == "/greet" and heard["metadata"]["referral"]["headline"] == "Spring sale"
+    assert "ref" not in heard["metadata"]["referral"]
