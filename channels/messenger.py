@@ -20,7 +20,9 @@ text in pieces of ≤ 2,000 characters; product cards as generic-template carous
 (numbered as in the text, ≤ 3 buttons each); link buttons in button templates (≤ 3 per template);
 payload buttons as ≤ 13 quick replies on the last message, or, when there are more, as postback
 buttons in button templates, 3 at a time. Titles are shortened after a whole word with "…"
-(≤ 20 characters, card titles ≤ 80). Nothing is dropped: what does not fit goes in another message.
+(≤ 20 characters, card titles ≤ 80); buttons that shortening would make look alike are numbered
+("1. Remove…") and listed in full under those numbers in the text (`button_titles`). Nothing is
+dropped: what does not fit goes in another message.
 Before each turn the shopper sees the message marked seen and the typing indicator. A person's
 message (the care desk) starts with their name; outside the 24-hour window only payment notices
 (tag POST_PURCHASE_UPDATE) and, for 7 days, a person's messages (HUMAN_AGENT) go out
@@ -211,6 +213,9 @@ def render_messenger(message: dict[str, Any]) -> list[dict[str, Any]]:
         text = "\n".join([text, *(f"- {title}" for title in unsendable)]).strip()
     for card in cards:
         replies += card.choices[MAX_TEMPLATE_BUTTONS:]  # never the case today (2 per card); kept, not lost
+    titles, legend = button_titles([*links, *replies])
+    if legend:
+        text = "\n".join([text, *legend]).strip()
 
     rendered: list[dict[str, Any]] = []
     template_text = text if links and len(text) <= MAX_TEMPLATE_TEXT else None
@@ -223,20 +228,20 @@ def render_messenger(message: dict[str, Any]) -> list[dict[str, Any]]:
         elements = [_element(card) for card in cards[start:start + MAX_CARDS]]
         rendered.append(_attachment("template", {"template_type": "generic", "elements": elements}))
     for start in range(0, len(links), MAX_TEMPLATE_BUTTONS):
-        buttons = [_button(choice) for choice in links[start:start + MAX_TEMPLATE_BUTTONS]]
+        buttons = [_button(choice, titles) for choice in links[start:start + MAX_TEMPLATE_BUTTONS]]
         prompt = (template_text or LINKS_PROMPT) if start == 0 else MORE_OPTIONS
         rendered.append(_attachment("template", {"template_type": "button", "text": prompt, "buttons": buttons}))
     if len(replies) > MAX_QUICK_REPLIES:
         for start in range(0, len(replies), MAX_TEMPLATE_BUTTONS):
-            buttons = [_button(choice) for choice in replies[start:start + MAX_TEMPLATE_BUTTONS]]
+            buttons = [_button(choice, titles) for choice in replies[start:start + MAX_TEMPLATE_BUTTONS]]
             rendered.append(_attachment("template", {"template_type": "button", "text": MORE_OPTIONS,
                                                      "buttons": buttons}))
     elif replies:
         if not rendered:
             rendered.append({"text": MORE_OPTIONS})  # quick replies need a message to sit under
         rendered[-1]["quick_replies"] = [
-            {"content_type": "text", "title": shorten(choice.title, MAX_TITLE), "payload": choice.payload}
-            for choice in replies]
+            {"content_type": "text", "title": titles.get(choice, shorten(choice.title, MAX_TITLE)),
+             "payload": choice.payload} for choice in replies]
     return rendered
 
 
@@ -244,8 +249,28 @@ def _attachment(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"attachment": {"type": kind, "payload": payload}}
 
 
-def _button(choice: Choice) -> dict[str, Any]:
-    title = shorten(choice.title, MAX_TITLE)
+def button_titles(choices: list[Choice]) -> tuple[dict[Choice, str], list[str]]:
+    """The title each button shows (≤ MAX_TITLE), and the lines the text needs for them. Titles that
+    shortening makes look alike ("Remove Trailblazer…" for two sizes of one boot) are numbered
+    instead ("1. Remove…", "2. Remove…"), and the text lists them in full under those numbers: a
+    shopper can always tell which is which. Buttons whose whole titles are alike stay as they are."""
+    shown = {choice: shorten(choice.title, MAX_TITLE) for choice in choices}
+    groups: dict[str, list[Choice]] = {}
+    for choice in dict.fromkeys(choices):
+        groups.setdefault(shown[choice], []).append(choice)
+    legend: list[str] = []
+    for group in groups.values():
+        if len({" ".join(choice.title.split()) for choice in group}) < 2:
+            continue
+        for choice in group:
+            number = len(legend) + 1
+            shown[choice] = shorten(f"{number}. {choice.title}", MAX_TITLE)
+            legend.append(f"{number}. {' '.join(choice.title.split())}")
+    return shown, legend
+
+
+def _button(choice: Choice, titles: dict[Choice, str] | None = None) -> dict[str, Any]:
+    title = (titles or {}).get(choice) or shorten(choice.title, MAX_TITLE)
     if choice.url:
         return {"type": "web_url", "url": choice.url, "title": title}
     return {"type": "postback", "title": title, "payload": choice.payload}

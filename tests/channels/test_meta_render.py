@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.clients.shop import ProductDetails, ProductSummary
-from actions.responses import BotMessage, button, product_cards, product_details, url_button
+from actions.clients.shop import Cart, CartLine, ProductDetails, ProductSummary
+from actions.responses import BotMessage, button, cart_summary, product_cards, product_details, url_button
 from channels import messenger as fb
 from channels import whatsapp as wa
 from channels.messenger import render_messenger
@@ -126,16 +126,19 @@ def check_messenger_limits(rendered: list[dict[str, Any]]) -> None:
 
 def test_messenger_thirteen_buttons_are_quick_replies_under_the_text() -> None:
     rendered = render_messenger(with_buttons(13))
-    assert len(rendered) == 1 and rendered[0]["text"] == "Pick one:"
+    assert len(rendered) == 1
+    assert rendered[0]["text"].startswith("Pick one:\n1. Women's running shoes and accessories 0\n")
     replies = rendered[0]["quick_replies"]
-    assert len(replies) == 13 and replies[0] == {"content_type": "text", "title": "Women's running…",
+    # Titles shortening makes alike are numbered, the text naming them in full (button_titles).
+    assert len(replies) == 13 and replies[0] == {"content_type": "text", "title": "1. Women's running…",
                                                  "payload": '/search_product{"department":"0"}'}
+    assert replies[1]["title"] == "Kids 1" and len({reply["title"] for reply in replies}) == 13
     check_messenger_limits(rendered)
 
 
 def test_messenger_fourteen_buttons_become_button_templates_three_by_three() -> None:
     rendered = render_messenger(with_buttons(14))
-    assert rendered[0] == {"text": "Pick one:"}
+    assert list(rendered[0]) == ["text"] and rendered[0]["text"].startswith("Pick one:\n1. ")
     templates = [m["attachment"]["payload"] for m in rendered[1:]]
     assert [len(t["buttons"]) for t in templates] == [3, 3, 3, 3, 2]
     assert messenger_payloads(rendered) == [f'/search_product{{"department":"{n}"}}' for n in range(14)]
@@ -329,3 +332,47 @@ def test_every_message_renders_within_the_limits_and_loses_no_button(message: di
     assert sorted(set(whatsapp_ids(on_whatsapp))) == sorted(set(offered(message, whatsapp=True)))
     for rendered in (on_messenger, on_whatsapp):
         assert rendered or not (message.get("text") or message.get("buttons") or message.get("custom"))
+
+
+# --- titles that shortening makes alike ---------------------------------------------------------
+
+
+def _boot(size: str) -> CartLine:
+    return CartLine(f"line-{size}", "SH-001", "Trailblazer Waterproof Hiking Boot", size, "black", 1,
+                    Decimal("129.90"), Decimal("129.90"), None)
+
+
+def test_messenger_cart_lines_of_one_product_get_buttons_that_tell_them_apart() -> None:
+    cart = Cart("messenger:39347000001", [_boot("42"), _boot("43")], Decimal("259.80"), "EUR", 2)
+    rendered = render_messenger(neutral(cart_summary(cart)))
+    replies = rendered[-1]["quick_replies"]
+    titles = [reply["title"] for reply in replies]
+    assert len(set(titles)) == len(titles), titles  # no two alike
+    removes = [reply for reply in replies if reply["payload"].startswith("/remove_from_cart")]
+    assert [r["title"] for r in removes] == ["1. Remove…", "2. Remove…"]
+    # The text says in full which is which, under the buttons' numbers, in the buttons' order.
+    text = "\n".join(message.get("text", "") for message in rendered)
+    first, second = (json.loads(r["payload"].removeprefix("/remove_from_cart")) for r in removes)
+    assert first["size"] == "42" and second["size"] == "43"
+    assert "1. Remove Trailblazer Waterproof Hiking Boot (size 42, black)" in text.splitlines()
+    assert "2. Remove Trailblazer Waterproof Hiking Boot (size 43, black)" in text.splitlines()
+    check_messenger_limits(rendered)
+
+
+def test_messenger_titles_that_stay_distinct_are_only_shortened_and_the_text_is_left_alone() -> None:
+    message = neutral(BotMessage("Pick one:", [button("Women's running shoes and accessories", "a"),
+                                              button("Home & kitchen, garden and more", "b"), button("Kids", "c"),
+                                              button("Kids", "d")]))  # alike in full: nothing to tell apart
+    [rendered] = render_messenger(message)
+    assert rendered["text"] == "Pick one:"
+    assert [r["title"] for r in rendered["quick_replies"]] == ["Women's running…", "Home & kitchen…", "Kids", "Kids"]
+
+
+def test_messenger_postback_buttons_that_shortening_makes_alike_are_numbered_too() -> None:
+    buttons = [button(f"Trailblazer Waterproof Hiking Boot, size {size}", "pick", size=size) for size in range(35, 49)]
+    rendered = render_messenger(neutral(BotMessage("Which size?", buttons)))
+    titles = [b["title"] for m in rendered[1:] for b in m["attachment"]["payload"]["buttons"]]
+    assert titles == [f"{n}. Trailblazer…" for n in range(1, 15)]
+    assert rendered[0]["text"].splitlines() == ["Which size?", *(
+        f"{n}. Trailblazer Waterproof Hiking Boot, size {size}" for n, size in enumerate(range(35, 49), 1))]
+    check_messenger_limits(rendered)
