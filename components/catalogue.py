@@ -102,6 +102,14 @@ _OPENERS = frozenset({"ok", "okay", "k", "kk", "yes", "yeah", "yep", "yup", "rig
                       "then", "now", "please", "pls", "just", "oh", "alright", "sure", "well", "hmm", "um"})
 
 
+
+def _opens_an_order(words: list[str], index: int) -> bool:
+    """The word at `index` is the verb opening the message (after any openers) and an object or a
+    number follows it: "chuck a nutella in", "ok chuck 2 of those in"."""
+    after = words[index + 1:index + 2]
+    return (bool(after) and (after[0] in _VERB_OBJECTS or after[0].isdigit())
+            and words[index] not in _OPENERS and all(word in _OPENERS for word in words[:index]))
+
 @dataclass
 class Unit:
     """One word of the message and the character span of the token it came from."""
@@ -275,9 +283,7 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         if " ".join(words[match.first:match.last + 1]) in self.lexicon.sizes and not confirmed:
             return False  # "in XXL?", "got any in medium": a size, not a product
         common = match.first == match.last and words[match.first] in self.lexicon.common_words
-        opening = next((i for i, word in enumerate(words) if word not in _OPENERS), len(words))
-        after = words[match.first + 1:match.first + 2]
-        if common and match.first == opening and after and (after[0] in _VERB_OBJECTS or after[0].isdigit()):
+        if common and _opens_an_order(words, match.first):
             return False  # an order, not a product: "chuck a nutella in", "bin the beanie", "ok chuck 2 in"
         after_product = any(m.last + 1 == match.first and any(t.entity == PRODUCT for t in m.readings)
                             for m in matches)
