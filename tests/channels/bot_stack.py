@@ -40,6 +40,13 @@ class Stack:
     folder: Path  # their logs and stores
 
 
+def meta_channels(folder: Path) -> dict[str, Any]:
+    """credentials.yml's Messenger and WhatsApp entries, their duplicate-message store in `folder`."""
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    return {key: {**credentials[key], "seen_store": str(folder / "seen.sqlite3")}
+            for key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
+
+
 @contextmanager
 def bot_stack(folder: Path, served: Mapping[str, Any], env: Mapping[str, str | None],
               own_shop: Mapping[str, str] | None = None) -> Iterator[Stack]:

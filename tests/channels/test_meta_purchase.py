@@ -22,20 +22,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
 from PIL import Image
 
 from tests.channels import meta_payloads as meta
-from tests.channels.bot_stack import bot_stack
+from tests.channels.bot_stack import bot_stack, meta_channels
 from tests.channels.test_meta_rasa import API_TOKEN, deliver, messages_to, text_sent
 from tests.channels.test_meta_webhooks import eventually
 
-ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_BASE_URL = "https://shop.example.com/bottega"  # behind the proxy, with a path prefix
 ACTION_TOKEN = "test-action-token-0123456789abcdef"
 ADDRESS = "Via Roma 1, 20121 Milano, Italy"
@@ -55,12 +52,9 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("meta_purchase")
-    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
-              if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
     env = {"RASA_API_TOKEN": API_TOKEN, "ACTION_SERVER_TOKEN": ACTION_TOKEN,
            "DESK_API_TOKEN": "test-desk-token-0123456789abcdef"}  # no catalogue: search answers stay list messages
-    with bot_stack(folder, served, env, own_shop={"PUBLIC_BASE_URL": PUBLIC_BASE_URL}) as started:
+    with bot_stack(folder, meta_channels(folder), env, own_shop={"PUBLIC_BASE_URL": PUBLIC_BASE_URL}) as started:
         assert started.shop is not None
         yield Stack(started.rasa, started.stub, started.shop)
 

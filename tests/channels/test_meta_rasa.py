@@ -24,7 +24,7 @@ import yaml
 
 from actions.clients.shop import ProductQuery, get_shop_client
 from tests.channels import meta_payloads as meta
-from tests.channels.bot_stack import bot_stack
+from tests.channels.bot_stack import bot_stack, meta_channels
 from tests.channels.test_meta_webhooks import ACK_LIMIT, SECRETS, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,10 +45,8 @@ def meta_rasa(folder: Path, extra_env: dict[str, str] | None = None) -> Iterator
     """(Rasa's URL, the stub Graph API server's URL): Rasa with the Meta channels and the desk, the
     action server and the stub (tests/channels/bot_stack.py), their logs and stores in `folder`;
     `extra_env` on top (a catalogue id)."""
-    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    served = {key: {**value, "seen_store": str(folder / "seen.sqlite3")} for key, value in credentials.items()
-              if key in ("channels.messenger.MessengerInput", "channels.whatsapp.WhatsAppInput")}
-    served["channels.desk.DeskInput"] = credentials["channels.desk.DeskInput"]
+    desk = yaml.safe_load((ROOT / "credentials.yml").read_text())["channels.desk.DeskInput"]
+    served = {**meta_channels(folder), "channels.desk.DeskInput": desk}
     env = {"RASA_API_TOKEN": API_TOKEN, "WHATSAPP_ORDER_UPDATE_TEMPLATE": ORDER_TEMPLATE, "DESK_API_TOKEN": DESK_TOKEN,
            "ACTION_SERVER_TOKEN": ACTION_TOKEN, "HANDOFF_TIMEOUT_MINUTES": str(TIMEOUT_SECONDS / 60),
            **(extra_env or {})}
