@@ -21,7 +21,7 @@ from actions import care_messages as messages
 from actions.clients.shop import ShopError, get_shop_client
 from actions.identity import customer_id
 from actions.message import entity_value, latest_intent
-from actions.slots import ANSWERED_TOPIC
+from actions.slots import ANSWERED_TOPIC, SATISFACTION_ASKED
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ def _session(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def asked_this_session(tracker: Tracker) -> bool:
-    """True when "did that help?" was asked since the conversation session started."""
+    """True when "did that help?" was asked since the conversation session started: the slot, or
+    (conversations from before the slot) a question with rating buttons among the session's events."""
+    if tracker.get_slot(SATISFACTION_ASKED):
+        return True
     for event in _session(tracker):
         buttons = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
         if any(str(b.get("payload", "")).startswith(RATING_PAYLOAD) for b in buttons):
@@ -71,7 +74,7 @@ class ActionAskSatisfaction(Action):
         if asked_this_session(tracker):
             return [SlotSet(ANSWERED_TOPIC, None)]
         messages.did_that_help().send(dispatcher)
-        return []
+        return [SlotSet(SATISFACTION_ASKED, True)]
 
 
 class ActionRecordFeedback(Action):

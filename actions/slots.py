@@ -22,6 +22,8 @@ ORDER_ID = "order_id"
 
 # The care answer that "did that help?" may rate (actions/satisfaction.py).
 ANSWERED_TOPIC = "answered_topic"
+# "Did that help?" was asked in this session (asked once a session).
+SATISFACTION_ASKED = "satisfaction_asked"
 
 
 def answered(topic: str) -> EventType:

@@ -231,7 +231,7 @@ def _run_stack() -> Any:
 
 @contextmanager
 def bottega_stack(processes: Processes, workdir: Path, model: Path = BOTTEGA_MODEL) -> Iterator[Target]:
-    """Shop (a fresh SQLite database in `workdir`), action server and Rasa with the trained model,
+    """Shop and conversations (fresh SQLite databases in `workdir`), action server and Rasa with the trained model,
     started as `make run` starts them but on free ports; the REST channel with REST_CHANNEL_TOKEN."""
     if not model.exists():
         raise StartupError(f"no trained model at {model}: run `make train` first")
@@ -244,7 +244,9 @@ def bottega_stack(processes: Processes, workdir: Path, model: Path = BOTTEGA_MOD
     env.update({"SHOP_PORT": str(shop_port), "SHOP_URL": f"http://127.0.0.1:{shop_port}",
                 "ACTION_PORT": str(action_port), "RASA_PORT": str(rasa_port),
                 "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-                "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}"})
+                "SHOP_DATABASE_URL": f"sqlite:///{workdir / 'shop.sqlite3'}",
+                # endpoints.yml's tracker store, on a fresh file like the shop's
+                "TRACKER_STORE_URL": f"sqlite:///{workdir / 'conversations.sqlite3'}"})
     workdir.mkdir(parents=True, exist_ok=True)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text((ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{action_port}"))

@@ -59,6 +59,7 @@ from channels.meta import MetaOutput
 from channels.neutral import TEAM_NAME
 from channels.text import clean_text
 from channels.window import OutsideWindow
+from server.tracker_store import ConversationStore
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,8 @@ async def delete_conversation(store: TrackerStore, conversation_id: str) -> bool
     """
     while hasattr(store, "_tracker_store"):  # AwaitableTrackerStore, FailSafeTrackerStore
         store = store._tracker_store
+    if isinstance(store, ConversationStore):  # its snapshots as well as its events
+        return store.delete_conversation(conversation_id)
     if isinstance(store, InMemoryTrackerStore):
         return store.store.pop(conversation_id, None) is not None
     if isinstance(store, RedisTrackerStore):
@@ -413,7 +416,9 @@ def _checked(conversation_id: str) -> str:
 
 
 async def _existing(request: Request, conversation_id: str) -> DialogueStateTracker:
-    tracker = await _store(request).retrieve(_checked(conversation_id))
+    # Every event, not the compacted tracker the bot reads (server/tracker_store.py): the person
+    # reads the whole transcript, and what the desk writes is stored after all of it.
+    tracker = await _store(request).retrieve_full_tracker(_checked(conversation_id))
     if tracker is None:
         raise _unknown(conversation_id)
     return tracker

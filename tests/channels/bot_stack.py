@@ -70,9 +70,12 @@ def bot_stack(folder: Path, served: Mapping[str, Any], env: Mapping[str, str | N
                       SHOP_LINK_SECRET="test-link-" + secrets.token_urlsafe(32), RASA_URL=rasa)
     full = {key: value for key, value in merged.items() if value is not None}
     (folder / "credentials.yml").write_text(yaml.safe_dump(dict(served)))
-    (folder / "endpoints.yml").write_text(yaml.safe_dump({"action_endpoint": {
-        "url": f"http://127.0.0.1:{action_port}/webhook",
-        "headers": {"Authorization": f"Bearer {full['ACTION_SERVER_TOKEN']}"}}}))
+    # The project's endpoints.yml, with this stack's action server and a conversations file of its own.
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook",
+                                    "headers": {"Authorization": f"Bearer {full['ACTION_SERVER_TOKEN']}"}}
+    (folder / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    full.setdefault("TRACKER_STORE_URL", f"sqlite:///{folder / 'conversations.sqlite3'}")
     with ExitStack() as started:
         if own_shop is not None:
             shop_env = {**full, "SHOP_HOST": "127.0.0.1", "SHOP_PORT": str(shop_port),

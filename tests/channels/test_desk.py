@@ -6,16 +6,13 @@ The routes themselves run against a whole stack in tests/webchat/test_handoff.py
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import psycopg2
 import pytest
-import redis
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.rest import RestInput
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
@@ -44,19 +41,11 @@ from channels.desk import (
     transcript,
 )
 from channels.webchat import WebChatInput, WebChatOutput
+from tests import services
 
-REQUIRE_SERVICES = os.environ.get("BOTTEGA_REQUIRE_SERVICES") == "1"
-POSTGRES_ADMIN = os.environ.get("BOTTEGA_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_HOST, REDIS_PORT = services.REDIS_HOST, services.REDIS_PORT
 PROJECT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.from_dict({"intents": ["greet", "payment_received"], "actions": []})
-
-
-def _service_missing(name: str, problem: Exception) -> None:
-    message = f"{name} is not reachable ({type(problem).__name__}: {problem})"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{message} and BOTTEGA_REQUIRE_SERVICES=1 requires it", pytrace=False)
-    pytest.skip(f"{message}: its tracker-store test NOT RUN")
 
 
 def _conversation(sender: str) -> DialogueStateTracker:
@@ -188,20 +177,8 @@ async def test_erasing_from_an_sql_store_on_sqlite(tmp_path: Any) -> None:
 
 @pytest.fixture
 def postgres_database() -> Iterator[str]:
-    try:
-        admin = psycopg2.connect(POSTGRES_ADMIN, connect_timeout=3)
-    except psycopg2.Error as problem:
-        _service_missing("PostgreSQL", problem)
-    admin.autocommit = True
-    name = f"bottega_trackers_{secrets.token_hex(4)}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')  # name is ours: hex only
-    try:
+    with services.postgres_database("bottega_trackers") as name:
         yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.mark.asyncio
@@ -218,10 +195,7 @@ async def test_erasing_from_an_sql_store_on_postgresql(postgres_database: str) -
 @pytest.mark.asyncio
 @pytest.mark.redis
 async def test_erasing_from_a_redis_store() -> None:
-    try:
-        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
-    except redis.RedisError as problem:
-        _service_missing("Redis", problem)
+    services.redis_client()
     prefix = f"bottegatest{secrets.token_hex(4)}"
     store = RedisTrackerStore(DOMAIN, host=REDIS_HOST, port=REDIS_PORT, key_prefix=prefix)
     try:
