@@ -10,17 +10,19 @@ waits on the network.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
+import requests.adapters
 
 from actions.clients.shop_care import Consent, Promotion, Store, Ticket
 from actions.clients.shop_orders import (
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SHOP_URL = "http://127.0.0.1:8100"
 DEFAULT_TIMEOUT_SECONDS = 5.0
+DEFAULT_CONCURRENCY = 32
+MAX_CONCURRENCY = 256
 # A local or in-cluster shop accepts a connection in milliseconds; waiting the full
 # read timeout for a dead host would only make the shopper wait longer.
 MAX_CONNECT_TIMEOUT_SECONDS = 3.0
@@ -295,6 +299,10 @@ class ShopSettings:
     token: str
     connect_timeout: float
     read_timeout: float
+    # Calls to the shop at once (threads and pooled connections): asyncio's default pool has
+    # cores + 4 threads, so with 20 shoppers on a 2-core machine 14 waited for a thread while the
+    # shop was idle, and a slow shop stalled every shopper.
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ShopSettings:
@@ -315,12 +323,22 @@ class ShopSettings:
             ) from None
         if timeout <= 0:
             raise ShopConfigurationError("SHOP_TIMEOUT_SECONDS must be positive.")
+        raw_concurrency = env.get("SHOP_CLIENT_CONCURRENCY", "").strip()
+        try:
+            concurrency = int(raw_concurrency) if raw_concurrency else DEFAULT_CONCURRENCY
+        except ValueError:
+            concurrency = 0
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ShopConfigurationError(
+                f"SHOP_CLIENT_CONCURRENCY must be a whole number from 1 to {MAX_CONCURRENCY}, got {raw_concurrency!r}."
+            )
         base_url = (env.get("SHOP_URL", "").strip() or DEFAULT_SHOP_URL).rstrip("/")
         return cls(
             base_url=base_url,
             token=token,
             connect_timeout=min(timeout, MAX_CONNECT_TIMEOUT_SECONDS),
             read_timeout=timeout,
+            concurrency=concurrency,
         )
 
 
@@ -333,13 +351,23 @@ class ShopClient:
     def __init__(self, settings: ShopSettings, session: requests.Session | None = None) -> None:
         self._settings = settings
         self._session = session or requests.Session()
+        # As many kept-alive connections as calls at once (requests keeps 10 and opens the rest anew).
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=settings.concurrency)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         self._session.headers.update({"Authorization": f"Bearer {settings.token}", "Accept": "application/json"})
+        self._threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="shop-client")
+
+    async def _off_loop(self, call: Callable[..., T], *args: Any) -> T:
+        """Runs a blocking call on the client's own threads, never on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(call, *args))
 
     @property
     def base_url(self) -> str:
         return self._settings.base_url
 
     def close(self) -> None:
+        self._threads.shutdown(wait=False)
         self._session.close()
 
     # catalog
@@ -537,16 +565,16 @@ class ShopClient:
     # async twins: the blocking call runs in a worker thread
 
     async def asearch_products(self, query: ProductQuery) -> ProductPage:
-        return await asyncio.to_thread(self.search_products, query)
+        return await self._off_loop(self.search_products, query)
 
     async def aget_product(self, sku: str) -> ProductDetails:
-        return await asyncio.to_thread(self.get_product, sku)
+        return await self._off_loop(self.get_product, sku)
 
     async def alist_departments(self) -> list[Department]:
-        return await asyncio.to_thread(self.list_departments)
+        return await self._off_loop(self.list_departments)
 
     async def aget_cart(self, customer_id: str) -> Cart:
-        return await asyncio.to_thread(self.get_cart, customer_id)
+        return await self._off_loop(self.get_cart, customer_id)
 
     async def aadd_to_cart(
         self,
@@ -556,16 +584,16 @@ class ShopClient:
         size: str | None = None,
         color: str | None = None,
     ) -> Cart:
-        return await asyncio.to_thread(self.add_to_cart, customer_id, sku, quantity, size, color)
+        return await self._off_loop(self.add_to_cart, customer_id, sku, quantity, size, color)
 
     async def aremove_cart_line(self, customer_id: str, line_id: str) -> Cart:
-        return await asyncio.to_thread(self.remove_cart_line, customer_id, line_id)
+        return await self._off_loop(self.remove_cart_line, customer_id, line_id)
 
     async def adelivery_options(self) -> DeliveryOptions:
-        return await asyncio.to_thread(self.delivery_options)
+        return await self._off_loop(self.delivery_options)
 
     async def apayment_methods(self) -> list[PaymentMethod]:
-        return await asyncio.to_thread(self.payment_methods)
+        return await self._off_loop(self.payment_methods)
 
     async def aplace_order(
         self,
@@ -576,7 +604,7 @@ class ShopClient:
         payment_method: str,
         promo_code: str | None = None,
     ) -> OrderCreated:
-        return await asyncio.to_thread(
+        return await self._off_loop(
             self.place_order,
             customer_id,
             idempotency_key,
@@ -587,13 +615,13 @@ class ShopClient:
         )
 
     async def alist_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
-        return await asyncio.to_thread(self.list_orders, customer_id, limit)
+        return await self._off_loop(self.list_orders, customer_id, limit)
 
     async def aget_order(self, customer_id: str, order_id: str) -> Order:
-        return await asyncio.to_thread(self.get_order, customer_id, order_id)
+        return await self._off_loop(self.get_order, customer_id, order_id)
 
     async def acancel_order(self, customer_id: str, order_id: str, reason: str | None = None) -> Order:
-        return await asyncio.to_thread(self.cancel_order, customer_id, order_id, reason)
+        return await self._off_loop(self.cancel_order, customer_id, order_id, reason)
 
     async def achange_order(
         self,
@@ -602,7 +630,7 @@ class ShopClient:
         shipping_address: str | None = None,
         delivery_option: str | None = None,
     ) -> Order:
-        return await asyncio.to_thread(self.change_order, customer_id, order_id, shipping_address, delivery_option)
+        return await self._off_loop(self.change_order, customer_id, order_id, shipping_address, delivery_option)
 
     async def arequest_return(
         self,
@@ -611,10 +639,10 @@ class ShopClient:
         reason: str,
         lines: Sequence[tuple[str, int]] = (),
     ) -> ReturnCreated:
-        return await asyncio.to_thread(self.request_return, customer_id, order_id, reason, lines)
+        return await self._off_loop(self.request_return, customer_id, order_id, reason, lines)
 
     async def alist_refunds(self, customer_id: str) -> list[Refund]:
-        return await asyncio.to_thread(self.list_refunds, customer_id)
+        return await self._off_loop(self.list_refunds, customer_id)
 
     async def afind_stores(
         self,
@@ -623,16 +651,16 @@ class ShopClient:
         lon: float | None = None,
         limit: int = 3,
     ) -> list[Store]:
-        return await asyncio.to_thread(self.find_stores, city, lat, lon, limit)
+        return await self._off_loop(self.find_stores, city, lat, lon, limit)
 
     async def alist_promotions(self) -> list[Promotion]:
-        return await asyncio.to_thread(self.list_promotions)
+        return await self._off_loop(self.list_promotions)
 
     async def arecord_consent(self, customer_id: str, channel: str, topic: str, granted: bool) -> list[Consent]:
-        return await asyncio.to_thread(self.record_consent, customer_id, channel, topic, granted)
+        return await self._off_loop(self.record_consent, customer_id, channel, topic, granted)
 
     async def alist_consents(self, customer_id: str) -> list[Consent]:
-        return await asyncio.to_thread(self.list_consents, customer_id)
+        return await self._off_loop(self.list_consents, customer_id)
 
     async def aopen_ticket(
         self,
@@ -642,21 +670,21 @@ class ShopClient:
         body: str = "",
         order_id: str | None = None,
     ) -> Ticket:
-        return await asyncio.to_thread(self.open_ticket, customer_id, kind, subject, body, order_id)
+        return await self._off_loop(self.open_ticket, customer_id, kind, subject, body, order_id)
 
     async def arecord_feedback(
         self, customer_id: str, rating: str | None, topic: str | None, comment: str = ""
     ) -> None:
-        await asyncio.to_thread(self.record_feedback, customer_id, rating, topic, comment)
+        await self._off_loop(self.record_feedback, customer_id, rating, topic, comment)
 
     async def aget_ticket(self, customer_id: str, ticket_id: str) -> Ticket:
-        return await asyncio.to_thread(self.get_ticket, customer_id, ticket_id)
+        return await self._off_loop(self.get_ticket, customer_id, ticket_id)
 
     async def aclose_ticket(self, customer_id: str, ticket_id: str) -> None:
-        await asyncio.to_thread(self.close_ticket, customer_id, ticket_id)
+        await self._off_loop(self.close_ticket, customer_id, ticket_id)
 
     async def aerase_customer(self, customer_id: str) -> bool:
-        return await asyncio.to_thread(self.erase_customer, customer_id)
+        return await self._off_loop(self.erase_customer, customer_id)
 
     # plumbing
 
@@ -762,7 +790,7 @@ def _error_facts(response: requests.Response) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key not in ("detail", "code")}
 
 
-@lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def get_shop_client() -> ShopClient:
     """The process-wide shop client, built from the environment on first use.
 

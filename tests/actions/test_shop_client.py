@@ -59,6 +59,9 @@ class CannedShop:
     url: str
     routes: dict[tuple[str, str], Canned] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0  # requests being answered at the same time, at most
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on(self, method: str, path: str, canned: Canned) -> None:
         self.routes[(method, path)] = canned
@@ -80,7 +83,12 @@ def _handler(shop: CannedShop) -> type:
                 self.close_connection = True
                 return
             if canned.delay:
+                with shop.lock:
+                    shop.in_flight += 1
+                    shop.most_in_flight = max(shop.most_in_flight, shop.in_flight)
                 time.sleep(canned.delay)
+                with shop.lock:
+                    shop.in_flight -= 1
             raw = canned.body if isinstance(canned.body, str) else json.dumps(canned.body)
             data = raw.encode()
             try:
@@ -332,12 +340,35 @@ def test_bad_timeout_is_a_configuration_error(timeout: str) -> None:
         ShopSettings.from_env({"SHOP_API_TOKEN": "t", "SHOP_TIMEOUT_SECONDS": timeout})
 
 
+@pytest.mark.parametrize("concurrency", ["many", "0", "-3", "2.5", "1000"])
+def test_bad_concurrency_is_a_configuration_error(concurrency: str) -> None:
+    with pytest.raises(ShopConfigurationError, match="SHOP_CLIENT_CONCURRENCY must be a whole number from 1 to 256"):
+        ShopSettings.from_env({"SHOP_API_TOKEN": "t", "SHOP_CLIENT_CONCURRENCY": concurrency})
+
+
 def test_defaults() -> None:
     settings = ShopSettings.from_env({"SHOP_API_TOKEN": "t"})
 
     assert settings.base_url == DEFAULT_SHOP_URL
     assert settings.read_timeout == 5.0
     assert settings.connect_timeout == MAX_CONNECT_TIMEOUT_SECONDS
+    assert settings.concurrency == 32
+    assert ShopSettings.from_env({"SHOP_API_TOKEN": "t", "SHOP_CLIENT_CONCURRENCY": "64"}).concurrency == 64
+
+
+def test_twenty_shoppers_calls_reach_a_slow_shop_at_once(canned_shop: CannedShop) -> None:
+    # asyncio's default threads (cores + 4) let 6 through on a 2-core machine; the rest queued.
+    canned_shop.on("GET", "/customers/rest:alice/cart", Canned(200, EMPTY_CART, delay=1.0))
+    client = make_client(canned_shop.url, timeout=10.0)
+
+    async def twenty() -> list[Any]:
+        return list(await asyncio.gather(*(client.aget_cart("rest:alice") for _ in range(20))))
+
+    carts = asyncio.run(twenty())
+
+    assert [cart.item_count for cart in carts] == [0] * 20
+    assert canned_shop.most_in_flight == 20
+    client.close()
 
 
 def test_settings_are_read_when_first_needed(monkeypatch: pytest.MonkeyPatch) -> None:
