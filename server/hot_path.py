@@ -1,4 +1,4 @@
-"""Two costs of stock Rasa 3.6 that every turn pays, removed without changing what Rasa does.
+"""Costs of stock Rasa 3.6 that every turn pays, removed without changing what Rasa does.
 
 Profiled with py-spy on Bottega's server over the benchmark's conversation (docs/performance.md):
 
@@ -11,24 +11,45 @@ Profiled with py-spy on Bottega's server over the benchmark's conversation (docs
   with `inspect.isabstract` on each) for each event it reads, so loading a tracker cost a walk per
   event. Here the walk is done once into a table of type names, in the same order (the first class
   with a name wins, as before), and done again when a name is not in it (a class imported later).
+- **TED when a rule has decided.** Every prediction runs every policy, then the ensemble picks the
+  most confident, a tie going to the higher priority. TED's network is the dearest of them (a third
+  of a turn), yet when a policy of higher priority is certain (confidence 1.0) TED cannot win:
+  its best is 1.0 at a lower priority. Here the other policies run first, and TED only when none
+  of them is certain; otherwise it is given a prediction of zeros, which the ensemble passes over
+  exactly as it passed over TED's own. Not skipped when TED could win regardless: a model trained
+  on stories' text (TED's end-to-end predictions outrank the others) or an action just rejected
+  (its confidence is zeroed in every prediction). In the benchmark's conversation every action
+  was the RulePolicy's at 1.0.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.processor import MessageProcessor
+    from rasa.engine.graph import GraphNode
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 _applied = False
+# Stock Rasa's functions, for the tests that compare (tests/server/test_same_predictions.py).
+STOCK: dict[str, Callable[..., Any]] = {}
 
 
 def apply() -> None:
-    """Replaces the two functions for this process (idempotent)."""
+    """Replaces the functions for this process (idempotent)."""
     global _applied
     if _applied:
         return
     _cache_action_result_validator()
     _cache_event_types()
+    _decisive_policies_first()
     _applied = True
 
 
@@ -82,3 +103,82 @@ def _cache_event_types() -> None:
         raise ValueError(f"Unknown event name '{type_name}'.")
 
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The prediction graph's ensemble node and its inputs, the policies TED's run can wait for."""
+
+    ensemble: GraphNode
+    first: list[str]  # nodes whose outputs the ensemble needs, TED's excepted
+    ted: list[str]
+    ted_names: dict[str, tuple[str, int]]  # node -> (policy name, priority)
+    ted_priority: int
+
+
+def _plan(processor: MessageProcessor) -> _Plan | None:
+    """How to run `processor`'s prediction graph TED last; None where it cannot be (stock then)."""
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.engine.constants import PLACEHOLDER_TRACKER
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.nlu.constants import TEXT
+
+    runner = processor.graph_runner
+    target = processor.model_metadata.core_target
+    if not isinstance(runner, DaskGraphRunner) or not target:
+        return None
+    nodes = runner._instantiated_nodes
+    needs = [node for node in runner._graph_schema.nodes[target].needs.values() if node != PLACEHOLDER_TRACKER]
+    teds = {node: component for node in needs if type(component := nodes[node]._component) is TEDPolicy}
+    if not teds:
+        return None
+    if any(TEXT in (ted.fake_features or {}) for ted in teds.values()):
+        return None  # trained on stories' text: its end-to-end predictions outrank every other
+    return _Plan(nodes[target], [node for node in needs if node not in teds], list(teds),
+                 {node: (type(ted).__name__, ted.priority) for node, ted in teds.items()},
+                 max(ted.priority for ted in teds.values()))
+
+
+def _decided(predictions: list[PolicyPrediction], tracker: DialogueStateTracker, ted_priority: int) -> bool:
+    """True when no TED prediction could win against these: one of them is certain at a higher
+    priority, or one is a prediction without user input (those outrank the rest; TED's never is)."""
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+
+    actions = (e for e in reversed(tracker.events) if isinstance(e, (ActionExecuted, ActionExecutionRejected)))
+    last_action = next(actions, None)
+    if isinstance(last_action, ActionExecutionRejected):
+        return False  # the ensemble zeroes the rejected action's confidence everywhere: decide as it does
+    return any(p.is_no_user_prediction or (p.max_confidence >= 1.0 and p.policy_priority > ted_priority)
+               for p in predictions if not p.is_end_to_end_prediction)
+
+
+def _decisive_policies_first() -> None:
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.processor import MessageProcessor
+    from rasa.engine.constants import PLACEHOLDER_TRACKER
+
+    stock = MessageProcessor._predict_next_with_tracker
+    STOCK["predict_next_with_tracker"] = stock
+    plans: dict[int, _Plan | None] = {}
+
+    def _predict_next_with_tracker(self: MessageProcessor, tracker: DialogueStateTracker) -> PolicyPrediction:
+        key = id(self.graph_runner)
+        if key not in plans:
+            plans.clear()  # a new model: one plan at a time
+            plans[key] = _plan(self)
+        plan = plans[key]
+        if plan is None or tracker.followup_action:
+            return stock(self, tracker)  # a follow-up action needs no policy at all; stock handles it
+        runner = self.graph_runner
+        outputs = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=plan.first)
+        policies = [output for output in outputs.values() if isinstance(output, PolicyPrediction)]
+        if _decided(policies, tracker, plan.ted_priority):
+            domain: Domain = self.domain
+            for node, (name, priority) in plan.ted_names.items():
+                outputs[node] = PolicyPrediction([0.0] * domain.num_actions, name, priority)
+        else:
+            outputs.update(runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=plan.ted))
+        _, prediction = plan.ensemble(*outputs.items(), (PLACEHOLDER_TRACKER, tracker))
+        return prediction  # type: ignore[no-any-return]
+
+    MessageProcessor._predict_next_with_tracker = _predict_next_with_tracker  # type: ignore[method-assign]

@@ -1,8 +1,10 @@
 """The turn-cost work changes no prediction (issue 10): every test conversation, joined into one long
-conversation, is predicted step by step by the trained model twice: on the whole conversation as
-stock Rasa holds it, and on the compacted conversation server/tracker_store.py hands Rasa, saved and
-loaded again before each of the shopper's messages (as the server does), with server/hot_path.py's
-event reading on. Every prediction (action, policy, every probability) must be the same.
+conversation, is predicted step by step by the trained model twice: by stock Rasa on the whole
+conversation as stock Rasa holds it, and by Bottega's server on the compacted conversation
+server/tracker_store.py hands Rasa, saved and loaded again before each of the shopper's messages
+(as the server does), with server/hot_path.py on (event reading; TED run only when no policy of
+higher priority is certain). Every prediction (action, policy, every probability, events) must be
+the same.
 
 The long conversation is ~250 messages, so the boundary moves a dozen times or more; it runs at the
 configured keep_turns (endpoints.yml) and at the smallest one the store accepts.
@@ -11,6 +13,7 @@ configured keep_turns (endpoints.yml) and at the smallest one the store accepts.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +69,7 @@ async def _replay(agent: Agent, store: ConversationStore, events: list[Event]) -
     sender = "shopper-with-a-long-thread"
     full = DialogueStateTracker(sender, agent.domain.slots)
     compacted = await store.get_or_create_tracker(sender, append_action_listen=False)
-    predictions, differences, shortest = 0, [], len(events)
+    predictions, differences, shortest, winners = 0, [], len(events), Counter()
     for index, event in enumerate(events):
         if isinstance(event, UserUttered):  # a new message: the server saves the turn before and loads again
             await store.save(compacted)
@@ -76,15 +79,16 @@ async def _replay(agent: Agent, store: ConversationStore, events: list[Event]) -
             shortest = min(shortest, len(compacted.events))
         if isinstance(event, ActionExecuted) and index > 2:
             predictions += 1
-            on_full = processor._predict_next_with_tracker(full)
+            on_full = hot_path.STOCK["predict_next_with_tracker"](processor, full)
             on_compacted = processor._predict_next_with_tracker(compacted)
+            winners[str(on_full.policy_name).split("_")[-1]] += 1
             if not same(on_full, on_compacted):
                 differences.append((index, event.action_name, on_full.policy_name, on_compacted.policy_name))
         full.update(event)
         compacted.update(event)
     await store.save(compacted)
     return {"predictions": predictions, "differences": differences, "full": len(full.events),
-            "compacted": len(compacted.events)}
+            "compacted": len(compacted.events), "winners": winners}
 
 
 @pytest.mark.parametrize("keep_turns", sorted({CONFIGURED_KEEP_TURNS, MIN_KEEP_TURNS}))
@@ -101,6 +105,8 @@ def test_compaction_changes_no_prediction_on_the_test_conversations(agent: Agent
 
     assert result["predictions"] > 300
     assert result["differences"] == []
+    # Both ways of predicting ran: TED skipped (a rule was certain) and TED run and chosen.
+    assert result["winners"]["RulePolicy"] > 100 and result["winners"]["TEDPolicy"] >= 5, result["winners"]
     # It did compact: the last loaded conversation holds at most twice keep_turns messages of the ~250.
     loaded = asyncio.run(store.retrieve("shopper-with-a-long-thread"))
     assert loaded is not None
