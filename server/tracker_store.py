@@ -11,13 +11,13 @@ analytics and erasure see everything) and hands Rasa a *compacted* tracker:
 The snapshot is a handful of events that rebuild the state the conversation had at the boundary:
 the slots that were set, the active form (and whether it was rejected), a pause, the latest
 action. The boundary is always just before one of the shopper's messages, and it moves forward on
-a save once the events since it hold `2 × keep_turns` of the shopper's messages, to just before the
-`keep_turns`-th last of them: a loaded tracker holds between `keep_turns` and `2 × keep_turns`
-messages, whatever the length of the conversation.
+a save once the events since it hold more than `keep_turns` of the shopper's messages, to just
+before the `keep_turns`-th last of them: a loaded tracker holds the last `keep_turns` messages (fewer
+in a shorter conversation), whatever the length of the conversation, so every turn costs the same.
 
 Why predictions do not change: the policies read at most the last `max_history` (5) states, each
 at least one of the shopper's messages old, and the rules and the hand-off policy look back at most
-a few messages; `keep_turns` (default 10) keeps more than any of them reads, and the state before the
+a few messages; `keep_turns` (endpoints.yml: 8) keeps more than any of them reads, and the state before the
 boundary (slots, form, pause) is carried whole by the snapshot. tests/test_tracker_store.py replays
 every test conversation, joined into one long one, through Rasa with and without compaction and
 compares every prediction. A paused conversation is never compacted: what the bot does when the
@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'rasa' / 'conversations.sqlite3'}"
-DEFAULT_KEEP_TURNS = 10
+DEFAULT_KEEP_TURNS = 8
 # Fewer than max_history + 1 of the shopper's messages would change what TED and the memoization
 # policy see (config.yml: max_history 5).
 MIN_KEEP_TURNS = 6
@@ -119,7 +119,7 @@ class ConversationStore(SQLTrackerStore):
 
         tracker_store:
           type: server.tracker_store.ConversationStore
-          keep_turns: 10     # optional
+          keep_turns: 8      # optional
     """
 
     def __init__(self, domain: Domain | None = None, host: str | None = None,
@@ -151,7 +151,7 @@ class ConversationStore(SQLTrackerStore):
             # The URL's password stays out of the message.
             raise ConnectionError(f"cannot reach the tracker store's database {parsed!r}: {error.orig}") from None
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
-        logger.info("Conversations are stored in %r (compacted to the last %d messages)", parsed, keep_turns)
+        logger.info("Conversations are stored in %r (Rasa reads the last %d messages of each)", parsed, keep_turns)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -198,9 +198,13 @@ class ConversationStore(SQLTrackerStore):
                 stored = _Stored(len(events) - len(new), [], full=True)
             else:
                 new = events[stored.snapshot_length + len(stored.ids):]
-            for event in new:  # one by one: SQLite under SQLAlchemy 1.4 returns no ids from a bulk insert
-                stored.ids.append(connection.execute(sa.insert(Event_).values(**_row(tracker.sender_id, event)))
-                                  .inserted_primary_key[0])
+            if new:
+                connection.execute(sa.insert(Event_), [_row(tracker.sender_id, event) for event in new])
+                # Their ids (SQLite under SQLAlchemy 1.4 returns none from a bulk insert); nobody else
+                # writes to the conversation meanwhile: Rasa holds its lock.
+                latest = connection.execute(sa.select(Event_.id).where(Event_.sender_id == tracker.sender_id)
+                                            .order_by(Event_.id.desc()).limit(len(new))).scalars()
+                stored.ids += sorted(latest)
             if not stored.full:
                 self._compact(connection, tracker, events, stored)
         setattr(tracker, _STORED, stored)
@@ -218,10 +222,14 @@ class ConversationStore(SQLTrackerStore):
     def _compact(self, connection: sa.engine.Connection, tracker: DialogueStateTracker, events: list[Event],
                  stored: _Stored) -> None:
         """Moves the boundary to just before the `keep_turns`-th last message once the tracker holds
-        twice that many since the boundary (never while a person has the conversation)."""
+        more than that many since the boundary (never while a person has the conversation).
+
+        Every turn past `keep_turns` then moves it by one message: rebuilding the state at the new
+        boundary replays about `keep_turns` messages' events (under a millisecond), and each turn's
+        policies read the same number of states, from the first long turn to the thousandth."""
         tail = events[stored.snapshot_length:]
         messages = [index for index, event in enumerate(tail) if isinstance(event, UserUttered)]
-        if len(messages) < 2 * self.keep_turns or tracker.is_paused():
+        if len(messages) <= self.keep_turns or tracker.is_paused():
             return
         cut = messages[-self.keep_turns]
         assert self.domain is not None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import jsonschema
 import pytest
 import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 
 from server import hot_path
@@ -74,3 +78,37 @@ def test_an_event_class_defined_later_is_found() -> None:
 
     assert Event.resolve_by_type("action") is _stock_resolve("action")  # the table is built
     assert Event.resolve_by_type("bottega_late_event") is LateEvent
+
+
+class _Processor:
+    """What MessageProcessor.parse_message uses of the processor."""
+
+    http_interpreter = None
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def _parse_message_with_graph(self, message: Any, tracker: Any, only_output_properties: bool) -> dict[str, Any]:
+        self.threads.append(threading.current_thread().name)
+        return {"text": message.text, "intent": {"name": "greet", "confidence": 0.9}, "entities": []}
+
+    def _update_full_retrieval_intent(self, parse_data: dict[str, Any]) -> None:
+        parse_data["updated"] = True
+
+    def _check_for_unseen_features(self, parse_data: dict[str, Any]) -> None:
+        parse_data["checked"] = True
+
+
+def test_a_message_is_understood_on_its_own_thread_one_at_a_time() -> None:
+    processor = _Processor()
+
+    async def three() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(MessageProcessor.parse_message(processor, UserMessage(text, sender_id="a"))
+                                           for text in ("hi", "red shoes", "bye"))))
+
+    parsed = asyncio.run(three())
+
+    assert [p["text"] for p in parsed] == ["hi", "red shoes", "bye"]
+    assert all(p["updated"] and p["checked"] for p in parsed)  # the rest of stock parse_message still runs
+    assert len(processor.threads) == 3 and set(processor.threads) == {processor.threads[0]}
+    assert processor.threads[0].startswith("nlu") and processor.threads[0] != threading.current_thread().name
