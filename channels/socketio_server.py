@@ -46,9 +46,18 @@ class StrictAsyncServer(AsyncServer):  # type: ignore[misc]  # python-socketio h
     """An `AsyncServer` (async_mode "sanic") that answers a packet it will not dispatch with
     `error_event` carrying `error`, on the client's connection, instead of raising."""
 
+    manager_initialized: bool  # python-socketio's: whether the client manager has been started
+
     def __init__(self, error_event: str, error: dict[str, str], **kwargs: Any) -> None:
         super().__init__(async_mode="sanic", **kwargs)
         self.error_event, self.error = error_event, error
+
+    def start_manager(self) -> None:
+        """Starts the client manager now (python-socketio waits for the first client): a Redis
+        manager then listens for the other workers' emits from the start."""
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return StrictEngineIOServer
@@ -87,7 +96,7 @@ class StrictAsyncServer(AsyncServer):  # type: ignore[misc]  # python-socketio h
         for space in dict.fromkeys((namespace or "/", "/")):
             sid = self.manager.sid_from_eio_sid(eio_sid, space)
             if sid is not None and self.manager.is_connected(sid, space):
-                await self.emit(self.error_event, self.error, to=sid, namespace=space)
+                await self.emit(self.error_event, self.error, to=sid, namespace=space, ignore_queue=True)
                 return
         # Connected nowhere (its CONNECT could not be read, or never came): a failed connect.
         await self._send_packet(eio_sid, self.packet_class(

@@ -45,6 +45,16 @@ an event of ours, binary, extra arguments) get `session_error {code: "bad_event"
 (channels/socketio_server.py); a message is `{"message": "<text>"}` of at most 2,000 characters
 with optional small metadata (`bad_message`, `message_too_long`), and its text is cleaned of what is
 not text (channels/inbound.py). A refused event changes nothing: no message, no room, no session.
+
+Several Rasa workers: a bot message is emitted to the conversation's room by whichever worker
+produced it (the shopper's turn, a care agent's reply through the desk, a payment notice, a
+reminder), while the shopper's socket is held by one worker. With a Redis URL (`WEBCHAT_REDIS_URL`,
+else `LOCK_STORE_URL` when it is a Redis one) the socket.io server's client manager is
+python-socketio's `AsyncRedisManager`: each emit is delivered to this worker's sockets and published
+on Redis to the others, which deliver it to theirs. Nothing else of a conversation lives in one
+worker: the token is checked with the shared secret, the socket's session (its conversation) stays
+with the socket on the worker holding it (which the proxy's sticky sessions keep), and what a page
+missed is read from the shared tracker store under the shared lock. Without a URL, in-process.
 """
 
 from __future__ import annotations
@@ -56,8 +66,9 @@ import logging
 import math
 import os
 import re
+import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -66,6 +77,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager
 
 from actions.identity import ForeignConversation, conversation_id, platform_id
 from channels.inbound import Refused, jwt_valid, message_of
@@ -82,6 +94,11 @@ MAX_REPLAYED = 50
 MIN_SECRET_LENGTH = 32
 # Accepted during a rotation (docs/deployment.md); the variable's name, not a secret.
 PREVIOUS_SECRET_ENV = "WEBCHAT_SESSION_SECRET_PREVIOUS"  # noqa: S105
+# Where the workers' emits meet (docs/deployment.md); the variables' names, not secrets.
+REDIS_URL_ENV = "WEBCHAT_REDIS_URL"
+LOCK_STORE_URL_ENV = "LOCK_STORE_URL"
+PUBSUB_CHANNEL = "bottega-webchat"  # Redis's pub/sub channel name, shared by one deployment's workers
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _SIGNED = b"bottega-webchat-session:v1:"  # what a token signs: this prefix and the session id
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
 SESSION_ERROR_EVT = "session_error"
@@ -178,6 +195,24 @@ def missed_messages(events: Iterable[Event], since: float, channel: str,
     return missed[-limit:] if limit > 0 else []
 
 
+def pubsub_url(environ: Mapping[str, str]) -> str | None:
+    """The Redis the workers share emits through: WEBCHAT_REDIS_URL, else LOCK_STORE_URL when it is
+    a Redis URL; None (in-process) without either. A WEBCHAT_REDIS_URL that is not Redis is a ValueError."""
+    own = environ.get(REDIS_URL_ENV, "").strip()
+    if own:
+        if not own.startswith(_REDIS_SCHEMES):
+            raise ValueError(f"{REDIS_URL_ENV} must be a redis://, rediss:// or unix:// URL")
+        return own
+    lock_store = environ.get(LOCK_STORE_URL_ENV, "").strip()
+    return lock_store if lock_store.startswith(_REDIS_SCHEMES) else None
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
 class WebChatOutput(SocketIOOutput):
     """Emits each bot message whole to the socket.io room of the conversation (`recipient_id` is
     Rasa's conversation id, `socketio:<session id>`; the room is the session id)."""
@@ -236,9 +271,14 @@ class WebChatInput(SocketIOInput):
         previous = os.environ.get(PREVIOUS_SECRET_ENV, "").strip()
         # The first signs new tokens; the previous one is only accepted (and its tokens re-signed).
         channel.session_secrets = [secret] + ([previous] if len(previous) >= MIN_SECRET_LENGTH else [])
+        channel.redis_url = pubsub_url(os.environ)
+        channel.pubsub_channel = str(credentials.get("pubsub_channel") or PUBSUB_CHANNEL)
         return channel
 
     session_secrets: list[str]
+    # Where emits are shared with the other workers (None: this process only), and on which channel.
+    redis_url: str | None = None
+    pubsub_channel: str = PUBSUB_CHANNEL
     # The Sanic app serving the channel, whose `ctx.agent` has the tracker and lock stores (Rasa
     # sets it when the model is loaded, and replaces it when another model is loaded).
     app: Sanic | None = None
@@ -251,7 +291,14 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[] leaves CORS to Sanic-CORS (`rasa run --cors ...`), as the
         # built-in channel does; engine.io's own check would refuse every other origin.
-        sio = StrictAsyncServer(SESSION_ERROR_EVT, BAD_EVENT, cors_allowed_origins=[])
+        manager = None
+        if self.redis_url:
+            # A connect timeout: an emit waits for Redis inside a turn, which must not hang on it.
+            manager = AsyncRedisManager(self.redis_url, channel=self.pubsub_channel,
+                                        redis_options={"socket_connect_timeout": 3, "socket_keepalive": True})
+            logger.info("webchat: emits are shared with the other workers through %s",
+                        _without_password(self.redis_url))
+        sio = StrictAsyncServer(SESSION_ERROR_EVT, BAD_EVENT, cors_allowed_origins=[], client_manager=manager)
         # Rasa types the path and the JWT algorithm as optional; `null` in credentials.yml means the default.
         blueprint = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat_webhook", __name__)
         self.sio = sio
@@ -263,6 +310,9 @@ class WebChatInput(SocketIOInput):
         @blueprint.listener("before_server_start")
         async def remember_app(app: Sanic, _: Any) -> None:
             self.app = app
+            # Subscribed from the start, not at the first shopper: another worker's emit to a shopper
+            # who connects here later would otherwise miss a worker that has not had one yet.
+            sio.start_manager()
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
@@ -272,7 +322,7 @@ class WebChatInput(SocketIOInput):
             return jwt_valid(token, self.jwt_key, self.jwt_algorithm or "HS256")
 
         async def refuse(sid: str, error: dict[str, str]) -> None:
-            await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace)
+            await sio.emit(SESSION_ERROR_EVT, error, room=sid, namespace=self.namespace, ignore_queue=True)
 
         async def session_of(sid: str) -> dict[str, Any] | None:
             """The socket's session; None when its client has gone since it sent the event (a message
@@ -297,7 +347,8 @@ class WebChatInput(SocketIOInput):
                     tracker = await agent.tracker_store.retrieve_full_tracker(conversation)
                     missed = missed_messages(tracker.events if tracker else [], since, self.name())
                     if missed:
-                        await sio.emit(MISSED_MESSAGES_EVT, {"messages": missed}, room=sid, namespace=self.namespace)
+                        await sio.emit(MISSED_MESSAGES_EVT, {"messages": missed}, room=sid, namespace=self.namespace,
+                                       ignore_queue=True)
             except Exception:
                 # The chat still works from here on; only the missed messages are not shown.
                 logger.exception("webchat: the messages a page missed could not be read")
@@ -335,7 +386,8 @@ class WebChatInput(SocketIOInput):
                 await join(sid, session_id, since if token is not None else None)
             confirmed = {"session_id": session_id,
                          "session_token": sign_session(session_id, self.session_secrets[0])}
-            await sio.emit("session_confirm", confirmed, room=sid, namespace=self.namespace)
+            # To the socket itself, which this worker holds: nothing to share with the others.
+            await sio.emit("session_confirm", confirmed, room=sid, namespace=self.namespace, ignore_queue=True)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:

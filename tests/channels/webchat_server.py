@@ -13,6 +13,8 @@ shoppers' messages are recorded in their conversations' trackers too.
 With `--answer`, every message passed on is answered, as Rasa would, with a bot message
 `{"text": "received"}` to its conversation: what tests/channels/test_fuzz_webchat.py waits for.
 WEBCHAT_JWT_KEY, if set, is the channel's `jwt_key` (a socket must connect with a signed token).
+WEBCHAT_REDIS_URL, if set, shares emits with the other servers on that Redis (two of these are two
+Rasa workers: tests/channels/test_webchat_workers.py), on the pub/sub channel WEBCHAT_PUBSUB_CHANNEL.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def build(answer: bool = False) -> Sanic:
         "user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True,
         "session_secret": os.environ["WEBCHAT_SESSION_SECRET"],
         "jwt_key": os.environ.get("WEBCHAT_JWT_KEY") or None,
+        "pubsub_channel": os.environ.get("WEBCHAT_PUBSUB_CHANNEL") or None,
     })
 
     async def on_new_message(message: UserMessage) -> None:
