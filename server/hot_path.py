@@ -20,6 +20,11 @@ Profiled with py-spy on Bottega's server over the benchmark's conversation (docs
   on stories' text (TED's end-to-end predictions outrank the others) or an action just rejected
   (its confidence is zeroed in every prediction). In the benchmark's conversation every action
   was the RulePolicy's at 1.0.
+- **The same states, worked out again by each policy.** The memoization policy, the rule policy
+  (more than once) and TED each turn the whole tracker into states (`past_states`), replaying every
+  event: a fifth of a turn. Here the states are kept on the tracker for its number of events and the
+  same arguments, and each caller gets its own copy (the featurizers edit the last state in place).
+  A tracker only changes by gaining events, so a count that moved means states worked out anew.
 - **Understanding a message on the event loop.** `MessageProcessor.parse_message` runs the NLU graph
   on the server's only thread, so while one shopper's message is read (MiniLM, a fifth of a turn,
   in TensorFlow Lite) nobody else's turn moves. Here it runs on one thread of its own: TensorFlow
@@ -31,7 +36,8 @@ Profiled with py-spy on Bottega's server over the benchmark's conversation (docs
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +63,32 @@ def apply() -> None:
     _cache_event_types()
     _decisive_policies_first()
     _understanding_off_the_loop()
+    _states_once_per_tracker()
     _applied = True
+
+
+@contextmanager
+def stock_rasa() -> Iterator[None]:
+    """Stock Rasa's functions for the duration (the tests that compare), then these again."""
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    patched = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
+               "parse_message": MessageProcessor.parse_message, "past_states": DialogueStateTracker.past_states}
+    _set(STOCK)
+    try:
+        yield
+    finally:
+        _set(patched)
+
+
+def _set(functions: dict[str, Callable[..., Any]]) -> None:
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    MessageProcessor._predict_next_with_tracker = functions["predict_next_with_tracker"]  # type: ignore[method-assign]
+    MessageProcessor.parse_message = functions["parse_message"]  # type: ignore[method-assign]
+    DialogueStateTracker.past_states = functions["past_states"]  # type: ignore[method-assign]
 
 
 def _cache_action_result_validator() -> None:
@@ -219,3 +250,29 @@ def _understanding_off_the_loop() -> None:
         return parse_data
 
     MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
+
+
+_STATES = "_bottega_states"
+
+
+def _states_once_per_tracker() -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    stock = DialogueStateTracker.past_states
+    STOCK["past_states"] = stock
+
+    def past_states(self: DialogueStateTracker, domain: Domain, omit_unset_slots: bool = False,
+                    ignore_rule_only_turns: bool = False, rule_only_data: dict[str, Any] | None = None) -> list[Any]:
+        key = (id(domain), len(self.events), omit_unset_slots, ignore_rule_only_turns,
+               repr(sorted(rule_only_data.items())) if rule_only_data else None)
+        kept: dict[Any, list[Any]] = self.__dict__.setdefault(_STATES, {})
+        states = kept.get(key)
+        if states is None:
+            states = stock(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+            if len(kept) > 8:  # keys of older event counts
+                kept.clear()
+            kept[key] = states
+        return [{part: dict(value) if isinstance(value, dict) else value for part, value in state.items()}
+                for state in states]
+
+    DialogueStateTracker.past_states = past_states  # type: ignore[method-assign]

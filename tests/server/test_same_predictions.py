@@ -3,8 +3,8 @@ conversation, is predicted step by step by the trained model twice: by stock Ras
 conversation as stock Rasa holds it, and by Bottega's server on the compacted conversation
 server/tracker_store.py hands Rasa, saved and loaded again before each of the shopper's messages
 (as the server does), with server/hot_path.py on (event reading; TED run only when no policy of
-higher priority is certain). Every prediction (action, policy, every probability, events) must be
-the same.
+higher priority is certain; states worked out once per tracker). Every prediction (action,
+policy, every probability, events) must be the same.
 
 The long conversation is ~250 messages, so the boundary moves on every message past the first
 keep_turns; it runs at the configured keep_turns (endpoints.yml) and at the smallest one the store
@@ -80,7 +80,8 @@ async def _replay(agent: Agent, store: ConversationStore, events: list[Event]) -
             shortest = min(shortest, len(compacted.events))
         if isinstance(event, ActionExecuted) and index > 2:
             predictions += 1
-            on_full = hot_path.STOCK["predict_next_with_tracker"](processor, full)
+            with hot_path.stock_rasa():
+                on_full = processor._predict_next_with_tracker(full)
             on_compacted = processor._predict_next_with_tracker(compacted)
             winners[str(on_full.policy_name).split("_")[-1]] += 1
             if not same(on_full, on_compacted):
