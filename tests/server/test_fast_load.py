@@ -59,3 +59,46 @@ def test_fast_load_behaves_exactly_like_stock_rasa(monkeypatch: pytest.MonkeyPat
     assert from_cache == stock
     assert any(r["entities"] for r in stock)
     assert {r["intent"] for r in stock} >= {"greet", "search_product", "goodbye"}
+
+
+class _Model:
+    """The part of RasaModel that compile_inference uses: a prediction function traced on the first
+    run_inference, with a fixed input signature."""
+
+    def __init__(self) -> None:
+        self._tf_predict_step: Any = None
+
+    def run_inference(self, data: Any) -> Any:
+        import tensorflow as tf
+
+        if self._tf_predict_step is None:
+            self._tf_predict_step = tf.function(self.predict_step,
+                                                input_signature=[tf.TensorSpec([None], tf.float32)])
+        return self._tf_predict_step(data).numpy().tolist()
+
+    def predict_step(self, x: Any) -> Any:
+        return x * 2.0
+
+
+class _NeedsAutoGraph(_Model):
+    def predict_step(self, x: Any) -> Any:
+        import tensorflow as tf
+
+        if tf.reduce_sum(x) > 0:  # a Python `if` on a tensor: only AutoGraph can trace it
+            return x * 2.0
+        return x
+
+
+def test_inference_is_traced_without_autograph_when_it_can_be() -> None:
+    model = _Model()
+    fast_load.compile_inference(model, [1.0])  # type: ignore[arg-type]
+    assert "predict_step" in vars(model)  # the unconverted function was traced and kept
+    assert model.run_inference([1.5, -1.0]) == [3.0, -2.0]
+
+
+def test_inference_that_needs_autograph_is_traced_the_stock_way() -> None:
+    model = _NeedsAutoGraph()
+    fast_load.compile_inference(model, [1.0])  # type: ignore[arg-type]
+    assert "predict_step" not in vars(model)
+    assert model.run_inference([1.5, 1.0]) == [3.0, 2.0]
+    assert model.run_inference([-1.5, 1.0]) == [-1.5, 1.0]
