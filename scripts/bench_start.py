@@ -98,7 +98,10 @@ def one_run(command: list[str], log: Path) -> dict[str, float | int]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        reader.join(timeout=5)
+        # make exits at once; run_stack.py, which holds the same output, stops the four services
+        # first and reports it there: its output is read to the end, so it never writes to a closed
+        # pipe (which would stop it before the services are stopped).
+        reader.join(timeout=60)
         log.write_text("".join(lines))
 
 
