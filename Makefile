@@ -63,7 +63,7 @@ agent: $(SHOP)/.installed .env ## the care desk: answer shoppers handed to a per
 messenger-profile: $(SHOP)/.installed .env ## the Facebook page's Get Started, menu and ice breakers (ARGS="--dry-run" prints the calls; docs/channels.md)
 	@$(SHOP)/bin/python scripts/messenger_profile.py $(ARGS)
 
-setup: $(ASSISTANT)/.installed $(SHOP)/.installed $(WEBCHAT) .env $(MINILM) ## install both environments and the web chat's socket.io client from their locks, and convert the sentence encoder
+setup: $(ASSISTANT)/.compiled $(SHOP)/.compiled $(WEBCHAT) .env $(MINILM) ## install both environments and the web chat's socket.io client from their locks, and convert the sentence encoder
 
 # Converted again when the conversion's code or the installed packages change.
 $(MINILM): components/minilm.py $(ASSISTANT)/.installed
@@ -182,6 +182,16 @@ $(SHOP)/.installed: shop/requirements.txt shop/requirements-test.txt | $(UV)
 	@echo "setup: shop environment (Python 3.11+: FastAPI, SQLAlchemy 2)"
 	@py=$$(scripts/find-python 3.11 3.12 3.13); [ -x $(SHOP)/bin/python ] || $(UV) venv --quiet --python "$$py" $(SHOP)
 	@$(UV) pip sync --python $(SHOP)/bin/python --require-hashes shop/requirements.txt shop/requirements-test.txt
+	@touch $@
+
+# The installed packages are byte-compiled once, after each install: Python never writes bytecode
+# here (PYTHONDONTWRITEBYTECODE above), so every start would otherwise compile the modules it imports
+# (TensorFlow's, Rasa's, SQLAlchemy's …) from source again — half of Rasa's import time. A few test
+# and template files in those packages are not valid Python; compileall reports them with a failing
+# status, which costs nothing here (they are never imported), hence -qq and `|| true`.
+$(ASSISTANT)/.compiled $(SHOP)/.compiled: %/.compiled: %/.installed
+	@echo "setup: byte-compiling the packages in $* (once per install; up to a few minutes)"
+	@$*/bin/python -m compileall -qq -j 0 $*/lib || true
 	@touch $@
 
 $(WEBCHAT): webchat/package.json webchat/package-lock.json

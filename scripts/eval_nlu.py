@@ -722,13 +722,14 @@ async def parse_sets(model: Path, sets: dict[str, list[Expected]]) -> Results:
     import structlog
     from rasa.core.agent import Agent
 
-    from server import fast_load
+    from server import crf_cache, fast_load
 
     # Rasa logs every parse, message text included, at debug; TensorFlow warns at exit about the
     # optimizer state fast loading never builds (inference needs none).
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     fast_load.apply()  # the server's faster model loading; inference is unchanged
+    crf_cache.apply()
     agent = Agent.load(str(model))
     first = next((examples[0] for examples in sets.values() if examples), None)
     if first is not None:

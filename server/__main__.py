@@ -1,17 +1,23 @@
-"""`python -m server <rasa arguments>`: the `rasa` command with fast model loading, two per-turn
-costs of stock Rasa removed (server/hot_path.py), a paused conversation that the shopper can take
-back from the person (server/pause.py), and the HTTP API's token from the environment, in a header
-(server/api_auth.py)."""
+"""`python -m server <rasa arguments>`: the `rasa` command with fast model loading (server/fast_load.py,
+server/crf_cache.py), two per-turn costs of stock Rasa removed (server/hot_path.py), a paused
+conversation that the shopper can take back from the person (server/pause.py), the HTTP API's token
+from the environment, in a header (server/api_auth.py), and without third-party start-up notices
+nobody can act on (server/quiet.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from server import api_auth, fast_load, hot_path, pause
+from server import quiet
 
 
 def main() -> None:
-    fast_load.apply()
+    quiet.quiet_tensorflow()  # before TensorFlow is imported
+    from server import api_auth, crf_cache, fast_load, hot_path, pause
+
+    fast_load.apply()  # imports TensorFlow
+    quiet.apply()  # after TensorFlow, before Rasa's server (quiet.apply says why)
+    crf_cache.apply()
     hot_path.apply()
     pause.apply()
     api_auth.apply()

@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Any
 
+from server import quiet
 from server.api_auth import bearer_matches
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105  # the variable's name, not a token
@@ -23,6 +24,21 @@ MIN_TOKEN_LENGTH = 16
 OPEN_PATHS = frozenset({"/health"})  # what a load balancer or `make run` polls; says nothing
 
 logger = logging.getLogger(__name__)
+
+
+class CountRegistrations(logging.Filter):
+    """rasa-sdk logs a line for every action it registers (dozens at start-up): they are counted for one
+    line instead, and still shown one by one at debug level (`-vv`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and record.getMessage().startswith("Registered function for"):
+            self.count += 1
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
 
 
 def accepted_tokens(environ: dict[str, str] | os._Environ[str]) -> list[str]:
@@ -57,6 +73,7 @@ def protect(app: Any, accepted: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet.apply()  # before rasa-sdk (and sanic-cors) is imported
     from rasa_sdk import utils
     from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
     from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_context
@@ -72,13 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
                                  args.logging_config_file)
     utils.update_sanic_log_level()
+    registrations = CountRegistrations()
+    logging.getLogger("rasa_sdk.executor").addFilter(registrations)
     # What rasa_sdk.endpoint.run does, with the check added before the app starts.
     app = create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload)
     protect(app, accepted)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     host = os.environ.get("SANIC_HOST", "0.0.0.0")  # noqa: S104  # rasa-sdk's default; make run sets loopback
-    logger.info("Action server (token required) on %s://%s:%s", "https" if ssl_context else "http", host, args.port)
+    logger.info("Action server (token required) on %s://%s:%s, %d actions registered",
+                "https" if ssl_context else "http", host, args.port, registrations.count)
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
     return 0
 

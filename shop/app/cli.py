@@ -21,6 +21,15 @@ from app.core.db import create_db_engine, make_sessionmaker
 from app.seed import catalog, load
 
 
+class AlembicPreamble(logging.Filter):
+    """Alembic says which dialect and DDL mode it uses on every run, with nothing to migrate too (twice
+    per `make run`): those lines are dropped; its "Running upgrade …" lines, warnings and errors stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO
+                    and record.getMessage().startswith(("Context impl ", "Will assume ")))
+
+
 def migrate(database_url: str) -> None:
     config = Config(str(SHOP_DIR / "alembic.ini"))
     config.attributes["database_url"] = database_url
@@ -94,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.migration").addFilter(AlembicPreamble())
     try:
         settings = get_settings()
     except ValidationError as error:
