@@ -1,5 +1,5 @@
 """`python -m server <rasa arguments>`: the `rasa` command with fast model loading (server/fast_load.py,
-server/crf_cache.py), two per-turn costs of stock Rasa removed (server/hot_path.py), a paused
+server/crf_cache.py), the per-turn costs of stock Rasa removed (server/hot_path.py), a paused
 conversation that the shopper can take back from the person (server/pause.py), the HTTP API's token
 from the environment, in a header (server/api_auth.py), and without third-party start-up notices
 nobody can act on (server/quiet.py)."""
