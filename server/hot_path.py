@@ -73,7 +73,7 @@ def stock_rasa() -> Iterator[None]:
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    patched = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
+    patched: dict[str, Callable[..., Any]] = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
                "parse_message": MessageProcessor.parse_message, "past_states": DialogueStateTracker.past_states}
     _set(STOCK)
     try:
