@@ -17,13 +17,13 @@ import shutil
 import signal
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from bench import report, stacks, turns
-from bench.load import WINDOW, converse, crowd, summarise
+from bench.load import WINDOW, converse, cpu_seconds, crowd, summarise
 from bench.stacks import Processes, StartupError, Target
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,18 +31,23 @@ Script = Callable[[int, int], list[str]]  # (count, start) -> the texts a shoppe
 
 
 def measure(target: Target, run_id: str, script: Script, *, seq_turns: int, shoppers: int, turns_each: int,
-            warmup: int, say: Callable[[str], None] = print) -> dict[str, Any]:
+            warmup: int, pids: Sequence[int] = (), say: Callable[[str], None] = print) -> dict[str, Any]:
     """Scenarios A and B on one bot, after `warmup` turns of a shopper of their own (TensorFlow's first
-    calls, connection pools, the shop's caches) that are not measured. Sender ids carry `run_id`."""
+    calls, connection pools, the shop's caches) that are not measured. Sender ids carry `run_id`;
+    `pids`: the bot's server processes, whose CPU time each scenario costs is counted too."""
     sender = f"bench-{run_id}-{target.name}"
     if warmup:
         converse(target, f"{sender}-warmup", script(warmup, 0))
     say(f"bench: {target.name}: one shopper, {seq_turns} turns")
+    before = cpu_seconds(pids)
     sequential = converse(target, f"{sender}-long", script(seq_turns, 0))
+    cpu = {"seq": cpu_seconds(pids) - before}
     say(f"bench: {target.name}: {shoppers} shoppers at once, {turns_each} turns each")
+    before = cpu_seconds(pids)
     concurrent, seconds = crowd(target, [f"{sender}-crowd{index}" for index in range(shoppers)],
                                 [script(turns_each, index) for index in range(shoppers)])
-    return summarise(sequential, concurrent, seconds, window=min(WINDOW, seq_turns))
+    cpu["conc"] = cpu_seconds(pids) - before
+    return summarise(sequential, concurrent, seconds, window=min(WINDOW, seq_turns), cpu=cpu)
 
 
 def _interrupted(signum: int, _: FrameType | None) -> None:
@@ -76,12 +81,12 @@ def main(argv: list[str] | None = None) -> int:
             project = stacks.stock_model(args.stock_cache.resolve())
             print("bench: starting the stock bot", flush=True)
             with stacks.stock_bot(processes, project) as target:
-                results["stock"] = measure(target, run_id, turns.stock_turns, **sizes)
+                results["stock"] = measure(target, run_id, turns.stock_turns, pids=processes.pids(), **sizes)
             processes.stop_all()
             print("bench: starting Bottega (shop, action server, Rasa)", flush=True)
             shutil.rmtree(out / "bottega", ignore_errors=True)  # a fresh shop database each run
             with stacks.bottega_stack(processes, out / "bottega") as target:
-                results["bottega"] = measure(target, run_id, turns.bottega_turns, **sizes)
+                results["bottega"] = measure(target, run_id, turns.bottega_turns, pids=processes.pids(), **sizes)
             print("bench: stopping the servers", flush=True)
     except StartupError as error:
         print(f"bench: {error}", file=sys.stderr)

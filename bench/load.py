@@ -8,11 +8,13 @@ Latency is the wall time of the HTTP round trip, errors included.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -83,6 +85,30 @@ def crowd(target: Target, senders: Sequence[str], scripts: Sequence[Sequence[str
     return [turn for turns in results for turn in turns], time.perf_counter() - began
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time the processes (and their children) have used so far, from /proc.
+
+    Unlike latency, it hardly moves when other work shares the machine: the cost of a message."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        for task in [pid, *_children(pid)]:
+            try:
+                fields = Path(f"/proc/{task}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended meanwhile
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in path.read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest rank: p99 of 20 values is the slowest of them."""
     ordered = sorted(values)
@@ -90,7 +116,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 def summarise(sequential: Sequence[Turn], concurrent: Sequence[Turn], concurrent_seconds: float,
-              window: int = WINDOW) -> dict[str, Any]:
+              window: int = WINDOW, cpu: dict[str, float] | None = None) -> dict[str, Any]:
     """The figures results.json holds for one bot (milliseconds, messages per second), plus the
     per-turn latencies of the long conversation (for the plot) and a few of the errors."""
     first, last = [t.ms for t in sequential[:window]], [t.ms for t in sequential[-window:]]
@@ -104,6 +130,9 @@ def summarise(sequential: Sequence[Turn], concurrent: Sequence[Turn], concurrent
         "conc_p50_ms": round(percentile([t.ms for t in concurrent], 50), 1),
         "conc_p99_ms": round(percentile([t.ms for t in concurrent], 99), 1),
         "errors": len(failed),
+        # CPU milliseconds per message of every server process of the bot, in each scenario
+        "cpu_ms_per_msg_seq": round((cpu or {}).get("seq", 0.0) * 1000 / max(len(sequential), 1), 1),
+        "cpu_ms_per_msg_conc": round((cpu or {}).get("conc", 0.0) * 1000 / max(len(concurrent), 1), 1),
         "seq_turns": len(sequential),
         "conc_messages": len(concurrent),
         "seq_ms": [round(t.ms, 1) for t in sequential],

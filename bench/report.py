@@ -76,6 +76,8 @@ def table(results: Results, seq_turns: int, window: int, shoppers: int, turns_ea
         (f"{shoppers} shoppers x {turns_each} turns: p50", "conc_p50_ms", "ms"),
         (f"{shoppers} shoppers x {turns_each} turns: p99", "conc_p99_ms", "ms"),
         ("errors (non-200, time-outs, error replies)", "errors", ""),
+        ("CPU per message, one shopper (all servers)", "cpu_ms_per_msg_seq", "ms"),
+        (f"CPU per message, {shoppers} shoppers (all servers)", "cpu_ms_per_msg_conc", "ms"),
     ]
     bots = list(results)
     lines = [f"{'':<46}" + "".join(f"{bot:>14}" for bot in bots), "-" * (46 + 14 * len(bots))]

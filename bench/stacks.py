@@ -82,6 +82,10 @@ class Processes:
     def __exit__(self, *_: object) -> None:
         self.stop_all()
 
+    def pids(self) -> list[int]:
+        """The processes started and still running."""
+        return [process.pid for _, process in self.started if process.poll() is None]
+
     def log_of(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 

@@ -7,6 +7,8 @@ timing (the benchmark prints figures, it never fails on a slow machine).
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ import yaml
 
 from bench import report, stacks, turns
 from bench.__main__ import measure
-from bench.load import converse, crowd, summarise
+from bench.load import converse, cpu_seconds, crowd, summarise
 from bench.stacks import Processes, StartupError, Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +142,23 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state not in ("Z", "X")
+
+
+def test_cpu_time_counts_a_process_and_its_children() -> None:
+    # A parent that starts a child burning CPU: the child's time is counted under the parent.
+    burner = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time;"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time\\nend = time.process_time() + 0.6\\n"
+        "while time.process_time() < end: pass\\ntime.sleep(30)']);"
+        "time.sleep(30)")])
+    try:
+        deadline = time.monotonic() + 20
+        while cpu_seconds([burner.pid]) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cpu_seconds([burner.pid]) >= 0.5
+    finally:
+        for child in Path(f"/proc/{burner.pid}/task/{burner.pid}/children").read_text().split():
+            os.kill(int(child), signal.SIGKILL)
+        burner.kill()
+        burner.wait()
+    assert cpu_seconds([burner.pid]) == 0.0  # gone: nothing to count
