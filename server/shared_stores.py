@@ -9,8 +9,9 @@ names these two classes, which read the environment when Rasa builds its stores:
       type: server.shared_stores.EventBrokerFromEnvironment   # EVENT_BROKER_URL, EVENT_BROKER_QUEUE
 
 `LOCK_STORE_URL=redis://host:6379/0` (`rediss://` over TLS, `redis://:password@host/0`) gives
-Rasa's RedisLockStore, which every worker on that Redis shares; unset, Rasa's InMemoryLockStore,
-right for one process only (so `SANIC_WORKERS` above 1 is refused without it).
+Rasa's RedisLockStore, which every worker on that Redis shares, made safe across processes
+(`SharedRedisLockStore`); unset, Rasa's InMemoryLockStore, right for one process only (so
+`SANIC_WORKERS` above 1 is refused without it).
 
 `EVENT_BROKER_URL=amqp://user:password@host:5672/vhost` (`amqps://`) gives Rasa's PikaEventBroker,
 publishing every stored event to the queue `EVENT_BROKER_QUEUE` (default `rasa_events`); a
@@ -35,7 +36,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
@@ -67,9 +68,42 @@ def _shown(url: str) -> str:
 
 # --- the lock store ------------------------------------------------------------------------------
 
+MUTEX_SECONDS = 10.0
+
+
+class SharedRedisLockStore(RedisLockStore):
+    """Rasa's RedisLockStore, with each change to a conversation's ticket lock made whole.
+
+    Rasa's lock store reads a conversation's ticket lock, changes it and writes it back: taking a
+    ticket, dropping expired ones, handing back one's own and deleting the lock when nobody waits.
+    In one process nothing runs in between; across processes two workers read the same lock and the
+    later write wins. Two first messages of a conversation arriving at two workers at once then both
+    took ticket 0 and ran their turns side by side, and a worker deleting a lock it thought unused
+    made the other's wait end in `LockError` (seen in tests/channels/test_scale_out.py; Rasa Pro
+    added a ConcurrentRedisLockStore for the same reason, RasaHQ/rasa#11256). Here each of those
+    read-change-write steps holds a short Redis mutex of its own for the conversation (redis-py's
+    Lock: SET NX PX, released by a script only by its holder), so they follow one another.
+    """
+
+    def _mutex(self, conversation_id: str) -> Any:
+        return self.red.lock(f"{self.key_prefix}{conversation_id}:mutex", timeout=MUTEX_SECONDS,
+                             blocking_timeout=MUTEX_SECONDS)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._mutex(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
+
 
 def lock_store_from_url(url: str) -> LockStore:
-    """Rasa's RedisLockStore on the Redis `url` names, after a ping; an empty URL: InMemoryLockStore."""
+    """A RedisLockStore on the Redis `url` names, after a ping; an empty URL: InMemoryLockStore."""
     if not url:
         return InMemoryLockStore()
     import redis
@@ -86,7 +120,7 @@ def lock_store_from_url(url: str) -> LockStore:
         parsed = parse_url(url)
     except ValueError as error:
         raise StoreRefused(f"{LOCK_STORE_URL} is not a Redis URL ({_shown(str(error))})") from None
-    store = RedisLockStore(host=parsed.get("host", "localhost"), port=parsed.get("port", 6379),
+    store = SharedRedisLockStore(host=parsed.get("host", "localhost"), port=parsed.get("port", 6379),
                            db=parsed.get("db", 0), username=parsed.get("username"),
                            password=parsed.get("password"),
                            use_ssl=parsed.get("connection_class") is SSLConnection)
