@@ -189,11 +189,6 @@ _poller: asyncio.Task[None] | None = None
 _applied = False
 
 
-def store() -> ReminderStore | None:
-    """This process's reminder store, once the agent is loaded on a ConversationStore."""
-    return _store
-
-
 def use(reminder_store: ReminderStore | None) -> None:
     """Makes `reminder_store` this process's (None: stock Rasa's scheduler)."""
     global _store
@@ -238,12 +233,12 @@ def apply() -> None:
                 await asyncio.to_thread(_store.cancel, tracker.sender_id, event)
 
     MessageProcessor._schedule_reminders = _schedule_reminders  # type: ignore[method-assign]
+    MessageProcessor._cancel_reminders = staticmethod(_cancel_reminders)  # type: ignore[method-assign]
     # Rasa 3.6 stores a ReminderCancelled without what it cancels (its `as_dict` has no name, intent
     # or entities, though reading one back takes them): read back, it would cancel every reminder,
     # and the action server would not see that the desk cancelled the hand-off time-out
     # (actions/handoff.py, a_person_has_joined).
     ReminderCancelled.as_dict = _cancellation_as_dict  # type: ignore[method-assign,assignment]
-    MessageProcessor._cancel_reminders = staticmethod(_cancel_reminders)  # type: ignore[method-assign]
 
     # serve_application looks these up when it registers its listeners, after apply().
     load_agent_on_start = rasa.core.run.load_agent_on_start
@@ -293,8 +288,9 @@ async def stop() -> None:
 async def _poll(app: Sanic, reminder_store: ReminderStore) -> None:
     while True:
         try:
-            for due in await asyncio.to_thread(reminder_store.claim_due):
-                await fire(app, reminder_store, due)
+            # At once: one waiting for its conversation's lock must not hold back the others.
+            claimed = await asyncio.to_thread(reminder_store.claim_due)
+            await asyncio.gather(*(fire(app, reminder_store, due) for due in claimed))
         except asyncio.CancelledError:
             raise
         except Exception:
