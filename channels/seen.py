@@ -153,7 +153,7 @@ def seen_store(setting: str | None, lock_store: Any = None) -> SeenStore:
     Without a setting: the Redis of Rasa's lock store when it is a RedisLockStore, else DEFAULT_SEEN_PATH."""
     setting = (setting or "").strip()
     if setting.startswith(("redis://", "rediss://", "unix://")):
-        import redis  # type: ignore[import-untyped]  # Rasa's own dependency; only when Redis is configured
+        import redis  # Rasa's own dependency; only when Redis is configured
 
         return RedisSeen(redis.Redis.from_url(setting))
     if setting == "memory":

@@ -9,11 +9,12 @@ analytics and erasure see everything) and hands Rasa a *compacted* tracker:
     [a snapshot of the state at the boundary] + [every event since the boundary]
 
 The snapshot is a handful of events that rebuild the state the conversation had at the boundary:
-the slots that were set, the active form (and whether it was rejected), a pause, the latest
-action. The boundary is always just before one of the shopper's messages, and it moves forward on
-a save once the events since it hold more than `keep_turns` of the shopper's messages, to just
-before the `keep_turns`-th last of them: a loaded tracker holds the last `keep_turns` messages (fewer
-in a shorter conversation), whatever the length of the conversation, so every turn costs the same.
+the slots that were set, the active form (and whether it was rejected), a pause, the session's
+reminders, the latest action. The boundary is always just before one of the shopper's messages, and
+it moves forward on a save once the events since it hold more than `keep_turns` of the shopper's
+messages, to just before the `keep_turns`-th last of them: a loaded tracker holds the last
+`keep_turns` messages (fewer in a shorter conversation), whatever the length of the conversation,
+so every turn costs the same.
 
 Why predictions do not change: the policies read at most the last `max_history` (5) states, each
 at least one of the shopper's messages old, and the rules and the hand-off policy look back at most
@@ -50,6 +51,7 @@ from rasa.shared.core.events import (
     ActiveLoop,
     ConversationPaused,
     Event,
+    ReminderScheduled,
     SessionStarted,
     SlotSet,
     UserUttered,
@@ -99,7 +101,8 @@ _STORED = "_bottega_stored"
 
 
 def snapshot_events(tracker: DialogueStateTracker) -> list[Event]:
-    """Events that rebuild `tracker`'s state: set slots, the active form, a pause, the latest action."""
+    """Events that rebuild `tracker`'s state: set slots, the active form, a pause, the session's
+    reminders (Rasa fires a reminder only if it is in the tracker, server/reminders.py), the latest action."""
     last = tracker.events[-1].timestamp if tracker.events else None
     events: list[Event] = [ActionExecuted(ACTION_SESSION_START_NAME, timestamp=last),
                            SessionStarted(timestamp=last)]
@@ -110,8 +113,23 @@ def snapshot_events(tracker: DialogueStateTracker) -> list[Event]:
             events.append(ActionExecutionRejected(tracker.active_loop_name, timestamp=last))
     if tracker.is_paused():
         events.append(ConversationPaused(timestamp=last))
+    events += [ReminderScheduled(reminder.intent, reminder.trigger_date_time, reminder.entities, reminder.name,
+                                 reminder.kill_on_user_message, timestamp=last)
+               for reminder in pending_reminders(tracker)]
     events.append(ActionExecuted(tracker.latest_action_name or ACTION_LISTEN_NAME, timestamp=last))
     return events
+
+
+def pending_reminders(tracker: DialogueStateTracker) -> list[ReminderScheduled]:
+    """The latest reminder of each name in the tracker's session. Cancelled ones too: what fires is
+    decided by the reminder store (server/reminders.py), and Rasa only checks, when one fires, that
+    the conversation still holds it (as a stock tracker holds it, cancelled or not)."""
+    pending: dict[str, ReminderScheduled] = {}
+    for event in tracker.applied_events():
+        if isinstance(event, ReminderScheduled):
+            pending.pop(event.name, None)
+            pending[event.name] = event
+    return list(pending.values())
 
 
 class ConversationStore(SQLTrackerStore):

@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "shop: needs a running shop at $SHOP_URL with $SHOP_API_TOKEN; fails (never skips) when it is unreachable",
     )
-    for server in ("postgresql", "redis"):
+    for server in ("postgresql", "redis", "rabbitmq"):
         config.addinivalue_line(
             "markers",
             f"{server}: needs the local {server} server; fails where BOTTEGA_REQUIRE_SERVICES=1, "

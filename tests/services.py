@@ -1,4 +1,4 @@
-"""The real servers the assistant's tests use (PostgreSQL, Redis on 127.0.0.1): reachable or not.
+"""The real servers the assistant's tests use (PostgreSQL, Redis, RabbitMQ on 127.0.0.1): reachable or not.
 
 Where BOTTEGA_REQUIRE_SERVICES=1 (CI), a server that cannot be reached fails the test; elsewhere the
 test is skipped with the reason in pytest's summary, never silently.
@@ -20,6 +20,7 @@ REQUIRE_SERVICES = os.environ.get("BOTTEGA_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN = os.environ.get("BOTTEGA_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}"
+RABBITMQ_URL = os.environ.get("BOTTEGA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def service_missing(name: str, problem: Exception, what: str = "this test") -> NoReturn:
@@ -64,3 +65,22 @@ def redis_client() -> redis.Redis:
     except redis.RedisError as problem:
         service_missing("Redis", problem)
     return client
+
+
+def rabbitmq_url() -> str:
+    """The local RabbitMQ's URL, once a connection to it has opened."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import aio_pika
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(RABBITMQ_URL, timeout=3)
+        await connection.close()
+
+    try:
+        with ThreadPoolExecutor(1) as thread:  # callable from a test's running event loop too
+            thread.submit(asyncio.run, probe()).result()
+    except Exception as problem:  # aio-pika raises a dozen kinds of error on a refused connection
+        service_missing("RabbitMQ", problem)
+    return RABBITMQ_URL

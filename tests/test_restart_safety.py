@@ -451,8 +451,6 @@ def test_the_form_carries_on_at_the_question_it_had_asked(stack: Stack, before: 
     assert tracker(stack, f"rest:{before.form_filler}")["active_loop"] in ({}, {"name": None}, None)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the hand-off time-out is an in-process reminder until the persistent reminders land")
 def test_the_handoff_time_out_still_fires_after_the_restart(stack: Stack, before: Before) -> None:
     due = before.timed_out_since + HANDOFF_TIMEOUT_SECONDS + 30  # the reminder's poll, a turn
     conversation = before.timed_out.conversation

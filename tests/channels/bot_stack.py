@@ -38,6 +38,7 @@ class Stack:
     shop: str | None  # the own shop's loopback address, when the test asked for one
     env: dict[str, str]  # what Rasa and the action server were started with
     folder: Path  # their logs and stores
+    workers: tuple[str, ...] = ()  # every Rasa process's address, `rasa` first (bot_stack's `workers`)
 
 
 def meta_channels(folder: Path) -> dict[str, Any]:
@@ -49,15 +50,18 @@ def meta_channels(folder: Path) -> dict[str, Any]:
 
 @contextmanager
 def bot_stack(folder: Path, served: Mapping[str, Any], env: Mapping[str, str | None],
-              own_shop: Mapping[str, str] | None = None) -> Iterator[Stack]:
+              own_shop: Mapping[str, str] | None = None, workers: int = 1) -> Iterator[Stack]:
     """Rasa serving the channels `served` (credentials.yml's entries), the action server and the
     stub Graph API, with `env` on top of the Meta test settings (None removes a variable); it must
     name RASA_API_TOKEN and ACTION_SERVER_TOKEN. `own_shop`: start a shop too, with these variables
-    on top of its defaults (e.g. PUBLIC_BASE_URL)."""
+    on top of its defaults (e.g. PUBLIC_BASE_URL). `workers`: that many Rasa processes, each on its
+    own port, with the same settings and stores (`env` then names shared ones: TRACKER_STORE_URL,
+    LOCK_STORE_URL)."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
     stub_port, rasa_port, action_port, shop_port = free_port(), free_port(), free_port(), free_port()
     stub, rasa, shop = (f"http://127.0.0.1:{port}" for port in (stub_port, rasa_port, shop_port))
+    rasa_ports = [rasa_port] + [free_port() for _ in range(workers - 1)]
     merged: dict[str, str | None] = {
         **os.environ, **SECRETS, "META_GRAPH_URL": f"{stub}/graph", "META_GRAPH_VERSION": VERSION,
         "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID, "META_SEEN_STORE": "memory",
@@ -94,12 +98,19 @@ def bot_stack(folder: Path, served: Mapping[str, Any], env: Mapping[str, str | N
             "the action server", [sys.executable, "-m", "server.action_server", "--actions", "actions", "--port",
                                   str(action_port)], cwd=ROOT, env=full, log_path=folder / "actions.log",
             ready_url=f"http://127.0.0.1:{action_port}/health", start_timeout=120))
-        started.enter_context(running(
-            "Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-                     str(rasa_port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
-                     "--endpoints", str(folder / "endpoints.yml")],
-            cwd=ROOT, env=full, log_path=folder / "rasa.log", ready_url=f"{rasa}/", start_timeout=300, poll=0.5))
+        for number, port in enumerate(rasa_ports):
+            started.enter_context(running(
+                "Rasa", [sys.executable, "-m", "server", "run", "--enable-api", "--interface", "127.0.0.1", "--port",
+                         str(port), "--model", str(MODEL), "--credentials", str(folder / "credentials.yml"),
+                         "--endpoints", str(folder / "endpoints.yml")],
+                cwd=ROOT, env=full, log_path=folder / ("rasa.log" if number == 0 else f"rasa-{number + 1}.log"),
+                ready_url=f"http://127.0.0.1:{port}/", start_timeout=300, poll=0.5))
         # The channels answer before the model is loaded; wait for it.
         api = {"Authorization": f"Bearer {full['RASA_API_TOKEN']}"}
-        assert eventually(lambda: requests.get(f"{rasa}/status", headers=api, timeout=5).status_code == 200, 300)
-        yield Stack(rasa, stub, shop if own_shop is not None else None, full, folder)
+        addresses = tuple(f"http://127.0.0.1:{port}" for port in rasa_ports)
+        for address in addresses:
+            def loaded(at: str = address) -> bool:
+                return requests.get(f"{at}/status", headers=api, timeout=5).status_code == 200
+
+            assert eventually(loaded, 300)
+        yield Stack(rasa, stub, shop if own_shop is not None else None, full, folder, addresses)
