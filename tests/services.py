@@ -6,11 +6,12 @@ test is skipped with the reason in pytest's summary, never silently.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import psycopg2
 import pytest
@@ -84,3 +85,17 @@ def rabbitmq_url() -> str:
     except Exception as problem:  # aio-pika raises a dozen kinds of error on a refused connection
         service_missing("RabbitMQ", problem)
     return RABBITMQ_URL
+
+
+async def rabbitmq_messages(queue: str) -> list[dict[str, Any]]:
+    """Every message waiting in `queue` on the local RabbitMQ, as JSON, taken off the queue."""
+    import aio_pika  # only the tests that read RabbitMQ need it
+
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    channel = await connection.channel()
+    declared = await channel.declare_queue(queue, durable=True)
+    messages: list[dict[str, Any]] = []
+    while (message := await declared.get(no_ack=True, fail=False)) is not None:
+        messages.append(json.loads(message.body))
+    await connection.close()
+    return messages

@@ -127,17 +127,6 @@ def reminders_left(database: str) -> int:
         engine.dispose()
 
 
-async def _published(queue: str) -> list[dict[str, Any]]:
-    connection = await aio_pika.connect(services.RABBITMQ_URL)
-    channel = await connection.channel()
-    declared = await channel.declare_queue(queue, durable=True)
-    events: list[dict[str, Any]] = []
-    while (message := await declared.get(no_ack=True, fail=False)) is not None:
-        events.append(json.loads(message.body))
-    await connection.close()
-    return events
-
-
 async def _delete_queue(queue: str) -> None:
     connection = await aio_pika.connect(services.RABBITMQ_URL)
     channel = await connection.channel()
@@ -208,7 +197,7 @@ def test_shoppers_talking_to_both_workers_at_once_keep_one_whole_conversation_ea
             assert bot_said, (shopper, text)
             assert turn[-1]["event"] == "action" and turn[-1]["name"] == "action_listen", (shopper, text, turn[-1])
     # Every stored event reached the broker's queue once.
-    published = asyncio.run(_published(workers.queue))
+    published = asyncio.run(services.rabbitmq_messages(workers.queue))
     conversations = {f"rest:{shopper}" for shopper in shoppers}
     on_queue = [(e["sender_id"], e["event"], e["timestamp"]) for e in published if e["sender_id"] in conversations]
     assert sorted(on_queue) == sorted(stored)

@@ -176,13 +176,7 @@ async def test_every_stored_event_reaches_the_rabbitmq_queue_once(
     await asyncio.sleep(0.5)  # Rasa publishes in a task of its own
     await broker.close()
 
-    connection = await aio_pika.connect(services.RABBITMQ_URL)
-    channel = await connection.channel()
-    declared = await channel.declare_queue(queue, durable=True)
-    received: list[dict[str, object]] = []
-    while (message := await declared.get(no_ack=True, fail=False)) is not None:
-        received.append(json.loads(message.body))
-    await connection.close()
+    received = await services.rabbitmq_messages(queue)
     assert [(event["sender_id"], event["event"]) for event in received] == [
         (sender, "action"), (sender, "user"), (sender, "bot"), (sender, "action")]
     store.engine.dispose()
