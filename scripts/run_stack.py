@@ -80,10 +80,15 @@ def credentials_file(env: dict[str, str]) -> str:
     return str(generated)
 
 
+# Addresses that may hold a password (postgresql://user:password@…): only Rasa connects to them.
+RASA_STORE_URLS = frozenset({"TRACKER_STORE_URL", "LOCK_STORE_URL", "EVENT_BROKER_URL", "WEBCHAT_REDIS_URL"})
+
+
 def service_env(env: dict[str, str], service: str) -> dict[str, str]:
-    """`env` without the secrets `service` does not use."""
+    """`env` without the secrets `service` does not use (nor Rasa's stores' addresses, but for Rasa)."""
     keep = SECRETS_OF[service]
-    return {key: value for key, value in env.items() if not key.endswith(SECRET_SUFFIXES) or key in keep}
+    return {key: value for key, value in env.items()
+            if (not key.endswith(SECRET_SUFFIXES) or key in keep) and (key not in RASA_STORE_URLS or service == "rasa")}
 
 
 STARTUP_TIMEOUT = 180.0  # Rasa loading a model on a busy 2-core machine takes a while

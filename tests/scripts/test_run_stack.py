@@ -54,6 +54,16 @@ def test_each_service_gets_only_the_secrets_it_uses(run_stack: ModuleType, env: 
     assert run_stack.service_env(env, "webchat")["PATH"] == "/usr/bin"
 
 
+def test_only_rasa_gets_the_stores_addresses(run_stack: ModuleType, env: dict[str, str]) -> None:
+    # They may carry a password (postgresql://bottega:…@db/conversations).
+    stores = {"TRACKER_STORE_URL": "postgresql://bottega:pw@db/c", "LOCK_STORE_URL": "redis://:pw@redis:6379/0",
+              "EVENT_BROKER_URL": "amqp://bottega:pw@mq:5672/", "WEBCHAT_REDIS_URL": "redis://:pw@redis:6379/1"}
+    with_stores = {**env, **stores}
+    assert {key: run_stack.service_env(with_stores, "rasa")[key] for key in stores} == stores
+    for service in ("shop", "actions", "webchat"):
+        assert not set(stores) & set(run_stack.service_env(with_stores, service)), service
+
+
 def test_no_secret_is_on_a_command_line(run_stack: ModuleType, env: dict[str, str]) -> None:
     # Command lines are readable by every user of the machine (ps, /proc/<pid>/cmdline).
     for name, command, *_ in run_stack.services(env):
