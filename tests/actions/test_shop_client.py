@@ -106,9 +106,15 @@ def _handler(shop: CannedShop) -> type:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: twenty connections at once overflowed it on a busy
+    # machine, and a dropped SYN is retried a second later, after the others were answered.
+    request_queue_size = 128
+
+
 @pytest.fixture
 def canned_shop() -> Iterator[CannedShop]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server = _Server(("127.0.0.1", 0), BaseHTTPRequestHandler)
     shop = CannedShop(url=f"http://127.0.0.1:{server.server_address[1]}")
     server.RequestHandlerClass = _handler(shop)
     server.daemon_threads = True
@@ -358,7 +364,7 @@ def test_defaults() -> None:
 
 def test_twenty_shoppers_calls_reach_a_slow_shop_at_once(canned_shop: CannedShop) -> None:
     # asyncio's default threads (cores + 4) let 6 through on a 2-core machine; the rest queued.
-    canned_shop.on("GET", "/customers/rest:alice/cart", Canned(200, EMPTY_CART, delay=1.0))
+    canned_shop.on("GET", "/customers/rest:alice/cart", Canned(200, EMPTY_CART, delay=2.0))
     client = make_client(canned_shop.url, timeout=10.0)
 
     async def twenty() -> list[Any]:
