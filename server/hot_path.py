@@ -30,7 +30,23 @@ Profiled with py-spy on Bottega's server over the benchmark's conversation (docs
   in TensorFlow Lite) nobody else's turn moves. Here it runs on one thread of its own: TensorFlow
   Lite lets go of Python's lock while it computes, so another shopper's turn goes on meanwhile on
   the other core. One thread, so messages are still read one at a time, in order, by components
-  that were never written for two at once.
+  that were never written for two at once (two threads, each component behind a lock of its own so
+  that two messages could be in different components at once, answered no more messages a second
+  with 20 shoppers: what is left is Python's lock, not the reading).
+- **The graph worked out again on every run.** Rasa's graph runner, on every run of the model's
+  graph (reading a message, and each prediction of a turn), works out which nodes the targets need
+  (a recursive walk without memory) and builds the task graph for them. Both depend only on the
+  loaded model and the targets: here they are worked out once per target list and copied per run.
+- **Every rule parsed again for every state.** RulePolicy finds the rules that apply by filtering
+  every rule key (a JSON text) against the conversation's states, last state first; for each rule
+  and state it looks the parsed rule up in an LRU cache and reverses a copy of it. Here each
+  lookup table's rules are parsed and reversed once; the filter is the same, in the same order,
+  so the same set of rules comes out (and the same one of equal length wins).
+- **The TF-IDF weights, summed on every message.** scikit-learn's `TfidfTransformer.transform` checks
+  it is fitted with `hasattr(self, "idf_")`, and `idf_` sums the whole diagonal matrix of weights
+  (one per word and word pair of the training data) into a new array: on every message, for the
+  intent and the topic classifiers, most of their time. Here the array is worked out once per
+  matrix and kept, read-only, with the matrix; the transform itself is untouched.
 """
 
 from __future__ import annotations
@@ -39,6 +55,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,7 +68,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _applied = False
 # Stock Rasa's functions, for the tests that compare (tests/server/test_same_predictions.py).
-STOCK: dict[str, Callable[..., Any]] = {}
+STOCK: dict[str, Any] = {}
 
 
 def apply() -> None:
@@ -63,6 +80,9 @@ def apply() -> None:
     _cache_event_types()
     _decisive_policies_first()
     _understanding_off_the_loop()
+    _idf_once_per_matrix()
+    _graphs_built_once()
+    _rules_parsed_once()
     _states_once_per_tracker()
     _applied = True
 
@@ -70,11 +90,18 @@ def apply() -> None:
 @contextmanager
 def stock_rasa() -> Iterator[None]:
     """Stock Rasa's functions for the duration (the tests that compare), then these again."""
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.core.processor import MessageProcessor
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.trackers import DialogueStateTracker
+    from sklearn.feature_extraction.text import TfidfTransformer
 
-    patched: dict[str, Callable[..., Any]] = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
-               "parse_message": MessageProcessor.parse_message, "past_states": DialogueStateTracker.past_states}
+    patched: dict[str, Any] = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
+                               "parse_message": MessageProcessor.parse_message,
+                               "past_states": DialogueStateTracker.past_states,
+                               "idf_": TfidfTransformer.__dict__["idf_"],
+                               "graph_run": DaskGraphRunner.run,
+                               "rule_possible_keys": RulePolicy._get_possible_keys}
     _set(STOCK)
     try:
         yield
@@ -82,13 +109,19 @@ def stock_rasa() -> Iterator[None]:
         _set(patched)
 
 
-def _set(functions: dict[str, Callable[..., Any]]) -> None:
+def _set(functions: dict[str, Any]) -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.core.processor import MessageProcessor
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.trackers import DialogueStateTracker
+    from sklearn.feature_extraction.text import TfidfTransformer
 
     MessageProcessor._predict_next_with_tracker = functions["predict_next_with_tracker"]  # type: ignore[method-assign]
     MessageProcessor.parse_message = functions["parse_message"]  # type: ignore[method-assign]
     DialogueStateTracker.past_states = functions["past_states"]  # type: ignore[method-assign]
+    TfidfTransformer.idf_ = functions["idf_"]
+    DaskGraphRunner.run = functions["graph_run"]  # type: ignore[method-assign]
+    RulePolicy._get_possible_keys = functions["rule_possible_keys"]  # type: ignore[method-assign]
 
 
 def _cache_action_result_validator() -> None:
@@ -250,6 +283,109 @@ def _understanding_off_the_loop() -> None:
         return parse_data
 
     MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
+
+
+_IDF = "_bottega_idf"
+
+
+def _idf_once_per_matrix() -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    stock = TfidfTransformer.idf_
+    STOCK["idf_"] = stock
+
+    def idf_(self: TfidfTransformer) -> Any:
+        diag = self._idf_diag  # AttributeError when not fitted: hasattr(self, "idf_") is False, as before
+        kept = self.__dict__.get(_IDF)
+        if kept is None or kept[0] is not diag:
+            weights = np.ravel(diag.sum(axis=0))
+            weights.flags.writeable = False  # shared by every caller from now on
+            kept = (diag, weights)
+            self.__dict__[_IDF] = kept
+        return kept[1]
+
+    TfidfTransformer.idf_ = property(idf_, stock.fset, stock.fdel, stock.__doc__)
+
+
+_GRAPHS = "_bottega_graphs"
+
+
+def _graphs_built_once() -> None:
+    import dask
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    stock = DaskGraphRunner.run
+    STOCK["graph_run"] = stock
+    runner_logger = logging.getLogger("rasa.engine.runner.dask")
+
+    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
+            targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        built: dict[tuple[str, ...], dict[str, Any]] = self.__dict__.setdefault(_GRAPHS, {})
+        graph = built.get(tuple(run_targets))
+        if graph is None:
+            graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+            built[tuple(run_targets)] = graph
+        run_graph = dict(graph)  # the inputs are added to this run's copy only
+        if inputs:
+            self._add_inputs_to_graph(inputs, run_graph)
+        if runner_logger.isEnabledFor(logging.DEBUG):
+            runner_logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} "
+                                f"and {self._execution_context}.")
+        try:
+            return dict(dask.get(run_graph, run_targets))  # type: ignore[attr-defined]
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
+_RULES = "_bottega_rules"
+
+
+def _rules_parsed_once() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    stock = RulePolicy._get_possible_keys
+    STOCK["rule_possible_keys"] = stock
+
+    def reversed_rules(policy: RulePolicy, lookup: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        parsed: dict[int, tuple[dict[str, str], dict[str, list[dict[str, Any]]]]] = \
+            policy.__dict__.setdefault(_RULES, {})
+        kept = parsed.get(id(lookup))
+        if kept is None or kept[0] is not lookup or len(kept[1]) != len(lookup):
+            kept = (lookup, {key: list(reversed(policy._rule_key_to_state(key))) for key in lookup})
+            parsed[id(lookup)] = kept
+        return kept[1]
+
+    def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[dict[str, Any]]) -> set[str]:
+        rules = reversed_rules(self, lookup)
+        possible_keys = set(lookup.keys())
+        for turn, state in enumerate(reversed(states)):
+            applies = partial(_rule_applies, rules, turn, state, self._does_rule_match_state)
+            possible_keys = set(filter(applies, possible_keys))
+        return possible_keys
+
+    RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+
+
+def _rule_applies(rules: dict[str, list[dict[str, Any]]], turn: int, state: dict[str, Any],
+                  matches: Callable[[dict[str, Any], dict[str, Any]], bool], key: str) -> bool:
+    """RulePolicy._is_rule_applicable, with the rule parsed and reversed beforehand."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    rule = rules[key]
+    if turn >= len(rule):
+        return True
+    rule_previous_action = rule[turn].get(PREVIOUS_ACTION)
+    current_previous_action = state.get(PREVIOUS_ACTION)
+    if not rule_previous_action and not current_previous_action:
+        return True
+    if not rule_previous_action or not current_previous_action:
+        return False
+    return matches(rule[turn], state)
 
 
 _STATES = "_bottega_states"

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import pytest
 import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from server import hot_path
+from server import fast_load, hot_path
 
 VALID = {"events": [{"event": "slot", "name": "product", "value": "shoes"}],
          "responses": [{"text": "Here you are", "buttons": [{"title": "More", "payload": "/more"}]}]}
@@ -112,3 +117,68 @@ def test_a_message_is_understood_on_its_own_thread_one_at_a_time() -> None:
     assert all(p["updated"] and p["checked"] for p in parsed)  # the rest of stock parse_message still runs
     assert len(processor.threads) == 3 and set(processor.threads) == {processor.threads[0]}
     assert processor.threads[0].startswith("nlu") and processor.threads[0] != threading.current_thread().name
+
+
+HELD_OUT = Path(__file__).resolve().parents[1] / "nlu" / "heldout.yml"
+MODEL = Path(__file__).resolve().parents[2] / "models" / "bottega.tar.gz"
+
+
+def held_out_texts() -> list[str]:
+    """Messages written apart from the training data, in every intent (tests/nlu/heldout.yml)."""
+    texts = [m.get("text") for m in RasaYAMLReader().read(str(HELD_OUT)).training_examples]
+    assert len(texts) > 500
+    return [str(t) for t in texts]
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first (make test does)")
+    fast_load.apply()
+    return Agent.load(str(MODEL))
+
+
+def test_every_held_out_message_is_read_exactly_as_stock_rasa_reads_it(agent: Agent) -> None:
+    # The TF-IDF weights kept, the graph built once: every intent, confidence, ranking, entity,
+    # topic and answer the same, to the last bit.
+    processor = agent.processor
+    assert processor is not None
+    texts = held_out_texts()
+
+    async def read_all() -> list[dict[str, Any]]:
+        return [await processor.parse_message(UserMessage(text, sender_id="reader")) for text in texts]
+
+    with hot_path.stock_rasa():
+        stock = asyncio.run(read_all())
+    patched = asyncio.run(read_all())
+
+    assert len(patched) == len(stock) == len(texts)
+    differences = [(text, s, p) for text, s, p in zip(texts, stock, patched, strict=True) if s != p]
+    assert differences == []
+    assert len({p["intent"]["name"] for p in patched}) > 20  # the model read them: many intents
+
+
+def test_a_graph_run_leaves_the_kept_graph_as_it_was(agent: Agent) -> None:
+    processor = agent.processor
+    assert processor is not None
+    first = asyncio.run(processor.parse_message(UserMessage("do you have red shoes?", sender_id="g")))
+    second = asyncio.run(processor.parse_message(UserMessage("where is my order", sender_id="g")))
+
+    kept = processor.graph_runner.__dict__[hot_path._GRAPHS]
+    assert kept, "the graph was built once and kept"
+    for graph in kept.values():
+        assert "__message__" not in graph and "__tracker__" not in graph  # inputs go in each run's copy
+    assert first["text"] == "do you have red shoes?" and second["text"] == "where is my order"
+    assert first["intent"]["name"] != second["intent"]["name"]
+
+
+def test_the_tf_idf_weights_are_what_scikit_learn_sums_and_follow_a_new_fit() -> None:
+    vectorizer = TfidfVectorizer().fit(["red shoes", "blue shoes", "a red jumper"])
+    stock = hot_path.STOCK["idf_"].fget
+    first = vectorizer.idf_
+    assert np.array_equal(first, stock(vectorizer._tfidf)) and vectorizer.idf_ is first  # kept
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = 1.0  # read-only: no caller can change what the next one reads
+    vectorizer.fit(["a whole new vocabulary", "of other words"])
+    assert np.array_equal(vectorizer.idf_, stock(vectorizer._tfidf)) and len(vectorizer.idf_) != len(first)
+    assert not hasattr(TfidfVectorizer(), "idf_")  # unfitted: scikit-learn's check still says so
