@@ -343,20 +343,23 @@ def _graphs_built_once() -> None:
 
 
 _RULES = "_bottega_rules"
+_Rule = list[tuple[dict[str, Any], Any]]  # a rule's states, last first, each with its previous action
 
 
 def _rules_parsed_once() -> None:
     from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import PREVIOUS_ACTION
 
     stock = RulePolicy._get_possible_keys
     STOCK["rule_possible_keys"] = stock
 
-    def reversed_rules(policy: RulePolicy, lookup: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-        parsed: dict[int, tuple[dict[str, str], dict[str, list[dict[str, Any]]]]] = \
-            policy.__dict__.setdefault(_RULES, {})
+    def reversed_rules(policy: RulePolicy, lookup: dict[str, str]) -> dict[str, _Rule]:
+        """Each rule's states, last first, each with its previous action."""
+        parsed: dict[int, tuple[dict[str, str], dict[str, _Rule]]] = policy.__dict__.setdefault(_RULES, {})
         kept = parsed.get(id(lookup))
         if kept is None or kept[0] is not lookup or len(kept[1]) != len(lookup):
-            kept = (lookup, {key: list(reversed(policy._rule_key_to_state(key))) for key in lookup})
+            kept = (lookup, {key: [(state, state.get(PREVIOUS_ACTION))
+                                   for state in reversed(policy._rule_key_to_state(key))] for key in lookup})
             parsed[id(lookup)] = kept
         return kept[1]
 
@@ -364,28 +367,26 @@ def _rules_parsed_once() -> None:
         rules = reversed_rules(self, lookup)
         possible_keys = set(lookup.keys())
         for turn, state in enumerate(reversed(states)):
-            applies = partial(_rule_applies, rules, turn, state, self._does_rule_match_state)
+            applies = partial(_rule_applies, rules, turn, state, state.get(PREVIOUS_ACTION),
+                              self._does_rule_match_state)
             possible_keys = set(filter(applies, possible_keys))
         return possible_keys
 
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
 
 
-def _rule_applies(rules: dict[str, list[dict[str, Any]]], turn: int, state: dict[str, Any],
+def _rule_applies(rules: dict[str, _Rule], turn: int, state: dict[str, Any], current_previous_action: Any,
                   matches: Callable[[dict[str, Any], dict[str, Any]], bool], key: str) -> bool:
     """RulePolicy._is_rule_applicable, with the rule parsed and reversed beforehand."""
-    from rasa.shared.core.constants import PREVIOUS_ACTION
-
     rule = rules[key]
     if turn >= len(rule):
         return True
-    rule_previous_action = rule[turn].get(PREVIOUS_ACTION)
-    current_previous_action = state.get(PREVIOUS_ACTION)
+    rule_state, rule_previous_action = rule[turn]
     if not rule_previous_action and not current_previous_action:
         return True
     if not rule_previous_action or not current_previous_action:
         return False
-    return matches(rule[turn], state)
+    return matches(rule_state, state)
 
 
 _STATES = "_bottega_states"
