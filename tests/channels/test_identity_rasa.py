@@ -207,7 +207,11 @@ def test_a_care_desk_reply_and_a_payment_notice_reach_the_web_chat_shopper(stack
     conversation = f"socketio:{web.session_id}"
     handed = web.says("/human_handoff", "TK-")
     assert handed
-    state = desk(stack, "GET", conversation).json()
+    # The bot's messages reach the page as each action runs; Rasa stores the turn after the last one,
+    # so the desk may be asked a moment before it shows the hand-off.
+    state = eventually(lambda: (answer := desk(stack, "GET", conversation)).status_code == 200
+                       and answer.json().get("paused") and answer.json())
+    assert state, f"the desk never showed {conversation} paused: {desk(stack, 'GET', conversation).text}"
     assert (state["conversation_id"], state["channel"], state["paused"]) == (conversation, "socketio", True)
 
     replied = desk(stack, "POST", conversation, "messages", {"text": "Your parcel left today.", "agent": "Giulia"})
