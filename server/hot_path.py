@@ -90,38 +90,34 @@ def apply() -> None:
 @contextmanager
 def stock_rasa() -> Iterator[None]:
     """Stock Rasa's functions for the duration (the tests that compare), then these again."""
-    from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.core.processor import MessageProcessor
-    from rasa.engine.runner.dask import DaskGraphRunner
-    from rasa.shared.core.trackers import DialogueStateTracker
-    from sklearn.feature_extraction.text import TfidfTransformer
-
-    patched: dict[str, Any] = {"predict_next_with_tracker": MessageProcessor._predict_next_with_tracker,
-                               "parse_message": MessageProcessor.parse_message,
-                               "past_states": DialogueStateTracker.past_states,
-                               "idf_": TfidfTransformer.__dict__["idf_"],
-                               "graph_run": DaskGraphRunner.run,
-                               "rule_possible_keys": RulePolicy._get_possible_keys}
-    _set(STOCK)
+    places = _places()
+    patched = {key: getattr(owner, name) for key, (owner, name) in places.items()}
+    _set(places, STOCK)
     try:
         yield
     finally:
-        _set(patched)
+        _set(places, patched)
 
 
-def _set(functions: dict[str, Any]) -> None:
+def _places() -> dict[str, tuple[type, str]]:
+    """Where each function of STOCK lives: its key -> (class, attribute)."""
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.trackers import DialogueStateTracker
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    MessageProcessor._predict_next_with_tracker = functions["predict_next_with_tracker"]  # type: ignore[method-assign]
-    MessageProcessor.parse_message = functions["parse_message"]  # type: ignore[method-assign]
-    DialogueStateTracker.past_states = functions["past_states"]  # type: ignore[method-assign]
-    TfidfTransformer.idf_ = functions["idf_"]
-    DaskGraphRunner.run = functions["graph_run"]  # type: ignore[method-assign]
-    RulePolicy._get_possible_keys = functions["rule_possible_keys"]  # type: ignore[method-assign]
+    return {"predict_next_with_tracker": (MessageProcessor, "_predict_next_with_tracker"),
+            "parse_message": (MessageProcessor, "parse_message"),
+            "past_states": (DialogueStateTracker, "past_states"),
+            "idf_": (TfidfTransformer, "idf_"),  # a property: the class attribute is the property itself
+            "graph_run": (DaskGraphRunner, "run"),
+            "rule_possible_keys": (RulePolicy, "_get_possible_keys")}
+
+
+def _set(places: dict[str, tuple[type, str]], functions: dict[str, Any]) -> None:
+    for key, (owner, name) in places.items():
+        setattr(owner, name, functions[key])
 
 
 def _cache_action_result_validator() -> None:

@@ -15,6 +15,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
+from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.shared.core.events import Event
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -167,7 +168,7 @@ def test_a_graph_run_leaves_the_kept_graph_as_it_was(agent: Agent) -> None:
     kept = processor.graph_runner.__dict__[hot_path._GRAPHS]
     assert kept, "the graph was built once and kept"
     for graph in kept.values():
-        assert "__message__" not in graph and "__tracker__" not in graph  # inputs go in each run's copy
+        assert PLACEHOLDER_MESSAGE not in graph and PLACEHOLDER_TRACKER not in graph  # inputs: each run's copy
     assert first["text"] == "do you have red shoes?" and second["text"] == "where is my order"
     assert first["intent"]["name"] != second["intent"]["name"]
 
