@@ -52,9 +52,12 @@ PAGE_SIZE = 5
 
 _REFINEMENTS = ("brand", "color", "size", "min_price", "max_price")
 # "cheaper" / "something pricier": a price bound relative to what was just shown.
-_CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|cheapest|too expensive|too pricey)\b",
-                      re.IGNORECASE)
-_PRICIER = re.compile(r"\b(more expensive|pricier|higher[- ]end|premium|fancier|better quality)\b", re.IGNORECASE)
+# A number said with it ("cheaper than 80") is the bound itself: filters_from_message reads it.
+_CHEAPER = re.compile(r"\b(cheaper|cheapest|less (?:expensive|pricey|pricy|costly|dear)|lower[- ]priced?|"
+                      r"more (?:affordable|reasonabl[ey](?: priced)?)|too (?:expensive|pricey|pricy|dear|steep)|"
+                      r"not so (?:expensive|pricey|pricy|dear))\b", re.IGNORECASE)
+_PRICIER = re.compile(r"\b(more expensive|pricier|higher[- ]end|higher[- ]priced?|premium|fancier|posher|"
+                      r"better quality|less cheap)\b", re.IGNORECASE)
 
 
 # The NLU's catalogue extractor (components/catalogue.py): its entities know every catalogue word
@@ -255,7 +258,7 @@ class ActionSearchProducts(Action):
         try:
             client = get_shop_client()
             filters = filters_from_message(tracker)
-            if previous is not None:
+            if previous is not None and not filters.keys() & {"min_price", "max_price"}:
                 filters.update(await relative_price(tracker, client))
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -417,6 +418,47 @@ async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopC
     pricier = [shop.get_product(sku).price for sku in slots_set(events)["shown_skus"]]
     assert pricier and min(pricier) > max(cheaper)
     assert first_messages[0]["custom"]["cards"] and messages[0]["custom"]["cards"]
+
+
+async def test_cheaper_in_a_shoppers_words_refines_below_what_was_shown(shop: ShopClient,
+                                                                       domain: dict[str, Any]) -> None:
+    # Heard in a shopper trial: "something less pricey pls" paged the search ("That's everything I have").
+    _, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
+        domain,
+    )
+    slots = slots_set(events)
+    shown = [shop.get_product(sku).price for sku in slots["shown_skus"]]
+    for said in ("something less pricey pls", "anything lower priced?", "too steep for me, got anything else?"):
+        messages, events = await run_action(ActionSearchProducts(), build_tracker(said, "refine_search", slots=slots),
+                                            domain)
+        cheaper = [shop.get_product(sku).price for sku in slots_set(events)["shown_skus"]]
+        assert cheaper and max(cheaper) < min(shown), (said, texts(messages))
+    # Nothing dearer than the dearest shown: the answer says so, above that price.
+    messages, _ = await run_action(
+        ActionSearchProducts(), build_tracker("anything posher?", "refine_search", slots=slots), domain)
+    assert f"over {max(shown) + Decimal('0.01')}" in texts(messages), texts(messages)
+
+
+async def test_a_price_said_with_cheaper_is_the_bound_not_the_cheapest_shown(shop: ShopClient,
+                                                                           domain: dict[str, Any]) -> None:
+    # Heard in a shopper trial: "anything cheaper than 80 quid" answered with products "under 218.99".
+    _, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
+        domain,
+    )
+    slots = slots_set(events)
+    cheapest_shown = min(shop.get_product(sku).price for sku in slots["shown_skus"])
+    assert cheapest_shown != Decimal("80.01")  # else "below the cheapest shown" would be 80 too
+    messages, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("anything cheaper than 80 quid", "refine_search", [entity("price", "80")], slots=slots), domain)
+    query = slots_set(events)["last_search"]["query"]
+    assert Decimal(str(query["max_price"])) == Decimal("80"), texts(messages)
+    assert str(cheapest_shown - Decimal("0.01")) not in texts(messages)
+    assert "under 80" in texts(messages), texts(messages)
 
 
 async def test_adding_from_a_filtered_search_uses_its_size_and_colour(
