@@ -19,7 +19,10 @@ def main() -> None:
     fast_load.apply()  # imports TensorFlow
     quiet.apply()  # after TensorFlow, before Rasa's server (quiet.apply says why)
     crf_cache.apply()
-    hot_path.apply()
+    try:
+        hot_path.apply()
+    except ValueError as error:  # BOTTEGA_HOT_PATH_OFF names something that is not there
+        sys.exit(f"server: {error}")
     pause.apply()
     reminders.apply()
     api_auth.apply()

@@ -47,11 +47,16 @@ Profiled with py-spy on Bottega's server over the benchmark's conversation (docs
   (one per word and word pair of the training data) into a new array: on every message, for the
   intent and the topic classifiers, most of their time. Here the array is worked out once per
   matrix and kept, read-only, with the matrix; the transform itself is untouched.
+
+`BOTTEGA_HOT_PATH_OFF` (a comma-separated list of the names in `apply`, or `all`) leaves the named
+ones as stock Rasa has them: to tell whether one of them is behind a misbehaviour, and for
+interleaved runs of the benchmark with and without one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,18 +77,25 @@ STOCK: dict[str, Any] = {}
 
 
 def apply() -> None:
-    """Replaces the functions for this process (idempotent)."""
+    """Replaces the functions for this process (idempotent), but those BOTTEGA_HOT_PATH_OFF names."""
     global _applied
     if _applied:
         return
-    _cache_action_result_validator()
-    _cache_event_types()
-    _decisive_policies_first()
-    _understanding_off_the_loop()
-    _idf_once_per_matrix()
-    _graphs_built_once()
-    _rules_parsed_once()
-    _states_once_per_tracker()
+    patches: dict[str, Callable[[], None]] = {
+        "validator": _cache_action_result_validator, "event_types": _cache_event_types,
+        "ted_last": _decisive_policies_first, "nlu_thread": _understanding_off_the_loop,
+        "idf": _idf_once_per_matrix, "graphs": _graphs_built_once, "rules": _rules_parsed_once,
+        "states": _states_once_per_tracker}
+    off = {name.strip() for name in os.environ.get("BOTTEGA_HOT_PATH_OFF", "").split(",") if name.strip()}
+    unknown = off - set(patches) - {"all"}
+    if unknown:
+        raise ValueError(f"BOTTEGA_HOT_PATH_OFF: no such optimisation {', '.join(sorted(unknown))}; "
+                         f"the names are {', '.join(patches)} (or all)")
+    for name, patch in patches.items():
+        if name in off or "all" in off:
+            logger.warning("server/hot_path.py: %s is off (BOTTEGA_HOT_PATH_OFF)", name)
+        else:
+            patch()
     _applied = True
 
 
@@ -117,7 +129,8 @@ def _places() -> dict[str, tuple[type, str]]:
 
 def _set(places: dict[str, tuple[type, str]], functions: dict[str, Any]) -> None:
     for key, (owner, name) in places.items():
-        setattr(owner, name, functions[key])
+        if key in functions:  # not there: switched off by BOTTEGA_HOT_PATH_OFF, stock all along
+            setattr(owner, name, functions[key])
 
 
 def _cache_action_result_validator() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from server import fast_load, hot_path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 VALID = {"events": [{"event": "slot", "name": "product", "value": "shoes"}],
          "responses": [{"text": "Here you are", "buttons": [{"title": "More", "payload": "/more"}]}]}
@@ -183,3 +188,36 @@ def test_the_tf_idf_weights_are_what_scikit_learn_sums_and_follow_a_new_fit() ->
     vectorizer.fit(["a whole new vocabulary", "of other words"])
     assert np.array_equal(vectorizer.idf_, stock(vectorizer._tfidf)) and len(vectorizer.idf_) != len(first)
     assert not hasattr(TfidfVectorizer(), "idf_")  # unfitted: scikit-learn's check still says so
+
+
+SWITCHED_OFF = """
+from rasa.core.policies.rule_policy import RulePolicy
+from sklearn.feature_extraction.text import TfidfTransformer
+from server import hot_path
+stock_idf, stock_keys = TfidfTransformer.idf_, RulePolicy._get_possible_keys
+hot_path.apply()
+print(TfidfTransformer.idf_ is stock_idf, RulePolicy._get_possible_keys is stock_keys, sorted(hot_path.STOCK))
+with hot_path.stock_rasa():
+    print(TfidfTransformer.idf_ is stock_idf, RulePolicy._get_possible_keys is stock_keys)
+print(TfidfTransformer.idf_ is stock_idf, RulePolicy._get_possible_keys is stock_keys)
+"""
+
+
+def test_an_optimisation_named_in_bottega_hot_path_off_stays_stock() -> None:
+    done = subprocess.run([sys.executable, "-c", SWITCHED_OFF], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "BOTTEGA_HOT_PATH_OFF": " idf ,"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    applied, stock, after = done.stdout.strip().splitlines()
+    assert applied.startswith("True False")  # TF-IDF stock, the rules patched
+    assert "'idf_'" not in applied and "'rule_possible_keys'" in applied
+    assert stock == "True True" and after == "True False"  # stock_rasa() swaps only what was patched
+    assert "idf is off (BOTTEGA_HOT_PATH_OFF)" in done.stderr
+
+
+def test_an_unknown_name_in_bottega_hot_path_off_stops_the_server_with_the_names() -> None:
+    done = subprocess.run([sys.executable, "-m", "server", "run", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "BOTTEGA_HOT_PATH_OFF": "idf,graph"}, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert ("server: BOTTEGA_HOT_PATH_OFF: no such optimisation graph; the names are validator, event_types, "
+            "ted_last, nlu_thread, idf, graphs, rules, states (or all)") in done.stderr
