@@ -82,6 +82,20 @@ def test_checkout_can_be_left_and_the_cart_is_kept(stack: Stack) -> None:
     assert "Russell Hobbs" in clean(say(stack, sender, "what's in my cart"))
 
 
+def test_a_question_about_delivery_or_paying_in_the_middle_of_checkout_is_answered(stack: Stack) -> None:
+    sender = chat(stack)
+    add_a_kettle(stack, sender)
+    assert clean(say(stack, sender, "checkout")).startswith("Where should we deliver it?")
+    # Heard in a shopper trial: "That looks like a question rather than an address", and no answer.
+    for question, answer in (("can i get it by friday", "Next-day delivery"),
+                             ("hang on, do you take paypal?", "PayPal")):
+        said = clean(say(stack, sender, question))
+        # The answer, then the address question again (once).
+        assert answer in said and said.count("Where should we deliver it?") == 1, said
+        assert said.index(answer) < said.index("Where should we deliver it?"), said
+    assert clean(say(stack, sender, ADDRESS)).startswith("How should we deliver it?")
+
+
 def test_the_cart_removes_the_line_named_by_its_colour(stack: Stack) -> None:
     sender = chat(stack)
     add_a_kettle(stack, sender, "Black")
