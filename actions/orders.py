@@ -464,9 +464,22 @@ class ActionShowDeliveryOptions(Action):
             if option.free_over is not None:
                 free = f" (free over {responses.format_price(option.free_over, options.currency)})"
             lines.append(f"- {messages.delivery_option_title(option, options.currency)}{free}")
+        if tracker.active_loop_name:
+            # Asked while a form waits for an answer (data/rules/commerce.yml): the form asks its
+            # question next, so no button that would leave it, and no "did that help?" to follow.
+            lines.append(_IN_FORM_DELIVERY.get(tracker.active_loop_name, ""))
+            responses.text("\n".join(line for line in lines if line)).send(dispatcher)
+            return []
         lines.append("You choose at checkout. For an order you've placed, ask me \"where is my order?\".")
         responses.text("\n".join(lines), [responses.button("Track my order", "order_status")]).send(dispatcher)
         return [answered("delivery_time" if latest_intent(tracker) == "delivery_time" else "delivery_options")]
+
+
+# What follows the delivery options or payment methods when they are asked in the middle of a form.
+_IN_FORM_DELIVERY = {"checkout_form": "You'll pick one right after the address.",
+                     "address_change_form": "A new address keeps the order's delivery option."}
+_IN_FORM_PAYMENT = {"checkout_form": "You'll pick one after the delivery, and pay with a secure link.",
+                    "address_change_form": "A new address doesn't change how the order is paid."}
 
 
 class ActionShowPaymentMethods(Action):
@@ -482,6 +495,10 @@ class ActionShowPaymentMethods(Action):
             tell_shop_error(dispatcher, exc, self.name())
             return []
         names = ", ".join(m.name for m in methods)
+        if tracker.active_loop_name:  # asked in the middle of a form, which asks its question next
+            then = _IN_FORM_PAYMENT.get(tracker.active_loop_name, "")
+            responses.text(f"You can pay with {names}. {then}".strip()).send(dispatcher)
+            return []
         responses.text(f"You can pay with {names}. You choose at checkout and pay with a secure link.").send(
             dispatcher
         )
