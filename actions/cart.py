@@ -328,9 +328,12 @@ class ActionAddToCart(Action):
                 tell_shop_error(dispatcher, exc, self.name())
                 return _clear_pending()
             return await self._ask_variant(dispatcher, client, request, exc.detail_text)
-        except ShopConflict:
+        except ShopConflict as exc:
             name = await _product_name(client, request.sku)
-            responses.out_of_stock(name, request.size, request.color).send(dispatcher)
+            available = exc.facts.get("available")
+            available = available if isinstance(available, int) and not isinstance(available, bool) else 0
+            in_cart = await _quantity_in_cart(client, customer_id(tracker), request) if available > 0 else 0
+            responses.out_of_stock(name, request.size, request.color, available, in_cart).send(dispatcher)
             return _clear_pending()
         except ShopNotFound:
             responses.product_gone().send(dispatcher)
@@ -506,6 +509,16 @@ def lines_named(lines: Sequence[CartLine], phrase: str) -> list[CartLine]:
 
     best = max((overlap(line) for line in lines), default=0)
     return [line for line in lines if best and overlap(line) == best]
+
+
+async def _quantity_in_cart(client: ShopClient, customer: str, request: CartRequest) -> int:
+    """How many of the requested item the cart holds already; 0 if the shop can't say."""
+    try:
+        cart = await client.aget_cart(customer)
+    except ShopError:
+        return 0
+    line = _find_line(cart.items, request.sku, request.size, request.color)
+    return line.quantity if line else 0
 
 
 async def _product_name(client: ShopClient, sku: str) -> str:

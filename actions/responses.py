@@ -414,10 +414,19 @@ def variant_sold_out(name: str) -> BotMessage:
     return text(f"Sorry, {name} is sold out in every size and colour right now.")
 
 
-def out_of_stock(name: str, size: str | None, color: str | None) -> BotMessage:
+def out_of_stock(name: str, size: str | None, color: str | None, available: int = 0, in_cart: int = 0) -> BotMessage:
+    """Sold out, or (`available` above 0) fewer left than asked for, `in_cart` of them already in the cart."""
     variant = describe_variant(size, color)
     variant = f" in {variant}" if variant else ""
-    return text(f"Sorry, {name}{variant} is out of stock right now.")
+    if available <= 0:
+        return text(f"Sorry, {name}{variant} is out of stock right now.")
+    if in_cart >= available:
+        return text(f"Sorry, we have only {available} of {name}{variant}, and your cart already holds "
+                    f"{'it' if available == 1 else 'them all'}.")
+    if in_cart:
+        return text(f"Sorry, we have only {available} of {name}{variant} ({in_cart} already in your cart), "
+                    f"so you can add {available - in_cart} more.")
+    return text(f"Sorry, we have only {available} of {name}{variant} right now.")
 
 
 def which_cart_line(lines: Sequence[CartLine]) -> BotMessage:

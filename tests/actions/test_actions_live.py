@@ -361,6 +361,34 @@ async def test_add_out_of_stock(shop: ShopClient, domain: dict[str, Any], sender
     assert shop.get_cart(f"rest:{sender}").items == []
 
 
+async def test_more_than_the_shop_has_says_how_many_it_has(shop: ShopClient, domain: dict[str, Any],
+                                                           sender: str) -> None:
+    # Heard in a shopper trial: "make it two" of the last pouch said "out of stock right now" (one was in the cart).
+    found = next(((p, v) for p in _products(shop, in_stock=True) for v in p.variants if 2 <= v.stock <= 6), None)
+    if found is None:
+        pytest.fail("The live catalog needs a variant with 2 to 6 in stock")
+    product, variant = found
+    named = [entity("sku", product.sku)] + [entity(key, value) for key, value in
+                                            (("size", variant.size), ("color", variant.color)) if value]
+
+    def adding(how_many: int) -> Any:
+        return build_tracker(f"/add_to_cart{{\"quantity\": {how_many}}}", "add_to_cart",
+                             [*named, entity("quantity", str(how_many))], sender_id=sender)
+
+    messages, _ = await run_action(ActionAddToCart(), adding(variant.stock + 1), domain)
+    assert texts(messages).startswith(f"Sorry, we have only {variant.stock} of {product.name}"), texts(messages)
+    assert "out of stock" not in texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), adding(1), domain)
+    assert texts(messages).startswith(f"Added 1 × {product.name}"), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), adding(variant.stock), domain)
+    assert f"(1 already in your cart), so you can add {variant.stock - 1} more." in texts(messages), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), adding(variant.stock - 1), domain)
+    assert texts(messages).startswith(f"Added {variant.stock - 1} × {product.name}"), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), adding(1), domain)
+    assert "your cart already holds them all" in texts(messages), texts(messages)
+    assert [line.quantity for line in shop.get_cart(f"rest:{sender}").items] == [variant.stock]
+
+
 async def test_add_unknown_sku(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
     messages, _ = await run_action(
         ActionAddToCart(),
