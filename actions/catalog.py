@@ -340,7 +340,28 @@ async def _search_with_retries(
         retry_page = await client.asearch_products(retry)
         if retry_page.total and not (page.total and retry_page.partial):
             return retry, retry_page
+    if page.total == 0 and query.q and "brand" in filters and set(filters) <= set(_REFINEMENTS):
+        # Another brand for what was shown ("what about samsung" after the iPhone 16): that
+        # brand's products of the same category (phones), not its "iPhone 16", which nobody makes.
+        category = await _category_shown(client, tracker)
+        if category and category.casefold() != query.q.casefold():
+            retry = replace(query, q=category)
+            retry_page = await client.asearch_products(retry)
+            if retry_page.total:
+                return retry, retry_page
     return query, page
+
+
+async def _category_shown(client: ShopClient, tracker: Tracker) -> str | None:
+    """The category of the first product of the last results, lower case; None if unknown."""
+    shown = [sku for sku in tracker.get_slot(SHOWN_SKUS) or [] if isinstance(sku, str)]
+    if not shown:
+        return None
+    try:
+        category = (await client.aget_product(shown[0])).category
+    except ShopError:
+        return None
+    return category.lower() or None
 
 
 # Products looked at for the nearest prices: the best matches by the shop's relevance, the page the

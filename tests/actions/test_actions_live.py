@@ -489,6 +489,26 @@ async def test_a_price_said_with_cheaper_is_the_bound_not_the_cheapest_shown(sho
     assert "under 80" in texts(messages), texts(messages)
 
 
+async def test_another_brand_for_what_was_shown_is_that_brands_kind_of_product(shop: ShopClient,
+                                                                              domain: dict[str, Any]) -> None:
+    # Heard in a shopper trial: "what about samsung" after the iPhone 16: "no black Samsung iphone 16".
+    _, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("do u have iphone 16 in black", "search_product",
+                      [entity("product", "iphone 16"), entity("color", "black")]),
+        domain,
+    )
+    slots = slots_set(events)
+    category = shop.get_product(slots["shown_skus"][0]).category
+    messages, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("what about samsung", "refine_search", [entity("brand", "Samsung")], slots=slots), domain)
+    shown = [shop.get_product(sku) for sku in slots_set(events)["shown_skus"]]
+    assert shown and all(p.brand == "Samsung" and p.category == category for p in shown), texts(messages)
+    assert all(any(c.lower() == "black" for c in p.colors) for p in shown)  # the colour is kept
+    assert slots_set(events)["last_search"]["query"]["q"] == category.lower()
+
+
 async def test_adding_from_a_filtered_search_uses_its_size_and_colour(
     shop: ShopClient, domain: dict[str, Any], sender: str
 ) -> None:
