@@ -188,7 +188,8 @@ async def resolve_product(tracker: Tracker, client: ShopClient, fallback_sku: st
         index = len(shown) - 1 if position == -1 else position - 1
         if 0 <= index < len(shown):
             return ProductReference(sku=shown[index])
-        return ProductReference(problem=responses.unknown_position(position, len(shown)))
+        searched = not shown and tracker.get_slot(LAST_SEARCH) is not None
+        return ProductReference(problem=responses.unknown_position(position, len(shown), searched))
 
     filters = filters_from_message(tracker)
     if "q" in filters or "brand" in filters:  # "the sony headphones", "is the blackberry unlocked?"

@@ -258,7 +258,10 @@ def which_product(question: str, example: str) -> BotMessage:
     return text(f'{question} Search first (e.g. "show me running shoes"), then say e.g. "{example}".')
 
 
-def unknown_position(position: int, shown: int) -> BotMessage:
+def unknown_position(position: int, shown: int, searched: bool = False) -> BotMessage:
+    """`searched`: the products shown last were none, the answer to a search that found nothing."""
+    if shown == 0 and searched:
+        return text("The last search found nothing, so there's nothing to pick from. What are you looking for?")
     if shown == 0:
         return text("I haven't shown you any products yet. What are you looking for?")
     if shown == 1:

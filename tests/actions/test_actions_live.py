@@ -509,6 +509,26 @@ async def test_another_brand_for_what_was_shown_is_that_brands_kind_of_product(s
     assert slots_set(events)["last_search"]["query"]["q"] == category.lower()
 
 
+async def test_the_first_one_after_a_search_that_found_nothing_says_so(shop: ShopClient,
+                                                                       domain: dict[str, Any]) -> None:
+    # Heard in a shopper trial: "I haven't shown you any products yet", after a list of them and a search
+    # that found nothing.
+    _, events = await run_action(
+        ActionSearchProducts(),
+        build_tracker("any surfboards?", "search_product", [entity("product", "surfboards")]), domain)
+    slots = slots_set(events)
+    assert slots["shown_skus"] == [] and slots["last_search"] is not None
+    messages, _ = await run_action(
+        ActionProductDetails(),
+        build_tracker("tell me about the first one", "product_details", [entity("product_index", "1")], slots=slots),
+        domain)
+    assert texts(messages).startswith("The last search found nothing"), texts(messages)
+    messages, _ = await run_action(
+        ActionProductDetails(),
+        build_tracker("tell me about the first one", "product_details", [entity("product_index", "1")]), domain)
+    assert texts(messages).startswith("I haven't shown you any products yet"), texts(messages)
+
+
 async def test_adding_from_a_filtered_search_uses_its_size_and_colour(
     shop: ShopClient, domain: dict[str, Any], sender: str
 ) -> None:
