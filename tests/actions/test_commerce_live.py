@@ -392,9 +392,16 @@ async def test_order_status_shows_own_orders_and_never_someone_elses(
     assert f"Total: {order.total:.2f}" in said
     assert slots_set(events) == {"order_id": created.order_id}
 
-    # Without an id: the recent orders as buttons.
+    # Without an id, and only one order: that order, no question (heard in a shopper trial: "which one?").
+    messages, events = await run_action(ActionOrderStatus(), tracker(sender, "where is my order", "order_status"),
+                                        domain)
+    assert texts(messages) == said and slots_set(events) == {"order_id": created.order_id}
+    # Two orders: the recent ones as buttons, the newest first.
+    second = _order(shop, f"rest:{sender}")
     messages, _ = await run_action(ActionOrderStatus(), tracker(sender, "where is my order", "order_status"), domain)
-    assert messages[0]["buttons"][0]["payload"] == f'/order_status{{"order_id":"{created.order_id}"}}'
+    assert "Which one would you like to see?" in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        f'/order_status{{"order_id":"{order_id}"}}' for order_id in (second.order_id, created.order_id)]
 
     # Someone else asking for it: the shop answers 404, the shopper hears "not on your account".
     stranger = tracker(
