@@ -109,6 +109,22 @@ def test_tickets_refuse_nul_and_control_characters(api: Api, customer: str, body
     assert _ticket_count(api) == before
 
 
+@pytest.mark.parametrize("subject", ["\u0085" + "Broken mug" + "*" * 190, " " * 191 + "Broken mug",
+                                     "Broken mug" + "\u2003" * 191])
+def test_a_text_longer_than_documented_is_refused_even_if_stripping_would_shorten_it(
+        api: Api, customer: str, subject: str) -> None:
+    # Schemathesis: 201 characters starting with U+0085 (whitespace to str.strip) were stripped to 200
+    # and accepted, though the OpenAPI document says maxLength 200.
+    assert len(subject) == 201
+    before = _ticket_count(api)
+    response = api.post("/tickets", json={"customer_id": customer, "kind": "complaint", "subject": subject})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "string_too_long"
+    assert _ticket_count(api) == before
+    padded = api.post("/tickets", json={"customer_id": customer, "kind": "complaint", "subject": "  Broken mug  "})
+    assert padded.status_code == 201 and padded.json()["subject"] == "Broken mug"  # stripped, as before
+
+
 @pytest.mark.parametrize("address", ["\u0000" * 5, "\u0000\u0000 \u0000\u0000\u0000", "Via Roma\u0000 1, Milano",
                                      "\u0001\u0002\u0003\u0004\u0005", "....."])
 def test_checkout_refuses_an_address_with_no_words(api: Api, customer: str, sku: str, address: str) -> None:
