@@ -140,6 +140,15 @@ def _spelled_as_shop(value: str | None, known: Sequence[str | None]) -> str | No
     return next((k for k in known if k is not None and _same(k, value)), None)
 
 
+# "Make it two", "change it to 3", "3 instead": the quantity in all, not that many more.
+_NUMBER_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_SETS_QUANTITY = re.compile(
+    rf"\b(?:make (?:it|that|them|those|mine)|change (?:it|that|them|the quantity|the amount|the number) to|"
+    rf"(?:set|update) (?:it|the quantity) to)\s+{_NUMBER_WORD}\b|\b{_NUMBER_WORD}\s+instead\b",
+    re.IGNORECASE,
+)
+
+
 def _clear_pending() -> list[EventType]:
     return [SlotSet(PENDING_CART_ITEM, None), SlotSet(AWAITING_VARIANT, False)]
 
@@ -237,10 +246,27 @@ class ActionAddToCart(Action):
         )
         try:
             request = await _with_search_choices(request, tracker, client)
+            if _SETS_QUANTITY.search(str(tracker.latest_message.get("text") or "")) and message_quantity(tracker):
+                line = _find_line((await client.aget_cart(customer_id(tracker))).items, request.sku, request.size,
+                                  request.color)
+                if line is not None:  # "make it two" of what the cart holds: two in all, not two more
+                    return await self._set_quantity(dispatcher, tracker, client, line, request.quantity)
         except ShopError as exc:
             tell_shop_error(dispatcher, exc, self.name())
             return []
         return await self._add(dispatcher, tracker, client, request)
+
+    async def _set_quantity(self, dispatcher: CollectingDispatcher, tracker: Tracker, client: ShopClient,
+                            line: CartLine, quantity: int) -> list[EventType]:
+        try:
+            cart = await client.aset_cart_line_quantity(customer_id(tracker), line.line_id, quantity)
+        except ShopConflict as exc:
+            available = exc.facts.get("available")
+            available = available if isinstance(available, int) and not isinstance(available, bool) else 0
+            responses.out_of_stock(line.name, line.size, line.color, available).send(dispatcher)
+            return _clear_pending()
+        responses.quantity_set(line.name, quantity, line.size, line.color, cart).send(dispatcher)
+        return [*_clear_pending(), SlotSet(FOCUSED_SKU, line.sku)]
 
     async def _checkout(
         self,

@@ -318,6 +318,15 @@ def added_to_cart(name: str, quantity: int, size: str | None, color: str | None,
     )
 
 
+def quantity_set(name: str, quantity: int, size: str | None, color: str | None, cart: Cart) -> BotMessage:
+    variant = describe_variant(size, color)
+    variant = f" ({variant})" if variant else ""
+    return text(
+        f"Done: {quantity} × {name}{variant} in your cart now. {_cart_total(cart)} Would you like to see your cart?",
+        [button("View cart", "view_cart"), button("Keep shopping", "deny")],
+    )
+
+
 def variant_question(
     product: ProductDetails,
     missing: Sequence[str],

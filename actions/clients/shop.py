@@ -406,6 +406,15 @@ class ShopClient:
         data = self._request("POST", f"/customers/{_segment(customer_id)}/cart/items", json=body)
         return self._parse(Cart.from_json, data)
 
+    def set_cart_line_quantity(self, customer_id: str, line_id: str, quantity: int) -> Cart:
+        """PATCH a line to `quantity` (409 `out_of_stock` with `available` when the shop has fewer)."""
+        data = self._request(
+            "PATCH",
+            f"/customers/{_segment(customer_id)}/cart/items/{_segment(line_id)}",
+            json={"quantity": quantity},
+        )
+        return self._parse(Cart.from_json, data)
+
     def remove_cart_line(self, customer_id: str, line_id: str) -> Cart:
         data = self._request(
             "DELETE",
@@ -585,6 +594,9 @@ class ShopClient:
         color: str | None = None,
     ) -> Cart:
         return await self._off_loop(self.add_to_cart, customer_id, sku, quantity, size, color)
+
+    async def aset_cart_line_quantity(self, customer_id: str, line_id: str, quantity: int) -> Cart:
+        return await self._off_loop(self.set_cart_line_quantity, customer_id, line_id, quantity)
 
     async def aremove_cart_line(self, customer_id: str, line_id: str) -> Cart:
         return await self._off_loop(self.remove_cart_line, customer_id, line_id)

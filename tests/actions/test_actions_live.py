@@ -389,6 +389,37 @@ async def test_more_than_the_shop_has_says_how_many_it_has(shop: ShopClient, dom
     assert [line.quantity for line in shop.get_cart(f"rest:{sender}").items] == [variant.stock]
 
 
+async def test_make_it_two_sets_the_quantity_of_what_the_cart_holds(shop: ShopClient, domain: dict[str, Any],
+                                                                     sender: str) -> None:
+    # Heard in a shopper trial: "actually make it two" after adding one asked the shop for two more.
+    found = next(((p, v) for p in _products(shop, in_stock=True) for v in p.variants if 5 <= v.stock <= 19), None)
+    if found is None:
+        pytest.fail("The live catalog needs a variant with 5 to 19 in stock")
+    product, variant = found
+    slots = {"focused_sku": product.sku}
+    named = [entity(key, value) for key, value in (("size", variant.size), ("color", variant.color)) if value]
+
+    def said(text: str, quantity: int) -> Any:
+        return build_tracker(text, "add_to_cart", [*named, entity("quantity", str(quantity))], slots=slots,
+                             sender_id=sender)
+
+    messages, _ = await run_action(ActionAddToCart(), said("add it", 1), domain)
+    assert texts(messages).startswith(f"Added 1 × {product.name}"), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), said("actually make it two", 2), domain)
+    assert texts(messages).startswith(f"Done: 2 × {product.name}"), texts(messages)
+    assert [line.quantity for line in shop.get_cart(f"rest:{sender}").items] == [2]
+    messages, _ = await run_action(ActionAddToCart(), said(f"make it {variant.stock + 1}", variant.stock + 1), domain)
+    assert texts(messages).startswith(f"Sorry, we have only {variant.stock} of {product.name}"), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), said("make it 25", 25), domain)  # over the shop's limit
+    assert "20" in texts(messages) and "went wrong" not in texts(messages), texts(messages)
+    assert [line.quantity for line in shop.get_cart(f"rest:{sender}").items] == [2]
+    messages, _ = await run_action(ActionAddToCart(), said("hmm, 3 instead", 3), domain)
+    assert texts(messages).startswith(f"Done: 3 × {product.name}"), texts(messages)
+    messages, _ = await run_action(ActionAddToCart(), said("add 2 more", 2), domain)  # more is more
+    assert texts(messages).startswith(f"Added 2 × {product.name}"), texts(messages)
+    assert [line.quantity for line in shop.get_cart(f"rest:{sender}").items] == [5]
+
+
 async def test_add_unknown_sku(shop: ShopClient, domain: dict[str, Any], sender: str) -> None:
     messages, _ = await run_action(
         ActionAddToCart(),
