@@ -247,8 +247,7 @@ class ActionAddToCart(Action):
         try:
             request = await _with_search_choices(request, tracker, client)
             if _SETS_QUANTITY.search(str(tracker.latest_message.get("text") or "")) and message_quantity(tracker):
-                line = _find_line((await client.aget_cart(customer_id(tracker))).items, request.sku, request.size,
-                                  request.color)
+                line = await _line_in_cart(client, customer_id(tracker), request)
                 if line is not None:  # "make it two" of what the cart holds: two in all, not two more
                     return await self._set_quantity(dispatcher, tracker, client, line, request.quantity)
         except ShopError as exc:
@@ -261,9 +260,7 @@ class ActionAddToCart(Action):
         try:
             cart = await client.aset_cart_line_quantity(customer_id(tracker), line.line_id, quantity)
         except ShopConflict as exc:
-            available = exc.facts.get("available")
-            available = available if isinstance(available, int) and not isinstance(available, bool) else 0
-            responses.out_of_stock(line.name, line.size, line.color, available).send(dispatcher)
+            responses.out_of_stock(line.name, line.size, line.color, _available(exc)).send(dispatcher)
             return _clear_pending()
         responses.quantity_set(line.name, quantity, line.size, line.color, cart).send(dispatcher)
         return [*_clear_pending(), SlotSet(FOCUSED_SKU, line.sku)]
@@ -356,8 +353,7 @@ class ActionAddToCart(Action):
             return await self._ask_variant(dispatcher, client, request, exc.detail_text)
         except ShopConflict as exc:
             name = await _product_name(client, request.sku)
-            available = exc.facts.get("available")
-            available = available if isinstance(available, int) and not isinstance(available, bool) else 0
+            available = _available(exc)
             in_cart = await _quantity_in_cart(client, customer_id(tracker), request) if available > 0 else 0
             responses.out_of_stock(name, request.size, request.color, available, in_cart).send(dispatcher)
             return _clear_pending()
@@ -537,13 +533,23 @@ def lines_named(lines: Sequence[CartLine], phrase: str) -> list[CartLine]:
     return [line for line in lines if best and overlap(line) == best]
 
 
+def _available(refused: ShopConflict) -> int:
+    """How many the shop says it has (its 409 `out_of_stock` names them); 0 when it says none."""
+    available = refused.facts.get("available")
+    return available if isinstance(available, int) and not isinstance(available, bool) else 0
+
+
+async def _line_in_cart(client: ShopClient, customer: str, request: CartRequest) -> CartLine | None:
+    """The cart's line of the requested item, if it holds one. Raises ShopError."""
+    return _find_line((await client.aget_cart(customer)).items, request.sku, request.size, request.color)
+
+
 async def _quantity_in_cart(client: ShopClient, customer: str, request: CartRequest) -> int:
     """How many of the requested item the cart holds already; 0 if the shop can't say."""
     try:
-        cart = await client.aget_cart(customer)
+        line = await _line_in_cart(client, customer, request)
     except ShopError:
         return 0
-    line = _find_line(cart.items, request.sku, request.size, request.color)
     return line.quantity if line else 0
 
 

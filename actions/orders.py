@@ -57,12 +57,12 @@ class ActionOrderStatus(Action):
                 order = await client.aget_order(who, named)
             else:
                 recent = await client.alist_orders(who, RECENT_ORDERS)
-                if len(recent) != 1:
-                    if not recent:
-                        messages.no_orders().send(dispatcher)
-                    else:
-                        messages.pick_order("Here are your recent orders. Which one would you like to see?",
-                                            recent, "order_status").send(dispatcher)
+                if not recent:
+                    messages.no_orders().send(dispatcher)
+                    return []
+                if len(recent) > 1:
+                    messages.pick_order("Here are your recent orders. Which one would you like to see?",
+                                        recent, "order_status").send(dispatcher)
                     return []
                 order = await client.aget_order(who, recent[0].order_id)  # the only one: no question
         except (ShopNotFound, ShopRejected):

@@ -310,21 +310,21 @@ def cart_summary(cart: Cart) -> BotMessage:
 
 
 def added_to_cart(name: str, quantity: int, size: str | None, color: str | None, cart: Cart) -> BotMessage:
-    variant = describe_variant(size, color)
-    variant = f" ({variant})" if variant else ""
-    return text(
-        f"Added {quantity} × {name}{variant} to your cart. {_cart_total(cart)} Would you like to see your cart?",
-        [button("View cart", "view_cart"), button("Keep shopping", "deny")],
-    )
+    return _cart_changed(f"Added {quantity} × {_named_variant(name, size, color)} to your cart.", cart)
 
 
 def quantity_set(name: str, quantity: int, size: str | None, color: str | None, cart: Cart) -> BotMessage:
+    return _cart_changed(f"Done: {quantity} × {_named_variant(name, size, color)} in your cart now.", cart)
+
+
+def _named_variant(name: str, size: str | None, color: str | None) -> str:
     variant = describe_variant(size, color)
-    variant = f" ({variant})" if variant else ""
-    return text(
-        f"Done: {quantity} × {name}{variant} in your cart now. {_cart_total(cart)} Would you like to see your cart?",
-        [button("View cart", "view_cart"), button("Keep shopping", "deny")],
-    )
+    return f"{name} ({variant})" if variant else name
+
+
+def _cart_changed(said: str, cart: Cart) -> BotMessage:
+    return text(f"{said} {_cart_total(cart)} Would you like to see your cart?",
+                [button("View cart", "view_cart"), button("Keep shopping", "deny")])
 
 
 def variant_question(

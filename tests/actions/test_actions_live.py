@@ -40,6 +40,15 @@ def _products(shop: ShopClient, **filters: Any) -> list[ProductDetails]:
     return [shop.get_product(p.sku) for p in page.items]
 
 
+async def _search_running_trainers(domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """A new search for running trainers: the messages and events of the search action."""
+    return await run_action(
+        ActionSearchProducts(),
+        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
+        domain,
+    )
+
+
 def _multi_variant_product(shop: ShopClient) -> ProductDetails:
     for product in _products(shop, in_stock=True):
         in_stock = [v for v in product.variants if v.stock > 0]
@@ -86,11 +95,7 @@ async def test_without_a_recognised_product_the_messages_own_words_are_searched(
 
 
 async def test_search_shows_five_cards_then_pages_with_show_more(shop: ShopClient, domain: dict[str, Any]) -> None:
-    messages, events = await run_action(
-        ActionSearchProducts(),
-        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
-        domain,
-    )
+    messages, events = await _search_running_trainers(domain)
 
     slots = slots_set(events)
     cards = messages[0]["custom"]["cards"]
@@ -453,11 +458,7 @@ def _payload_entities(payload: str) -> dict[str, str]:
 
 
 async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopClient, domain: dict[str, Any]) -> None:
-    first_messages, events = await run_action(
-        ActionSearchProducts(),
-        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
-        domain,
-    )
+    first_messages, events = await _search_running_trainers(domain)
     slots = slots_set(events)
     shown_prices = [shop.get_product(sku).price for sku in slots["shown_skus"]]
     assert len(shown_prices) >= 2
@@ -482,11 +483,7 @@ async def test_cheaper_and_pricier_refine_relative_to_what_was_shown(shop: ShopC
 async def test_cheaper_in_a_shoppers_words_refines_below_what_was_shown(shop: ShopClient,
                                                                        domain: dict[str, Any]) -> None:
     # Heard in a shopper trial: "something less pricey pls" paged the search ("That's everything I have").
-    _, events = await run_action(
-        ActionSearchProducts(),
-        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
-        domain,
-    )
+    _, events = await _search_running_trainers(domain)
     slots = slots_set(events)
     shown = [shop.get_product(sku).price for sku in slots["shown_skus"]]
     for said in ("something less pricey pls", "anything lower priced?", "too steep for me, got anything else?"):
@@ -503,11 +500,7 @@ async def test_cheaper_in_a_shoppers_words_refines_below_what_was_shown(shop: Sh
 async def test_a_price_said_with_cheaper_is_the_bound_not_the_cheapest_shown(shop: ShopClient,
                                                                            domain: dict[str, Any]) -> None:
     # Heard in a shopper trial: "anything cheaper than 80 quid" answered with products "under 218.99".
-    _, events = await run_action(
-        ActionSearchProducts(),
-        build_tracker("show me running trainers", "search_product", [entity("product", "running trainers")]),
-        domain,
-    )
+    _, events = await _search_running_trainers(domain)
     slots = slots_set(events)
     cheapest_shown = min(shop.get_product(sku).price for sku in slots["shown_skus"])
     assert cheapest_shown != Decimal("80.01")  # else "below the cheapest shown" would be 80 too
