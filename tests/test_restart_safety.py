@@ -283,6 +283,12 @@ def ask_for_a_person(stack: Stack) -> tuple[Tab, str]:
     said = tab.reads("reference TK-")
     found = HANDED_OFF.search(said)
     assert found, said
+    # The bot's messages reach the tab as each action runs; Rasa stores the turn after the last one, so
+    # the desk may be asked a moment before it knows the conversation (a CI run asked in between).
+    deadline = time.monotonic() + TURN_TIMEOUT
+    while (shown := desk(stack, "GET", tab.conversation))[0] != 200 or not shown[1].get("paused"):
+        assert time.monotonic() < deadline, f"the desk never showed {tab.conversation} paused: {shown}"
+        time.sleep(0.2)
     return tab, found.group(1)
 
 
